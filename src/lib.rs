@@ -1,0 +1,11 @@
+//! `redesign-sim`: a fast, reproducible agent-based simulator of clinical leadership in
+//! health-service redesign across three arenas (strategic board, programme boards, point of
+//! delivery) under three institutional logics (market, hierarchy, network).
+//!
+//! The direction of data is one way: [`scenario`] (parse, validate) → [`model`] (one area, month
+//! by month) → [`runner`] (replications, seeds, threads) → [`stats`] → [`output`].
+
+pub mod error;
+pub mod scenario;
+
+pub use error::{Error, Result};

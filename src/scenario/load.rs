@@ -1,0 +1,433 @@
+//! Reading scenario files: TOML with spans, `extends` chains, and `--set` overrides.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use toml::de::{DeTable, DeValue};
+use toml::{Table, Value};
+
+use super::Scenario;
+use super::validate;
+use crate::error::{Error, Result};
+
+/// Where a value came from, for error messages.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Origin {
+    /// A place in a scenario file.
+    File {
+        /// The file.
+        path: PathBuf,
+        /// 1-based line.
+        line: usize,
+        /// 1-based column.
+        column: usize,
+    },
+    /// A command-line override.
+    Flag(String),
+    /// A built-in default.
+    Default,
+}
+
+impl fmt::Display for Origin {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Origin::File { path, line, column } => {
+                write!(f, "{}:{line}:{column}", path.display())
+            }
+            Origin::Flag(arg) => write!(f, "{arg}"),
+            Origin::Default => write!(f, "default scenario"),
+        }
+    }
+}
+
+/// A `PATH=VALUE` override of one parameter.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Override {
+    /// Dotted parameter path; array elements by index or name (`provider.acute.teams`).
+    pub path: String,
+    /// The value, as TOML.
+    pub value: Value,
+    /// How it was written, for messages.
+    pub origin: Origin,
+}
+
+impl Override {
+    /// Parses `PATH=VALUE` as given to `--set`; a value that is not TOML is taken as a string,
+    /// so that its type is checked against the schema with the others.
+    pub fn parse(arg: &str) -> Result<Self> {
+        let bad = |message: &str| Error::Argument {
+            flag: "--set",
+            arg: arg.to_string(),
+            message: message.to_string(),
+        };
+        let (path, raw) = arg
+            .split_once('=')
+            .ok_or_else(|| bad("expected PATH=VALUE, e.g. arenas.practice.enabled=false"))?;
+        let path = path.trim();
+        if path.is_empty() || path.split('.').any(str::is_empty) {
+            return Err(bad("the parameter path is empty or has an empty part"));
+        }
+        let raw = raw.trim();
+        let value = format!("v = {raw}")
+            .parse::<Table>()
+            .ok()
+            .and_then(|mut t| t.remove("v"))
+            .unwrap_or_else(|| Value::String(raw.to_string()));
+        Ok(Override {
+            path: path.to_string(),
+            value,
+            origin: Origin::Flag(format!("--set {arg}")),
+        })
+    }
+
+    /// An override with a given value, as sweeps make them.
+    pub fn new(path: &str, value: Value, origin: Origin) -> Self {
+        Override {
+            path: path.to_string(),
+            value,
+            origin,
+        }
+    }
+}
+
+/// A scenario as read: the merged TOML table of the file and everything it extends, with where
+/// each value was written. Resolving it (with further overrides) gives a validated [`Scenario`].
+#[derive(Debug, Clone)]
+pub struct ScenarioSource {
+    /// The merged table.
+    table: Table,
+    /// Where each key path was written.
+    origins: BTreeMap<String, Origin>,
+    /// The file that was loaded.
+    pub path: PathBuf,
+}
+
+/// Reads a scenario file and everything it extends.
+pub fn load(path: &Path) -> Result<ScenarioSource> {
+    let mut chain = Vec::new();
+    let (table, origins) = load_layer(path, &mut chain)?;
+    Ok(ScenarioSource {
+        table,
+        origins,
+        path: path.to_path_buf(),
+    })
+}
+
+/// Reads a scenario from text, as if from the file `name` (no `extends`).
+pub fn load_str(text: &str, name: &Path) -> Result<ScenarioSource> {
+    let (table, origins) = parse_layer(text, name)?;
+    if table.contains_key("extends") {
+        return Err(Error::Invalid {
+            at: origins.get("extends").cloned().unwrap_or(Origin::Default),
+            key: "extends".into(),
+            message: "cannot be used in a scenario given as text".into(),
+        });
+    }
+    Ok(ScenarioSource {
+        table,
+        origins,
+        path: name.to_path_buf(),
+    })
+}
+
+impl ScenarioSource {
+    /// Applies the overrides in order and validates the result.
+    pub fn resolve(&self, overrides: &[Override]) -> Result<Scenario> {
+        let mut table = self.table.clone();
+        let mut origins = self.origins.clone();
+        for o in overrides {
+            apply_override(&mut table, &mut origins, o)?;
+        }
+        validate::validate(&table, &origins)
+    }
+
+    /// The scenario's own name, or the file stem if it has none.
+    pub fn stem(&self) -> String {
+        self.path
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "scenario".into())
+    }
+}
+
+fn load_layer(path: &Path, chain: &mut Vec<PathBuf>) -> Result<(Table, BTreeMap<String, Origin>)> {
+    let canonical = path.canonicalize().unwrap_or_else(|_| path.to_path_buf());
+    if chain.contains(&canonical) {
+        let names: Vec<String> = chain
+            .iter()
+            .chain(std::iter::once(&canonical))
+            .map(|p| p.display().to_string())
+            .collect();
+        return Err(Error::ExtendsCycle {
+            path: path.to_path_buf(),
+            chain: names.join(" -> "),
+        });
+    }
+    let text = std::fs::read_to_string(path).map_err(|source| Error::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let (mut table, mut origins) = parse_layer(&text, path)?;
+    let Some(parent) = table.remove("extends") else {
+        return Ok((table, origins));
+    };
+    let at = origins.remove("extends").unwrap_or(Origin::Default);
+    let Value::String(parent) = parent else {
+        return Err(Error::Type {
+            at,
+            key: "extends".into(),
+            expected: "a file name".into(),
+            found: describe_value(&parent),
+        });
+    };
+    let parent_path = path.parent().unwrap_or(Path::new(".")).join(&parent);
+    if !parent_path.is_file() {
+        return Err(Error::Invalid {
+            at,
+            key: "extends".into(),
+            message: format!("names `{}`, which is not a readable file", parent_path.display()),
+        });
+    }
+    chain.push(canonical);
+    let (mut base, mut base_origins) = load_layer(&parent_path, chain)?;
+    chain.pop();
+    merge(&mut base, &mut base_origins, table, "", &mut origins);
+    base_origins.append(&mut origins);
+    Ok((base, base_origins))
+}
+
+/// Deep-merges `top` over `base`; an array (of tables) in `top` replaces the base's whole array.
+fn merge(
+    base: &mut Table,
+    base_origins: &mut BTreeMap<String, Origin>,
+    top: Table,
+    prefix: &str,
+    top_origins: &mut BTreeMap<String, Origin>,
+) {
+    for (key, value) in top {
+        let path = join(prefix, &key);
+        match (base.get_mut(&key), value) {
+            (Some(Value::Table(b)), Value::Table(t)) => {
+                merge(b, base_origins, t, &path, top_origins)
+            }
+            (_, value) => {
+                let element = format!("{path}[");
+                base_origins.retain(|k, _| !k.starts_with(&element));
+                base.insert(key, value);
+            }
+        }
+    }
+}
+
+fn parse_layer(text: &str, file: &Path) -> Result<(Table, BTreeMap<String, Origin>)> {
+    let at = |offset: usize| {
+        let before = &text[..offset.min(text.len())];
+        let line = before.matches('\n').count() + 1;
+        let column = before
+            .rsplit('\n')
+            .next()
+            .map(|l| l.chars().count())
+            .unwrap_or(0)
+            + 1;
+        (line, column)
+    };
+    let spanned = DeTable::parse(text).map_err(|e| {
+        let (line, column) = e.span().map(|s| at(s.start)).unwrap_or((1, 1));
+        Error::Syntax {
+            file: file.to_path_buf(),
+            line,
+            column,
+            message: e.message().trim().to_string(),
+        }
+    })?;
+    let table: Table = text.parse().map_err(|e: toml::de::Error| Error::Syntax {
+        file: file.to_path_buf(),
+        line: 1,
+        column: 1,
+        message: e.message().trim().to_string(),
+    })?;
+    let mut origins = BTreeMap::new();
+    record_origins(spanned.get_ref(), "", &mut origins, &|offset| {
+        let (line, column) = at(offset);
+        Origin::File {
+            path: file.to_path_buf(),
+            line,
+            column,
+        }
+    });
+    Ok((table, origins))
+}
+
+fn record_origins(
+    table: &DeTable<'_>,
+    prefix: &str,
+    out: &mut BTreeMap<String, Origin>,
+    at: &dyn Fn(usize) -> Origin,
+) {
+    for (key, value) in table.iter() {
+        let path = join(prefix, key.get_ref());
+        out.insert(path.clone(), at(key.span().start));
+        match value.get_ref() {
+            DeValue::Table(inner) => record_origins(inner, &path, out, at),
+            DeValue::Array(items) => {
+                for (i, item) in items.iter().enumerate() {
+                    let element = format!("{path}[{i}]");
+                    out.insert(element.clone(), at(item.span().start));
+                    if let DeValue::Table(inner) = item.get_ref() {
+                        record_origins(inner, &element, out, at);
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+fn join(prefix: &str, key: &str) -> String {
+    if prefix.is_empty() {
+        key.to_string()
+    } else {
+        format!("{prefix}.{key}")
+    }
+}
+
+/// Sets one parameter in the merged table. Arrays of tables are addressed by index or by the
+/// element's `name`, so `--set initiative.urgent_care.complexity=0.7` works. The canonical path
+/// recorded for messages uses indices, as validation does.
+fn apply_override(
+    table: &mut Table,
+    origins: &mut BTreeMap<String, Origin>,
+    o: &Override,
+) -> Result<()> {
+    let bad = |message: String| Error::Argument {
+        flag: "--set",
+        arg: format!("{}={}", o.path, o.value),
+        message,
+    };
+    let parts: Vec<&str> = o.path.split('.').collect();
+    let mut canonical = String::new();
+    let mut node = table;
+    let mut i = 0;
+    while i + 1 < parts.len() {
+        let part = parts[i];
+        canonical = join(&canonical, part);
+        let default_list = default_array(&canonical);
+        let entry = node.entry(part.to_string());
+        let value = entry.or_insert_with(|| default_list.unwrap_or_else(|| Value::Table(Table::new())));
+        match value {
+            Value::Table(t) => {
+                node = t;
+                i += 1;
+            }
+            Value::Array(items) => {
+                let selector = parts[i + 1];
+                let index = selector.parse::<usize>().ok().or_else(|| {
+                    items.iter().position(|item| {
+                        item.get("name").and_then(Value::as_str) == Some(selector)
+                    })
+                });
+                let Some(index) = index.filter(|&k| k < items.len()) else {
+                    let names: Vec<&str> = items
+                        .iter()
+                        .filter_map(|item| item.get("name").and_then(Value::as_str))
+                        .collect();
+                    return Err(bad(format!(
+                        "`{canonical}` has no element `{selector}` (it has {} elements{})",
+                        items.len(),
+                        if names.is_empty() {
+                            String::new()
+                        } else {
+                            format!(": {}", names.join(", "))
+                        }
+                    )));
+                };
+                canonical = format!("{canonical}[{index}]");
+                match &mut items[index] {
+                    Value::Table(t) => node = t,
+                    _ => return Err(bad(format!("`{canonical}` is not a table"))),
+                }
+                i += 2;
+                if i >= parts.len() {
+                    return Err(bad(format!(
+                        "`{}` names a whole element; name one of its keys",
+                        o.path
+                    )));
+                }
+            }
+            other => {
+                return Err(bad(format!(
+                    "`{canonical}` is {}, not a table",
+                    describe_value(other)
+                )));
+            }
+        }
+    }
+    let last = parts[parts.len() - 1];
+    let key = join(&canonical, last);
+    if o.value.is_array() || o.value.is_table() {
+        origins.retain(|k, _| !k.starts_with(&format!("{key}[")) && !k.starts_with(&format!("{key}.")));
+    }
+    node.insert(last.to_string(), o.value.clone());
+    origins.insert(key, o.origin.clone());
+    Ok(())
+}
+
+/// The default value of an array of tables at `path`, so that an override of one element of a
+/// list the file did not write (e.g. `initiative.0.complexity`) edits the default list.
+fn default_array(path: &str) -> Option<Value> {
+    let defaults = Value::try_from(Scenario::default()).ok()?;
+    let mut node = &defaults;
+    for part in path.split('.') {
+        node = node.get(part)?;
+    }
+    node.is_array().then(|| node.clone())
+}
+
+/// A short description of a TOML value's type and content, for messages.
+pub(crate) fn describe_value(value: &Value) -> String {
+    match value {
+        Value::String(s) => format!("the string \"{s}\""),
+        Value::Integer(i) => format!("the integer {i}"),
+        Value::Float(f) => format!("the number {f}"),
+        Value::Boolean(b) => format!("the boolean {b}"),
+        Value::Datetime(d) => format!("the date {d}"),
+        Value::Array(_) => "an array".into(),
+        Value::Table(_) => "a table".into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn override_parses_types_and_falls_back_to_text() {
+        let o = Override::parse("arenas.practice.enabled=false").unwrap();
+        assert_eq!(o.value, Value::Boolean(false));
+        let o = Override::parse("simulation.months=24").unwrap();
+        assert_eq!(o.value, Value::Integer(24));
+        let o = Override::parse("simulation.name=abc def").unwrap();
+        assert_eq!(o.value, Value::String("abc def".into()));
+        assert!(Override::parse("no_equals_sign").is_err());
+        assert!(Override::parse("a..b=1").is_err());
+    }
+
+    #[test]
+    fn syntax_error_names_line_and_column() {
+        let err = load_str("[simulation]\nmonths = = 3\n", Path::new("x.toml")).unwrap_err();
+        match err {
+            Error::Syntax { line, .. } => assert_eq!(line, 2),
+            other => panic!("unexpected {other}"),
+        }
+    }
+
+    #[test]
+    fn override_by_element_name_edits_the_default_list() {
+        let src = load_str("", Path::new("x.toml")).unwrap();
+        let o = Override::parse("initiative.urgent_care.complexity=0.9").unwrap();
+        let s = src.resolve(&[o]).unwrap();
+        assert_eq!(s.initiative[1].complexity, 0.9);
+        assert_eq!(s.initiative.len(), 3);
+    }
+}

@@ -1,0 +1,190 @@
+//! The parameter schema: one declaration per section gives the struct, its defaults, and the
+//! metadata that validation, `params` and `check` read, so there is never a second list to keep.
+
+/// What kind of value a parameter takes, with its allowed range.
+#[derive(Debug, Clone, Copy)]
+pub enum Kind {
+    /// A real number in `[lo, hi]`.
+    Float {
+        /// Lowest allowed value.
+        lo: f64,
+        /// Highest allowed value.
+        hi: f64,
+    },
+    /// A whole number in `[lo, hi]`.
+    Int {
+        /// Lowest allowed value.
+        lo: i64,
+        /// Highest allowed value.
+        hi: i64,
+    },
+    /// `true` or `false`.
+    Bool,
+    /// Free text.
+    Text,
+    /// One of a fixed set of words.
+    Choice(&'static [&'static str]),
+    /// A list of whole numbers in `[lo, hi]`.
+    IntList {
+        /// Lowest allowed value.
+        lo: i64,
+        /// Highest allowed value.
+        hi: i64,
+    },
+    /// A list of words.
+    TextList,
+    /// A table mapping parameter paths to numbers or booleans (scheduled events).
+    PathMap,
+    /// A nested table with its own fields.
+    Table(&'static [Field]),
+    /// An array of tables, each with these fields.
+    TableList(&'static [Field]),
+}
+
+/// One parameter of a section: its key, its meaning, and what it accepts.
+#[derive(Debug, Clone, Copy)]
+pub struct Field {
+    /// The key as written in the scenario file.
+    pub name: &'static str,
+    /// One line saying what the parameter means.
+    pub doc: &'static str,
+    /// What the key accepts.
+    pub kind: Kind,
+}
+
+/// A scenario section whose fields are described by the schema.
+pub trait Section {
+    /// The section's fields, in declaration order.
+    const FIELDS: &'static [Field];
+}
+
+impl Kind {
+    /// The allowed range or type, in words, for messages and `params`.
+    pub fn describe(&self) -> String {
+        match self {
+            Kind::Float { lo, hi } if *hi == f64::MAX => format!("a number >= {lo}"),
+            Kind::Float { lo, hi } => format!("a number in [{lo}, {hi}]"),
+            Kind::Int { lo, hi } if *hi == i64::MAX => format!("a whole number >= {lo}"),
+            Kind::Int { lo, hi } => format!("a whole number in [{lo}, {hi}]"),
+            Kind::Bool => "true or false".into(),
+            Kind::Text => "a string".into(),
+            Kind::Choice(words) => format!("one of {}", quoted_list(words)),
+            Kind::IntList { lo, hi } => format!("a list of whole numbers in [{lo}, {hi}]"),
+            Kind::TextList => "a list of strings".into(),
+            Kind::PathMap => "a table of parameter paths to values".into(),
+            Kind::Table(_) => "a table".into(),
+            Kind::TableList(_) => "an array of tables".into(),
+        }
+    }
+}
+
+/// `"a", "b" or "c"`, for messages that list the allowed words.
+pub fn quoted_list(words: &[&str]) -> String {
+    let quoted: Vec<String> = words.iter().map(|w| format!("\"{w}\"")).collect();
+    match quoted.split_last() {
+        Some((last, rest)) if !rest.is_empty() => format!("{} or {last}", rest.join(", ")),
+        Some((last, _)) => last.clone(),
+        None => String::new(),
+    }
+}
+
+/// Declares a scenario section: the struct, its `Default`, and its schema fields.
+///
+/// Each field is `/// doc` then `name: Type = default => Kind,`.
+macro_rules! section {
+    (
+        $(#[$meta:meta])*
+        pub struct $name:ident {
+            $(
+                #[doc = $doc:literal]
+                $field:ident : $ty:ty = $default:expr => $kind:expr,
+            )*
+        }
+    ) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+        #[serde(default, deny_unknown_fields)]
+        pub struct $name {
+            $( #[doc = $doc] pub $field: $ty, )*
+        }
+        impl Default for $name {
+            fn default() -> Self {
+                Self { $( $field: $default, )* }
+            }
+        }
+        impl $crate::scenario::schema::Section for $name {
+            const FIELDS: &'static [$crate::scenario::schema::Field] = &[
+                $( $crate::scenario::schema::Field {
+                    name: stringify!($field),
+                    doc: $doc.trim_ascii(),
+                    kind: $kind,
+                }, )*
+            ];
+        }
+    };
+}
+pub(crate) use section;
+
+/// Shorthand kinds used in section declarations.
+pub mod kinds {
+    use super::Kind;
+    /// A probability or share in `[0, 1]`.
+    pub const UNIT: Kind = Kind::Float { lo: 0.0, hi: 1.0 };
+    /// `true` or `false`.
+    pub const BOOL: Kind = Kind::Bool;
+    /// Free text.
+    pub const TEXT: Kind = Kind::Text;
+    /// A whole number in `[lo, hi]`.
+    pub const fn int(lo: i64, hi: i64) -> Kind {
+        Kind::Int { lo, hi }
+    }
+    /// A real number in `[lo, hi]`.
+    pub const fn float(lo: f64, hi: f64) -> Kind {
+        Kind::Float { lo, hi }
+    }
+}
+
+/// Every leaf parameter below `fields`, as (dotted path, field), depth first in declaration order.
+pub fn leaves(fields: &'static [Field], prefix: &str, out: &mut Vec<(String, &'static Field)>) {
+    for field in fields {
+        let path = if prefix.is_empty() {
+            field.name.to_string()
+        } else {
+            format!("{prefix}.{}", field.name)
+        };
+        match field.kind {
+            Kind::Table(inner) => leaves(inner, &path, out),
+            Kind::TableList(inner) => leaves(inner, &format!("{path}[]"), out),
+            _ => out.push((path, field)),
+        }
+    }
+}
+
+/// The known key nearest to `key`, if one is close enough to be a likely typo.
+pub fn nearest<'a>(key: &str, known: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    known
+        .into_iter()
+        .map(|k| (strsim::normalized_damerau_levenshtein(key, k), k))
+        .filter(|(score, k)| *score >= 0.5 || k.contains(key) || key.contains(k))
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, k)| k)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nearest_finds_a_typo_and_ignores_strangers() {
+        let known = ["reversion_rate", "grassroots_adoption", "enabled"];
+        assert_eq!(nearest("reversion_rat", known), Some("reversion_rate"));
+        assert_eq!(nearest("enabeld", known), Some("enabled"));
+        assert_eq!(nearest("zzzzqqq", known), None);
+    }
+
+    #[test]
+    fn quoted_list_reads_as_english() {
+        assert_eq!(quoted_list(&["a", "b", "c"]), "\"a\", \"b\" or \"c\"");
+        assert_eq!(quoted_list(&["a"]), "\"a\"");
+    }
+}
