@@ -5,7 +5,12 @@
 //! The direction of data is one way: [`scenario`] (parse, validate) → [`model`] (one area, month
 //! by month) → [`runner`] (replications, seeds, threads) → [`stats`] → [`output`].
 
+pub mod cli;
 pub mod error;
+pub mod model;
+pub mod output;
+pub mod runner;
 pub mod scenario;
+pub mod stats;
 
 pub use error::{Error, Result};

@@ -186,7 +186,10 @@ fn load_layer(path: &Path, chain: &mut Vec<PathBuf>) -> Result<(Table, BTreeMap<
         return Err(Error::Invalid {
             at,
             key: "extends".into(),
-            message: format!("names `{}`, which is not a readable file", parent_path.display()),
+            message: format!(
+                "names `{}`, which is not a readable file",
+                parent_path.display()
+            ),
         });
     }
     chain.push(canonical);
@@ -314,7 +317,8 @@ fn apply_override(
         canonical = join(&canonical, part);
         let default_list = default_array(&canonical);
         let entry = node.entry(part.to_string());
-        let value = entry.or_insert_with(|| default_list.unwrap_or_else(|| Value::Table(Table::new())));
+        let value =
+            entry.or_insert_with(|| default_list.unwrap_or_else(|| Value::Table(Table::new())));
         match value {
             Value::Table(t) => {
                 node = t;
@@ -323,9 +327,9 @@ fn apply_override(
             Value::Array(items) => {
                 let selector = parts[i + 1];
                 let index = selector.parse::<usize>().ok().or_else(|| {
-                    items.iter().position(|item| {
-                        item.get("name").and_then(Value::as_str) == Some(selector)
-                    })
+                    items
+                        .iter()
+                        .position(|item| item.get("name").and_then(Value::as_str) == Some(selector))
                 });
                 let Some(index) = index.filter(|&k| k < items.len()) else {
                     let names: Vec<&str> = items
@@ -366,7 +370,9 @@ fn apply_override(
     let last = parts[parts.len() - 1];
     let key = join(&canonical, last);
     if o.value.is_array() || o.value.is_table() {
-        origins.retain(|k, _| !k.starts_with(&format!("{key}[")) && !k.starts_with(&format!("{key}.")));
+        origins.retain(|k, _| {
+            !k.starts_with(&format!("{key}[")) && !k.starts_with(&format!("{key}."))
+        });
     }
     node.insert(last.to_string(), o.value.clone());
     origins.insert(key, o.origin.clone());

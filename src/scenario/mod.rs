@@ -11,7 +11,7 @@ use schema::kinds::{BOOL, TEXT, UNIT, float, int};
 use schema::{Kind, Section, section};
 
 pub use load::{Origin, Override, ScenarioSource, load, load_str};
-pub use schema::{Field, Kind as ParamKind, leaves};
+pub use schema::{Access, Field, Kind as ParamKind, Slot, leaves};
 
 /// The names of the three arenas, in the order used everywhere.
 pub const ARENAS: [&str; 3] = ["strategic", "programme", "practice"];
@@ -199,10 +199,38 @@ fn baseline_providers() -> Vec<Provider> {
     };
     vec![
         p("acute", "acute", 0.6, 0.5, Logic::new(0.3, 0.4, 0.3), 4),
-        p("community", "community", 0.4, 0.6, Logic::new(0.15, 0.4, 0.45), 4),
-        p("mental_health", "mental_health", 0.4, 0.6, Logic::new(0.15, 0.4, 0.45), 3),
-        p("ambulance", "ambulance", 0.3, 0.6, Logic::new(0.1, 0.6, 0.3), 2),
-        p("voluntary", "voluntary", 0.2, 0.5, Logic::new(0.2, 0.1, 0.7), 2),
+        p(
+            "community",
+            "community",
+            0.4,
+            0.6,
+            Logic::new(0.15, 0.4, 0.45),
+            4,
+        ),
+        p(
+            "mental_health",
+            "mental_health",
+            0.4,
+            0.6,
+            Logic::new(0.15, 0.4, 0.45),
+            3,
+        ),
+        p(
+            "ambulance",
+            "ambulance",
+            0.3,
+            0.6,
+            Logic::new(0.1, 0.6, 0.3),
+            2,
+        ),
+        p(
+            "voluntary",
+            "voluntary",
+            0.2,
+            0.5,
+            Logic::new(0.2, 0.1, 0.7),
+            2,
+        ),
     ]
 }
 
@@ -466,9 +494,30 @@ fn baseline_initiatives() -> Vec<Initiative> {
         origin: origin.into(),
     };
     vec![
-        i("frail_elderly", 0.6, &["acute", "community"], true, true, "programme"),
-        i("urgent_care", 0.5, &["acute", "ambulance"], false, true, "strategic"),
-        i("mental_health", 0.4, &["mental_health", "voluntary"], false, false, "practice"),
+        i(
+            "frail_elderly",
+            0.6,
+            &["acute", "community"],
+            true,
+            true,
+            "programme",
+        ),
+        i(
+            "urgent_care",
+            0.5,
+            &["acute", "ambulance"],
+            false,
+            true,
+            "strategic",
+        ),
+        i(
+            "mental_health",
+            0.4,
+            &["mental_health", "voluntary"],
+            false,
+            false,
+            "practice",
+        ),
     ]
 }
 

@@ -112,6 +112,23 @@ macro_rules! section {
                 Self { $( $field: $default, )* }
             }
         }
+        impl $crate::scenario::schema::Access for $name {
+            fn slot(&mut self, path: &str) -> Option<$crate::scenario::schema::Slot<'_>> {
+                let (head, rest) = match path.split_once('.') {
+                    Some((head, rest)) => (head, Some(rest)),
+                    None => (path, None),
+                };
+                match head {
+                    $( stringify!($field) => $crate::scenario::schema::IntoSlot::into_slot(&mut self.$field, rest), )*
+                    _ => None,
+                }
+            }
+        }
+        impl $crate::scenario::schema::IntoSlot for $name {
+            fn into_slot(&mut self, rest: Option<&str>) -> Option<$crate::scenario::schema::Slot<'_>> {
+                rest.and_then(|r| $crate::scenario::schema::Access::slot(self, r))
+            }
+        }
         impl $crate::scenario::schema::Section for $name {
             const FIELDS: &'static [$crate::scenario::schema::Field] = &[
                 $( $crate::scenario::schema::Field {
@@ -124,6 +141,63 @@ macro_rules! section {
     };
 }
 pub(crate) use section;
+
+/// A mutable place of one numeric or boolean parameter, found by its path.
+pub enum Slot<'a> {
+    /// A real-valued parameter.
+    Float(&'a mut f64),
+    /// A switch.
+    Bool(&'a mut bool),
+}
+
+/// Finds a parameter by dotted path inside a section, without allocating, so that scheduled
+/// events can change parameters in the middle of a run.
+pub trait Access {
+    /// The numeric or boolean parameter at `path`, if there is one.
+    fn slot(&mut self, path: &str) -> Option<Slot<'_>>;
+}
+
+/// How a field of a section answers a path lookup.
+pub trait IntoSlot {
+    /// `rest` is the remaining path below this field, `None` when the path ends here.
+    fn into_slot(&mut self, rest: Option<&str>) -> Option<Slot<'_>>;
+}
+
+impl IntoSlot for f64 {
+    fn into_slot(&mut self, rest: Option<&str>) -> Option<Slot<'_>> {
+        rest.is_none().then_some(Slot::Float(self))
+    }
+}
+
+impl IntoSlot for bool {
+    fn into_slot(&mut self, rest: Option<&str>) -> Option<Slot<'_>> {
+        rest.is_none().then_some(Slot::Bool(self))
+    }
+}
+
+/// Fields that events cannot change.
+macro_rules! no_slot {
+    ($($t:ty),*) => {$(
+        impl IntoSlot for $t {
+            fn into_slot(&mut self, _: Option<&str>) -> Option<Slot<'_>> {
+                None
+            }
+        }
+    )*};
+}
+no_slot!(u32, u64, String);
+
+impl<T> IntoSlot for Vec<T> {
+    fn into_slot(&mut self, _: Option<&str>) -> Option<Slot<'_>> {
+        None
+    }
+}
+
+impl<K, V> IntoSlot for std::collections::BTreeMap<K, V> {
+    fn into_slot(&mut self, _: Option<&str>) -> Option<Slot<'_>> {
+        None
+    }
+}
 
 /// Shorthand kinds used in section declarations.
 pub mod kinds {

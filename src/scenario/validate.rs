@@ -19,14 +19,13 @@ pub(super) fn validate(table: &Table, origins: &BTreeMap<String, Origin>) -> Res
     let mut table = table.clone();
     let ctx = Ctx { origins };
     ctx.walk_table(&mut table, Scenario::fields(), "")?;
-    let scenario: Scenario =
-        Value::Table(table)
-            .try_into()
-            .map_err(|e: toml::de::Error| Error::Invalid {
-                at: Origin::Default,
-                key: "scenario".into(),
-                message: format!("could not be read: {}", e.message()),
-            })?;
+    let scenario: Scenario = Value::Table(table)
+        .try_into()
+        .map_err(|e: toml::de::Error| Error::Invalid {
+            at: Origin::Default,
+            key: "scenario".into(),
+            message: format!("could not be read: {}", e.message()),
+        })?;
     ctx.cross_checks(&scenario)?;
     Ok(scenario)
 }
@@ -245,26 +244,38 @@ impl Ctx<'_> {
         if pop.practices > pop.gps {
             return Err(invalid(
                 "population.practices",
-                format!("is {} but there are only {} GPs; every practice needs at least one GP", pop.practices, pop.gps),
+                format!(
+                    "is {} but there are only {} GPs; every practice needs at least one GP",
+                    pop.practices, pop.gps
+                ),
             ));
         }
         if pop.localities > pop.practices {
             return Err(invalid(
                 "population.localities",
-                format!("is {} but there are only {} practices", pop.localities, pop.practices),
+                format!(
+                    "is {} but there are only {} practices",
+                    pop.localities, pop.practices
+                ),
             ));
         }
         let board = &s.arenas.strategic;
         if board.gp_seats > pop.gps {
             return Err(invalid(
                 "arenas.strategic.gp_seats",
-                format!("is {} but the area has only {} GPs", board.gp_seats, pop.gps),
+                format!(
+                    "is {} but the area has only {} GPs",
+                    board.gp_seats, pop.gps
+                ),
             ));
         }
         if board.manager_seats > s.manager.count {
             return Err(invalid(
                 "arenas.strategic.manager_seats",
-                format!("is {} but the area has only {} managers", board.manager_seats, s.manager.count),
+                format!(
+                    "is {} but the area has only {} managers",
+                    board.manager_seats, s.manager.count
+                ),
             ));
         }
         for (path, d) in dists(s) {
@@ -281,22 +292,34 @@ impl Ctx<'_> {
         }
         for (path, l) in logics(s) {
             if l.market + l.hierarchy + l.network <= 0.0 {
-                return Err(invalid(&path, "has all three weights at zero; at least one must be positive".into()));
+                return Err(invalid(
+                    &path,
+                    "has all three weights at zero; at least one must be positive".into(),
+                ));
             }
         }
         let mut names = BTreeSet::new();
         for (i, p) in s.provider.iter().enumerate() {
             if !names.insert(p.name.as_str()) {
-                return Err(invalid(&format!("provider[{i}].name"), format!("\"{}\" is used by two providers", p.name)));
+                return Err(invalid(
+                    &format!("provider[{i}].name"),
+                    format!("\"{}\" is used by two providers", p.name),
+                ));
             }
         }
         if s.initiative.is_empty() {
-            return Err(invalid("initiative", "is empty; a scenario needs at least one [[initiative]]".into()));
+            return Err(invalid(
+                "initiative",
+                "is empty; a scenario needs at least one [[initiative]]".into(),
+            ));
         }
         let mut initiative_names = BTreeSet::new();
         for (i, init) in s.initiative.iter().enumerate() {
             if !initiative_names.insert(init.name.as_str()) {
-                return Err(invalid(&format!("initiative[{i}].name"), format!("\"{}\" is used by two initiatives", init.name)));
+                return Err(invalid(
+                    &format!("initiative[{i}].name"),
+                    format!("\"{}\" is used by two initiatives", init.name),
+                ));
             }
             for (j, name) in init.scope.iter().enumerate() {
                 if !names.contains(name.as_str()) {
@@ -318,7 +341,11 @@ impl Ctx<'_> {
             if e.month >= months {
                 return Err(invalid(
                     &format!("event[{i}].month"),
-                    format!("is {} but the simulation runs months 0 to {} (simulation.months = {months})", e.month, months - 1),
+                    format!(
+                        "is {} but the simulation runs months 0 to {} (simulation.months = {months})",
+                        e.month,
+                        months - 1
+                    ),
                 ));
             }
         }
@@ -333,7 +360,10 @@ impl Ctx<'_> {
         if s.success.sustain_months > months {
             return Err(invalid(
                 "success.sustain_months",
-                format!("is {} but the simulation has only {months} months", s.success.sustain_months),
+                format!(
+                    "is {} but the simulation has only {months} months",
+                    s.success.sustain_months
+                ),
             ));
         }
         Ok(())
@@ -385,7 +415,10 @@ mod tests {
 
     #[test]
     fn empty_file_is_the_default_scenario() {
-        let s = load_str("", Path::new("t.toml")).unwrap().resolve(&[]).unwrap();
+        let s = load_str("", Path::new("t.toml"))
+            .unwrap()
+            .resolve(&[])
+            .unwrap();
         assert_eq!(s, crate::scenario::Scenario::default());
     }
 
@@ -393,7 +426,10 @@ mod tests {
     fn unknown_key_names_the_nearest_and_the_place() {
         let e = err("[arenas.practice]\nreversion_rat = 0.2\n");
         assert!(e.contains("t.toml:2:1"), "{e}");
-        assert!(e.contains("did you mean `arenas.practice.reversion_rate`"), "{e}");
+        assert!(
+            e.contains("did you mean `arenas.practice.reversion_rate`"),
+            "{e}"
+        );
     }
 
     #[test]
@@ -407,15 +443,21 @@ mod tests {
     #[test]
     fn wrong_type_says_expected_and_found() {
         let e = err("[simulation]\nmonths = \"sixty\"\n");
-        assert!(e.contains("expects a whole number in [1, 1200], found the string \"sixty\""), "{e}");
+        assert!(
+            e.contains("expects a whole number in [1, 1200], found the string \"sixty\""),
+            "{e}"
+        );
     }
 
     #[test]
     fn integers_are_accepted_where_numbers_are() {
-        let s = load_str("[arenas.practice]\nreversion_rate = 1\n", Path::new("t.toml"))
-            .unwrap()
-            .resolve(&[])
-            .unwrap();
+        let s = load_str(
+            "[arenas.practice]\nreversion_rate = 1\n",
+            Path::new("t.toml"),
+        )
+        .unwrap()
+        .resolve(&[])
+        .unwrap();
         assert_eq!(s.arenas.practice.reversion_rate, 1.0);
     }
 
@@ -434,12 +476,18 @@ mod tests {
         let e = err("[[event]]\nmonth = 3\nset = { \"population.gps\" = 10 }\n");
         assert!(e.contains("cannot be changed by an event"), "{e}");
         let e = err("[[event]]\nmonth = 3\nadd = { \"environment.central_presure\" = 0.1 }\n");
-        assert!(e.contains("did you mean `environment.central_pressure`"), "{e}");
+        assert!(
+            e.contains("did you mean `environment.central_pressure`"),
+            "{e}"
+        );
     }
 
     #[test]
     fn errors_are_input_errors() {
-        let e = load_str("[x]\n", Path::new("t.toml")).unwrap().resolve(&[]).unwrap_err();
+        let e = load_str("[x]\n", Path::new("t.toml"))
+            .unwrap()
+            .resolve(&[])
+            .unwrap_err();
         assert!(matches!(e, Error::UnknownKey { .. }));
         assert_eq!(e.exit_code(), 2);
     }

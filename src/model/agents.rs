@@ -1,0 +1,149 @@
+//! The agents and organisations of one local health economy, stored in contiguous vectors and
+//! referred to by index.
+
+use std::ops::Range;
+
+/// A logic mix `[market, hierarchy, network]` on the simplex.
+pub type LogicMix = [f64; 3];
+
+/// Index of the market logic in a [`LogicMix`].
+pub const MARKET: usize = 0;
+/// Index of the hierarchy logic in a [`LogicMix`].
+pub const HIERARCHY: usize = 1;
+/// Index of the network logic in a [`LogicMix`].
+pub const NETWORK: usize = 2;
+
+/// The leadership role an individual holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    /// No formal role.
+    None,
+    /// A seat on the governing body.
+    Board,
+    /// Lead of an initiative.
+    Lead,
+}
+
+/// A general practitioner.
+#[derive(Debug, Clone)]
+pub struct Gp {
+    /// The practice the GP works in.
+    pub practice: u32,
+    /// Standing among peers.
+    pub credibility: f64,
+    /// Strategic skill.
+    pub strategic: f64,
+    /// Mediation skill.
+    pub mediation: f64,
+    /// Practical skill.
+    pub practical: f64,
+    /// Reluctance to destabilise providers.
+    pub loyalty: f64,
+    /// Willingness to take up leadership now.
+    pub willingness: f64,
+    /// Willingness the GP returns to when nothing pushes it.
+    pub willingness_base: f64,
+    /// Disillusionment from effort that produced nothing visible; decays monthly.
+    pub disillusion: f64,
+    /// Logic mix.
+    pub logic: LogicMix,
+    /// Alliance with managers, grown by joint work.
+    pub alliance: f64,
+    /// Formal role.
+    pub role: Role,
+}
+
+/// A CCG manager, possibly a hybrid clinician-manager.
+#[derive(Debug, Clone)]
+pub struct Manager {
+    /// Strategic skill.
+    pub strategic: f64,
+    /// Mediation skill.
+    pub mediation: f64,
+    /// Practical skill.
+    pub practical: f64,
+    /// Logic mix.
+    pub logic: LogicMix,
+    /// Alliance with GP leaders, grown by joint work.
+    pub alliance: f64,
+    /// Formal role.
+    pub role: Role,
+}
+
+/// A provider organisation.
+#[derive(Debug, Clone)]
+pub struct Provider {
+    /// Protection of its jurisdiction.
+    pub defensiveness: f64,
+    /// Financial margin now.
+    pub viability: f64,
+    /// Financial margin it recovers toward.
+    pub viability_base: f64,
+    /// Trust in the commissioner.
+    pub trust: f64,
+    /// Logic mix.
+    pub logic: LogicMix,
+    /// Whether its viability has fallen under the floor at some point.
+    pub destabilised: bool,
+    /// Its frontline teams, as a range of team indices.
+    pub teams: Range<u32>,
+}
+
+/// The local authority.
+#[derive(Debug, Clone)]
+pub struct Council {
+    /// Appetite for integration.
+    pub appetite: f64,
+    /// Logic mix.
+    pub logic: LogicMix,
+}
+
+/// A GP surgery: a unit at the point of delivery.
+#[derive(Debug, Clone)]
+pub struct Practice {
+    /// Its GPs, as a range of GP indices.
+    pub gps: Range<u32>,
+    /// Its peer practices, as a range into the world's adjacency list.
+    pub peers: Range<u32>,
+}
+
+/// A provider's frontline team: a unit at the point of delivery.
+#[derive(Debug, Clone)]
+pub struct Team {
+    /// The provider it belongs to.
+    pub provider: u32,
+    /// Practical leadership of its frontline clinicians.
+    pub practical: f64,
+    /// Strength of its informal clinical leader (0 when it has none).
+    pub informal: f64,
+    /// Practices it works with, as a range into the world's adjacency list.
+    pub peers: Range<u32>,
+}
+
+/// Who leads an initiative.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Leader {
+    /// A GP, by index.
+    Gp(u32),
+    /// A manager, by index.
+    Manager(u32),
+}
+
+/// Cosine similarity of two logic mixes.
+pub fn similarity(a: &LogicMix, b: &LogicMix) -> f64 {
+    let dot = a[0] * b[0] + a[1] * b[1] + a[2] * b[2];
+    let na = (a[0] * a[0] + a[1] * a[1] + a[2] * a[2]).sqrt();
+    let nb = (b[0] * b[0] + b[1] * b[1] + b[2] * b[2]).sqrt();
+    if na == 0.0 || nb == 0.0 {
+        1.0
+    } else {
+        dot / (na * nb)
+    }
+}
+
+/// Moves a logic mix a share `rate` of the way toward `target`.
+pub fn drift(logic: &mut LogicMix, target: &LogicMix, rate: f64) {
+    for k in 0..3 {
+        logic[k] += rate * (target[k] - logic[k]);
+    }
+}

@@ -1,0 +1,310 @@
+//! Drawing one area: its agents, organisations, peer network and initiatives (MODEL.md §2).
+
+use rand::RngExt;
+use rand_chacha::ChaCha8Rng;
+use rand_distr::{Beta, Distribution, Gamma, StandardNormal};
+
+use super::agents::{Council, Gp, LogicMix, Manager, Practice, Provider, Role, Team};
+use crate::scenario::{Dist, Logic, Scenario};
+
+/// Draws shares in [0, 1] with a given mean and spread, as a Beta distribution.
+pub(crate) struct ShareDraw {
+    mean: f64,
+    beta: Option<Beta<f64>>,
+}
+
+impl ShareDraw {
+    /// A Beta with `mean` and `sd` (the mean clipped into the open interval, the variance capped
+    /// below its maximum so the shape parameters stay positive).
+    pub(crate) fn new(mean: f64, sd: f64) -> Self {
+        let mean = mean.clamp(1e-3, 1.0 - 1e-3);
+        let var = (sd * sd).min(mean * (1.0 - mean) * 0.95);
+        let beta = (var > 0.0)
+            .then(|| {
+                let k = mean * (1.0 - mean) / var - 1.0;
+                Beta::new(mean * k, (1.0 - mean) * k).ok()
+            })
+            .flatten();
+        ShareDraw { mean, beta }
+    }
+
+    /// From a scenario distribution, with its mean shifted by an area effect.
+    pub(crate) fn shifted(d: &Dist, shift: f64) -> Self {
+        Self::new(d.mean + shift, d.sd)
+    }
+
+    pub(crate) fn sample(&self, rng: &mut ChaCha8Rng) -> f64 {
+        match &self.beta {
+            Some(b) => b.sample(rng).clamp(0.0, 1.0),
+            None => self.mean,
+        }
+    }
+}
+
+/// Draws individual logic mixes around a mean, as a Dirichlet with a given concentration.
+pub(crate) struct LogicDraw {
+    gammas: [Option<Gamma<f64>>; 3],
+    mean: LogicMix,
+}
+
+impl LogicDraw {
+    pub(crate) fn new(mean: &Logic, concentration: f64) -> Self {
+        let mean = mean.weights();
+        let gamma = |m: f64| {
+            (m > 0.0)
+                .then(|| Gamma::new(concentration * m, 1.0).ok())
+                .flatten()
+        };
+        LogicDraw {
+            gammas: [gamma(mean[0]), gamma(mean[1]), gamma(mean[2])],
+            mean,
+        }
+    }
+
+    pub(crate) fn sample(&self, rng: &mut ChaCha8Rng) -> LogicMix {
+        let mut x = [0.0; 3];
+        for (k, g) in self.gammas.iter().enumerate() {
+            x[k] = g.as_ref().map(|g| g.sample(rng)).unwrap_or(0.0);
+        }
+        let sum = x[0] + x[1] + x[2];
+        if sum > 0.0 {
+            [x[0] / sum, x[1] / sum, x[2] / sum]
+        } else {
+            self.mean
+        }
+    }
+}
+
+/// The drawn area, before any month has passed.
+pub(crate) struct Area {
+    pub gps: Vec<Gp>,
+    pub practices: Vec<Practice>,
+    pub managers: Vec<Manager>,
+    pub providers: Vec<Provider>,
+    pub teams: Vec<Team>,
+    pub council: Council,
+    /// Peer lists of practices and teams (indices of practices), concatenated.
+    pub adjacency: Vec<u32>,
+}
+
+/// Concentration of the logic mixes of managers and provider organisations around their means;
+/// individual GPs' concentration is a scenario parameter.
+const ORGANISATION_LOGIC_CONCENTRATION: f64 = 20.0;
+
+/// Peer practices each frontline team works with.
+const TEAM_PEERS: u32 = 4;
+
+/// Draws the area: the random effects first, then every agent, so that the same replication
+/// draws the same area in every cell of an experiment (common random numbers).
+pub(crate) fn draw(s: &Scenario, rng: &mut ChaCha8Rng) -> Area {
+    let spread = s.population.area_spread;
+    // Area random effects: outcomes across real CCGs were "strikingly varied" (MODEL.md §2).
+    let willingness_effect = spread * rng.sample::<f64, _>(StandardNormal);
+    let defensiveness_effect = spread * rng.sample::<f64, _>(StandardNormal);
+
+    let g = &s.gp;
+    let n_gps = s.population.gps as usize;
+    let n_practices = s.population.practices as usize;
+    let willingness = ShareDraw::shifted(&g.willingness, willingness_effect);
+    let credibility = ShareDraw::shifted(&g.credibility, 0.0);
+    let strategic = ShareDraw::shifted(&g.strategic_skill, 0.0);
+    let mediation = ShareDraw::shifted(&g.mediation_skill, 0.0);
+    let practical = ShareDraw::shifted(&g.practical_skill, 0.0);
+    let loyalty = ShareDraw::shifted(&g.loyalty, 0.0);
+    let gp_logic = LogicDraw::new(&g.logic, g.logic_concentration);
+    let gps: Vec<Gp> = (0..n_gps)
+        .map(|i| {
+            let w = willingness.sample(rng);
+            Gp {
+                practice: (i * n_practices / n_gps) as u32,
+                credibility: credibility.sample(rng),
+                strategic: strategic.sample(rng),
+                mediation: mediation.sample(rng),
+                practical: practical.sample(rng),
+                loyalty: loyalty.sample(rng),
+                willingness: w,
+                willingness_base: w,
+                disillusion: 0.0,
+                logic: gp_logic.sample(rng),
+                alliance: 0.0,
+                role: Role::None,
+            }
+        })
+        .collect();
+
+    let mut practices: Vec<Practice> = (0..n_practices)
+        .map(|_| Practice {
+            gps: 0..0,
+            peers: 0..0,
+        })
+        .collect();
+    for (i, gp) in gps.iter().enumerate() {
+        let r = &mut practices[gp.practice as usize].gps;
+        if r.start == r.end {
+            *r = i as u32..i as u32 + 1;
+        } else {
+            r.end = i as u32 + 1;
+        }
+    }
+
+    // Small world: a ring inside each locality, each tie rewired to any practice with a chance.
+    let localities = s.population.localities as usize;
+    let locality_of = |p: usize| p * localities / n_practices;
+    let locality_range = |l: usize| {
+        let start = (l * n_practices).div_ceil(localities);
+        let end = ((l + 1) * n_practices).div_ceil(localities);
+        start..end
+    };
+    let mut peers: Vec<Vec<u32>> = vec![Vec::new(); n_practices];
+    for p in 0..n_practices {
+        let range = locality_range(locality_of(p));
+        let size = range.len();
+        for d in 1..=s.population.peer_ties as usize {
+            let mut q = range.start + (p - range.start + d) % size.max(1);
+            if rng.random::<f64>() < s.population.rewire {
+                q = rng.random_range(0..n_practices);
+            }
+            if q != p {
+                if !peers[p].contains(&(q as u32)) {
+                    peers[p].push(q as u32);
+                }
+                if !peers[q].contains(&(p as u32)) {
+                    peers[q].push(p as u32);
+                }
+            }
+        }
+    }
+    let mut adjacency = Vec::new();
+    for (p, list) in peers.iter_mut().enumerate() {
+        list.sort_unstable();
+        let start = adjacency.len() as u32;
+        adjacency.extend_from_slice(list);
+        practices[p].peers = start..adjacency.len() as u32;
+    }
+
+    let m = &s.manager;
+    let m_strategic = ShareDraw::shifted(&m.strategic_skill, 0.0);
+    let m_mediation = ShareDraw::shifted(&m.mediation_skill, 0.0);
+    let m_practical = ShareDraw::shifted(&m.practical_skill, 0.0);
+    let m_logic = LogicDraw::new(&m.logic, ORGANISATION_LOGIC_CONCENTRATION);
+    let managers: Vec<Manager> = (0..m.count)
+        .map(|_| {
+            let hybrid = rng.random::<f64>() < m.hybrid_share;
+            let own_practical = m_practical.sample(rng);
+            // A hybrid clinician-manager brings a clinician's practical skill.
+            let clinical_practical = practical.sample(rng);
+            Manager {
+                strategic: m_strategic.sample(rng),
+                mediation: m_mediation.sample(rng),
+                practical: if hybrid {
+                    clinical_practical
+                } else {
+                    own_practical
+                },
+                logic: m_logic.sample(rng),
+                alliance: 0.0,
+                role: Role::None,
+            }
+        })
+        .collect();
+
+    let mut providers = Vec::with_capacity(s.provider.len());
+    let mut teams = Vec::new();
+    for (pi, p) in s.provider.iter().enumerate() {
+        let logic = LogicDraw::new(&p.logic, ORGANISATION_LOGIC_CONCENTRATION).sample(rng);
+        let first = teams.len() as u32;
+        for _ in 0..p.teams {
+            let informal_credibility = credibility.sample(rng);
+            let informal_willingness = willingness.sample(rng);
+            let has_leader = informal_credibility >= g.informal_credibility;
+            let start = adjacency.len() as u32;
+            let home = locality_range(rng.random_range(0..localities));
+            for _ in 0..TEAM_PEERS.min(home.len() as u32) {
+                let q = rng.random_range(home.clone()) as u32;
+                if !adjacency[start as usize..].contains(&q) {
+                    adjacency.push(q);
+                }
+            }
+            teams.push(Team {
+                provider: pi as u32,
+                practical: practical.sample(rng) * informal_willingness,
+                informal: if has_leader {
+                    informal_credibility * informal_willingness
+                } else {
+                    0.0
+                },
+                peers: start..adjacency.len() as u32,
+            });
+        }
+        providers.push(Provider {
+            defensiveness: (p.defensiveness + defensiveness_effect).clamp(0.0, 1.0),
+            viability: p.viability,
+            viability_base: p.viability,
+            trust: p.trust,
+            logic,
+            destabilised: false,
+            teams: first..teams.len() as u32,
+        });
+    }
+
+    let council = Council {
+        appetite: s.council.integration_appetite,
+        logic: s.council.logic.weights(),
+    };
+    Area {
+        gps,
+        practices,
+        managers,
+        providers,
+        teams,
+        council,
+        adjacency,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::SeedableRng;
+
+    #[test]
+    fn share_draws_have_the_asked_mean_and_stay_in_bounds() {
+        let mut rng = ChaCha8Rng::seed_from_u64(1);
+        let d = ShareDraw::new(0.3, 0.1);
+        let xs: Vec<f64> = (0..20_000).map(|_| d.sample(&mut rng)).collect();
+        let mean = xs.iter().sum::<f64>() / xs.len() as f64;
+        let sd = (xs.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / xs.len() as f64).sqrt();
+        assert!((mean - 0.3).abs() < 0.01, "{mean}");
+        assert!((sd - 0.1).abs() < 0.01, "{sd}");
+        assert!(xs.iter().all(|x| (0.0..=1.0).contains(x)));
+        assert_eq!(ShareDraw::new(0.4, 0.0).sample(&mut rng), 0.4);
+    }
+
+    #[test]
+    fn logic_draws_lie_on_the_simplex() {
+        let mut rng = ChaCha8Rng::seed_from_u64(2);
+        let d = LogicDraw::new(&Logic::new(0.2, 0.0, 0.8), 12.0);
+        for _ in 0..1000 {
+            let l = d.sample(&mut rng);
+            assert!((l.iter().sum::<f64>() - 1.0).abs() < 1e-12);
+            assert_eq!(l[1], 0.0);
+        }
+    }
+
+    #[test]
+    fn every_gp_is_in_a_practice_and_peers_are_practices() {
+        let s = Scenario::default();
+        let mut rng = ChaCha8Rng::seed_from_u64(3);
+        let area = draw(&s, &mut rng);
+        let counted: u32 = area.practices.iter().map(|p| p.gps.len() as u32).sum();
+        assert_eq!(counted, s.population.gps);
+        assert!(area.practices.iter().all(|p| !p.gps.is_empty()));
+        assert!(
+            area.adjacency
+                .iter()
+                .all(|&q| (q as usize) < area.practices.len())
+        );
+        let teams: u32 = s.provider.iter().map(|p| p.teams).sum();
+        assert_eq!(area.teams.len() as u32, teams);
+    }
+}
