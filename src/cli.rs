@@ -30,6 +30,15 @@ enum Command {
         #[command(flatten)]
         common: Common,
     },
+    /// Experiments that test the proposition: the arena factorial and timing.
+    #[command(subcommand)]
+    Experiment(crate::experiment::ExperimentCommand),
+    /// Sweep parameters over a grid or Latin hypercube.
+    Sweep(crate::sweep::SweepArgs),
+    /// Join the shard outputs of a sweep into what a single run would have written.
+    Merge(crate::sweep::MergeArgs),
+    /// One command for a class: the baseline and the arena experiment, with a report to open.
+    Demo(crate::report::DemoArgs),
     /// Validate a scenario and print it resolved, every default filled in, as TOML.
     Check {
         /// The scenario file.
@@ -160,6 +169,10 @@ pub fn main() -> Result<()> {
     let cli = Cli::parse();
     match cli.command {
         Command::Run { scenario, common } => run(&scenario, &common),
+        Command::Experiment(command) => crate::experiment::command(&command),
+        Command::Sweep(args) => crate::sweep::sweep(&args),
+        Command::Merge(args) => crate::sweep::merge(&args),
+        Command::Demo(args) => crate::report::demo(&args),
         Command::Check { scenario, set } => {
             let source = scenario::load(&scenario)?;
             let overrides = set
@@ -230,6 +243,9 @@ fn run(path: &Path, common: &Common) -> Result<()> {
     let result = pool.install(|| simulate(&s, 0, Some(&dir), &bar))?;
     bar.finish_and_clear();
     write_run_files(&dir, &s, &result)?;
+    if s.output.plots && !common.no_plots {
+        crate::report::write_run_report(&dir, &s, &result)?;
+    }
     let target = dir.commit()?;
     if common.json {
         print!(

@@ -7,10 +7,14 @@
 
 pub mod cli;
 pub mod error;
+pub mod experiment;
 pub mod model;
 pub mod output;
+pub mod plot;
+pub mod report;
 pub mod runner;
 pub mod scenario;
 pub mod stats;
+pub mod sweep;
 
 pub use error::{Error, Result};

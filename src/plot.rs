@@ -1,0 +1,1 @@
+//! Charts with plotters, PNG and SVG, with an embedded font.
