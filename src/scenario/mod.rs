@@ -306,7 +306,7 @@ section! {
         /// Share of design reopened when adoption stalls.
         reopen_share: f64 = 0.3 => UNIT,
         /// Base monthly hazard of the contract route at strength 1 and full design.
-        contract_rate: f64 = 0.20 => UNIT,
+        contract_rate: f64 = 0.8 => UNIT,
         /// How far contracts reach practices (local enhanced services) relative to provider teams.
         contract_practice_reach: f64 = 0.8 => UNIT,
         /// Monthly growth of the clinician-manager alliance from joint programme work.
@@ -328,7 +328,7 @@ section! {
         /// Base monthly hazard of adoption by peer diffusion.
         peer_rate: f64 = 0.10 => UNIT,
         /// Base monthly hazard of the grassroots route at strength 1.
-        grassroots_rate: f64 = 0.08 => UNIT,
+        grassroots_rate: f64 = 0.2 => UNIT,
         /// Pull of design and mandate at a unit with no practical leadership (floor).
         leadership_floor: f64 = 0.3 => UNIT,
         /// Monthly chance that a trial is confirmed as adoption.
