@@ -867,26 +867,17 @@ impl<'s> World<'s> {
             let mode = (0..3)
                 .max_by(|&a, &b| mix[a].total_cmp(&mix[b]).then(b.cmp(&a)))
                 .unwrap_or(NETWORK);
-            // Conflict: divergence of members' logics plus the threat the design poses to
-            // providers' viability; the board's best mediator pays part of it down.
-            let n = self.members.len();
-            let divergence = if n >= 2 {
-                let mut sum = 0.0;
-                for a in 0..n {
-                    for b in a + 1..n {
-                        sum += similarity(&self.members[a].logic, &self.members[b].logic);
-                    }
-                }
-                1.0 - sum / (n * (n - 1) / 2) as f64
-            } else {
-                0.0
-            };
             let threat = if init.scope.is_empty() {
                 0.0
             } else {
                 threat / init.scope.len() as f64 * (0.5 + mix[MARKET])
             };
-            let conflict = (divergence + threat) * (1.0 - pr.mediation_effect * best[1]);
+            let conflict = conflict(
+                divergence(&self.members),
+                threat,
+                best[1],
+                pr.mediation_effect,
+            );
             // Skill mix: complementary skills are worth most together (geometric mean).
             let skill = (best[0] * best[1] * best[2]).cbrt();
             let speed = 1.0 + pr.market_speed * mix[MARKET] - pr.network_slowness * mix[NETWORK];
@@ -1093,19 +1084,7 @@ impl<'s> World<'s> {
                 // Sedimentation: established interests pull adopted units back, unless mandate,
                 // design and practical leadership support them; this is where arenas reinforce
                 // each other (MODEL.md §5).
-                let support = (pa.support_mandate * m
-                    + pa.support_design * d
-                    + pa.support_leadership * leadership)
-                    .min(pa.support_cap);
-                let mut reversion =
-                    pa.reversion_rate * pa.reversion_base * (0.3 + defensiveness) * (1.0 - support);
-                if unit.stage == ROUTINISED {
-                    reversion *= pa.routinised_reversion;
-                }
-                if unit.by_compliance {
-                    // Compliance without commitment: it reverts as the mandate behind it fades.
-                    reversion *= 1.0 + pa.compliance_penalty * (1.0 - m);
-                }
+                let reversion = reversion_hazard(pa, m, d, leadership, defensiveness, unit);
                 if u_other < reversion {
                     *unit = Unit::default();
                 }
@@ -1322,8 +1301,251 @@ impl<'s> World<'s> {
     }
 }
 
+/// Divergence of a board's logics: one minus the mean pairwise cosine similarity of its members'
+/// logic mixes (0 when everyone thinks alike).
+fn divergence(members: &[Member]) -> f64 {
+    let n = members.len();
+    if n < 2 {
+        return 0.0;
+    }
+    let mut sum = 0.0;
+    for a in 0..n {
+        for b in a + 1..n {
+            sum += similarity(&members[a].logic, &members[b].logic);
+        }
+    }
+    1.0 - sum / (n * (n - 1) / 2) as f64
+}
+
+/// Conflict on a programme board: competing logics plus the threat the design poses to
+/// providers, of which the board's best mediator pays down a share (MODEL.md §3).
+fn conflict(divergence: f64, threat: f64, best_mediation: f64, mediation_effect: f64) -> f64 {
+    (divergence + threat) * (1.0 - mediation_effect * best_mediation)
+}
+
+/// Monthly reversion hazard of an adopted or trialling unit under sedimentation: established
+/// interests (defensiveness) pull it back unless mandate, design and practical leadership support
+/// it; this support is where the arenas reinforce each other (MODEL.md §5).
+fn reversion_hazard(
+    pa: &crate::scenario::Practice,
+    mandate: f64,
+    design: f64,
+    leadership: f64,
+    defensiveness: f64,
+    unit: &Unit,
+) -> f64 {
+    let support = (pa.support_mandate * mandate
+        + pa.support_design * design
+        + pa.support_leadership * leadership)
+        .min(pa.support_cap);
+    let mut hazard =
+        pa.reversion_rate * pa.reversion_base * (0.3 + defensiveness) * (1.0 - support);
+    if unit.stage == ROUTINISED {
+        hazard *= pa.routinised_reversion;
+    }
+    if unit.by_compliance {
+        // Compliance without commitment: it reverts as the mandate behind it fades.
+        hazard *= 1.0 + pa.compliance_penalty * (1.0 - mandate);
+    }
+    hazard
+}
+
 fn add_mix(mix: &mut LogicMix, logic: &LogicMix, weight: f64) {
     for k in 0..3 {
         mix[k] += weight * logic[k];
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::runner;
+    use crate::scenario::{Override, load_str};
+    use std::path::Path;
+
+    fn scenario(overrides: &[&str]) -> Scenario {
+        let o: Vec<Override> = overrides
+            .iter()
+            .map(|s| Override::parse(s).unwrap())
+            .collect();
+        load_str("", Path::new("t.toml"))
+            .unwrap()
+            .resolve(&o)
+            .unwrap()
+    }
+
+    fn member(logic: LogicMix) -> Member {
+        Member {
+            logic,
+            influence: 1.0,
+            effort: 0.5,
+        }
+    }
+
+    #[test]
+    fn more_divergent_logics_give_more_conflict_and_a_better_mediator_less() {
+        let alike = [member([0.1, 0.2, 0.7]), member([0.1, 0.25, 0.65])];
+        let apart = [member([0.8, 0.1, 0.1]), member([0.05, 0.15, 0.8])];
+        assert!(divergence(&apart) > divergence(&alike));
+        let c_alike = conflict(divergence(&alike), 0.1, 0.5, 0.7);
+        let c_apart = conflict(divergence(&apart), 0.1, 0.5, 0.7);
+        assert!(c_apart > c_alike);
+        assert!(conflict(0.4, 0.1, 0.9, 0.7) < conflict(0.4, 0.1, 0.2, 0.7));
+        assert_eq!(divergence(&alike[..1]), 0.0);
+    }
+
+    #[test]
+    fn higher_defensiveness_gives_more_reversion_and_support_less() {
+        let pa = Scenario::default().arenas.practice;
+        let unit = Unit {
+            stage: ADOPTED,
+            months: 3,
+            by_compliance: false,
+        };
+        let low = reversion_hazard(&pa, 0.2, 0.2, 0.2, 0.2, &unit);
+        let high = reversion_hazard(&pa, 0.2, 0.2, 0.2, 0.8, &unit);
+        assert!(high > low);
+        assert!(reversion_hazard(&pa, 0.9, 0.9, 0.9, 0.8, &unit) < high);
+        let routinised = Unit {
+            stage: ROUTINISED,
+            ..unit
+        };
+        assert!(reversion_hazard(&pa, 0.2, 0.2, 0.2, 0.8, &routinised) < high);
+        let complied = Unit {
+            by_compliance: true,
+            ..unit
+        };
+        assert!(reversion_hazard(&pa, 0.2, 0.2, 0.2, 0.8, &complied) > high);
+        let mut off = pa.clone();
+        off.reversion_rate = 0.0;
+        assert_eq!(reversion_hazard(&off, 0.0, 0.0, 0.0, 1.0, &unit), 0.0);
+    }
+
+    /// Sums over replications and initiatives of peak mandate, design and adoption.
+    fn peaks(s: &Scenario, reps: u32) -> [f64; 3] {
+        let mut peaks = [0.0; 3];
+        for i in 0..reps {
+            let o = runner::replication(s, 0, i);
+            for init in &o.initiatives {
+                peaks[0] += init.peak_mandate;
+                peaks[1] += init.peak_design;
+                peaks[2] += init.peak_adoption;
+            }
+        }
+        peaks
+    }
+
+    #[test]
+    fn disabling_an_arena_removes_its_work() {
+        let all = peaks(&scenario(&[]), 20);
+        assert!(all.iter().all(|&x| x > 0.0));
+        let no_board = peaks(&scenario(&["arenas.strategic.enabled=false"]), 20);
+        assert_eq!(no_board[0], 0.0, "no mandate without the strategic arena");
+        let no_programme = peaks(&scenario(&["arenas.programme.enabled=false"]), 20);
+        assert_eq!(no_programme[1], 0.0, "no design without programme boards");
+        // With the practice arena off and the directive and contract routes off too, nothing
+        // at the point of delivery moves.
+        let none = peaks(
+            &scenario(&[
+                "arenas.practice.enabled=false",
+                "arenas.strategic.directive_strength=0",
+                "arenas.programme.contract_strength=0",
+            ]),
+            20,
+        );
+        assert_eq!(none[2], 0.0);
+        let nothing = peaks(
+            &scenario(&[
+                "arenas.strategic.enabled=false",
+                "arenas.programme.enabled=false",
+                "arenas.practice.enabled=false",
+            ]),
+            20,
+        );
+        assert_eq!(nothing, [0.0; 3]);
+    }
+
+    #[test]
+    fn policy_uncertainty_lowers_willingness_and_raises_vacancies() {
+        let run = |u: &str| {
+            let s = scenario(&[&format!("environment.policy_uncertainty={u}"), "event=[]"]);
+            let mut seats = 0.0;
+            let mut can = 0.0;
+            for i in 0..30 {
+                let o = runner::replication(&s, 0, i);
+                seats += o.gp_seats_filled_share;
+                let last = o.survey.last().unwrap();
+                can += last.gp_no_role_can as f64 / last.gp_no_role.max(1) as f64;
+            }
+            (seats, can)
+        };
+        let (calm_seats, calm_can) = run("0.1");
+        let (turbulent_seats, turbulent_can) = run("0.8");
+        assert!(
+            turbulent_seats < calm_seats,
+            "{turbulent_seats} !< {calm_seats}"
+        );
+        assert!(turbulent_can < calm_can, "{turbulent_can} !< {calm_can}");
+    }
+
+    #[test]
+    fn a_market_move_lowers_provider_trust_and_raises_defensiveness() {
+        // A board whose every member thinks in market terms works in market mode.
+        let s = scenario(&[
+            "gp.logic.market=1",
+            "gp.logic.hierarchy=0",
+            "gp.logic.network=0",
+            "gp.loyalty.mean=0.01",
+            "gp.loyalty.sd=0",
+            "manager.logic.market=1",
+            "manager.logic.hierarchy=0",
+            "manager.logic.network=0",
+            "environment.regime.market=1",
+            "environment.regime.hierarchy=0",
+            "environment.regime.network=0",
+            "event=[]",
+        ]);
+        let mut streams = runner::streams(1, 0, 0, false);
+        let mut world = World::new(&s, &mut streams.population);
+        for p in &mut world.providers {
+            p.logic = [1.0, 0.0, 0.0];
+        }
+        world.council.logic = [1.0, 0.0, 0.0];
+        let before: Vec<(f64, f64)> = world
+            .providers
+            .iter()
+            .map(|p| (p.trust, p.defensiveness))
+            .collect();
+        let mut month = 0;
+        while world.initiatives.iter().all(|i| i.episodes[MARKET] == 0) && month < 60 {
+            world.step(month, &mut streams);
+            month += 1;
+        }
+        let init = world
+            .initiatives
+            .iter()
+            .find(|i| i.episodes[MARKET] > 0)
+            .expect("a board worked in market mode");
+        for &p in &init.scope {
+            let (trust, defensiveness) = before[p as usize];
+            assert!(world.providers[p as usize].trust < trust);
+            assert!(world.providers[p as usize].defensiveness > defensiveness);
+        }
+    }
+
+    #[test]
+    fn trajectories_are_shares_and_cover_every_month() {
+        let s = scenario(&[]);
+        for i in 0..10 {
+            let o = runner::replication(&s, 0, i);
+            assert_eq!(o.initiatives.len(), s.initiative.len());
+            assert_eq!(
+                o.trajectories.len(),
+                s.initiative.len() * s.simulation.months as usize
+            );
+            for v in o.trajectories.iter().flatten() {
+                assert!((0.0..=1.0).contains(v));
+            }
+        }
     }
 }
