@@ -1,0 +1,225 @@
+//! The command-line interface through the real binary: run, check, params, --set, bad input,
+//! and reproducibility across thread counts.
+
+mod common;
+
+use common::*;
+
+#[test]
+fn run_writes_results_and_a_readable_table() {
+    let dir = scratch();
+    let o = run_in(
+        dir.path(),
+        &[
+            "run",
+            scenario("baseline.toml").to_str().unwrap(),
+            "-n",
+            "40",
+            "--out",
+            "res",
+            "--no-plots",
+        ],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(
+        out.contains("frail_elderly") && out.contains("95% CI"),
+        "{out}"
+    );
+    assert!(out.contains("Virtual survey"), "{out}");
+    for f in ["summary.json", "replications.csv", "timeseries.csv"] {
+        assert!(dir.path().join("res").join(f).is_file(), "{f} missing");
+    }
+    let summary: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.path().join("res/summary.json")).unwrap())
+            .unwrap();
+    for key in [
+        "scenario",
+        "seed",
+        "replications",
+        "overall_success_rate",
+        "ci95",
+        "initiatives",
+        "leadership",
+        "survey",
+    ] {
+        assert!(summary.get(key).is_some(), "summary.json lacks {key}");
+    }
+    let rows = std::fs::read_to_string(dir.path().join("res/replications.csv")).unwrap();
+    assert_eq!(rows.lines().count(), 1 + 40 * 3);
+    assert!(rows.starts_with("point,replication,initiative,success,months_to_success,failure_mode,peak_mandate,peak_design,peak_adoption,final_routinised,market_episodes,hierarchy_episodes,network_episodes,providers_destabilised,gp_seats_filled_share"));
+    // No staging folder is left behind.
+    let leftovers: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_name().to_string_lossy().starts_with('.'))
+        .collect();
+    assert!(leftovers.is_empty());
+}
+
+#[test]
+fn summary_is_identical_across_thread_counts_and_differs_across_seeds() {
+    let dir = scratch();
+    let base = scenario("baseline.toml");
+    let base = base.to_str().unwrap();
+    let summary = |threads: &str, seed: &str, out: &str| {
+        let o = run_in(
+            dir.path(),
+            &[
+                "run",
+                base,
+                "-n",
+                "60",
+                "--threads",
+                threads,
+                "--seed",
+                seed,
+                "--out",
+                out,
+                "--no-plots",
+                "--quiet",
+            ],
+        );
+        assert!(o.status.success(), "{}", stderr(&o));
+        (
+            std::fs::read(dir.path().join(out).join("summary.json")).unwrap(),
+            std::fs::read(dir.path().join(out).join("replications.csv")).unwrap(),
+        )
+    };
+    let one = summary("1", "7", "t1");
+    let two = summary("2", "7", "t2");
+    assert_eq!(one, two, "outputs depend on the thread count");
+    let other = summary("2", "8", "t3");
+    assert_ne!(one.0, other.0, "another seed gave the same summary");
+}
+
+#[test]
+fn json_flag_prints_the_summary() {
+    let dir = scratch();
+    let o = run_in(
+        dir.path(),
+        &[
+            "run",
+            scenario("baseline.toml").to_str().unwrap(),
+            "-n",
+            "10",
+            "--json",
+            "--no-plots",
+            "--out",
+            "j",
+        ],
+    );
+    assert!(o.status.success());
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).expect("stdout is JSON");
+    assert_eq!(v["replications"], 10);
+}
+
+#[test]
+fn set_overrides_any_parameter() {
+    let dir = scratch();
+    let s = scenario("baseline.toml");
+    let o = run_in(
+        dir.path(),
+        &[
+            "check",
+            s.to_str().unwrap(),
+            "--set",
+            "arenas.practice.enabled=false",
+            "--set",
+            "initiative.urgent_care.complexity=0.9",
+        ],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let resolved = stdout(&o);
+    let table: toml::Table = resolved.parse().expect("check prints TOML");
+    assert_eq!(
+        table["arenas"]["practice"]["enabled"].as_bool(),
+        Some(false)
+    );
+    assert_eq!(table["initiative"][1]["complexity"].as_float(), Some(0.9));
+    // The resolved scenario is itself a valid scenario.
+    let again = write(dir.path(), "resolved.toml", &resolved);
+    assert!(
+        run_in(dir.path(), &["check", again.to_str().unwrap()])
+            .status
+            .success()
+    );
+}
+
+#[test]
+fn params_lists_every_public_path() {
+    let o = run_in(&root(), &["params"]);
+    assert!(o.status.success());
+    let out = stdout(&o);
+    for path in [
+        "simulation.months",
+        "simulation.replications",
+        "simulation.seed",
+        "arenas.strategic.enabled",
+        "arenas.programme.enabled",
+        "arenas.practice.enabled",
+        "leadership.clinical",
+        "leadership.managerial",
+        "population.area_spread",
+        "arenas.practice.grassroots_adoption",
+        "arenas.strategic.directive_strength",
+        "arenas.programme.contract_strength",
+        "arenas.practice.reversion_rate",
+        "environment.policy_uncertainty",
+        "environment.central_pressure",
+        "success.threshold",
+        "success.sustain_months",
+    ] {
+        assert!(out.lines().any(|l| l == path), "params lacks {path}");
+    }
+    let json = run_in(&root(), &["params", "--json"]);
+    let rows: Vec<serde_json::Value> = serde_json::from_str(&stdout(&json)).unwrap();
+    assert!(rows.len() > 100);
+}
+
+fn bad(text: &str, extra: &[&str]) -> (i32, String, tempfile::TempDir) {
+    let dir = scratch();
+    let f = write(dir.path(), "bad.toml", text);
+    let mut args = vec!["run", f.to_str().unwrap(), "--out", "out", "-n", "2"];
+    args.extend_from_slice(extra);
+    let o = run_in(dir.path(), &args);
+    assert!(!stderr(&o).contains("panicked"), "{}", stderr(&o));
+    assert!(
+        !dir.path().join("out").exists(),
+        "an output folder was written for bad input"
+    );
+    (o.status.code().unwrap_or(-1), stderr(&o), dir)
+}
+
+#[test]
+fn a_syntax_error_names_file_line_and_column() {
+    let (code, err, _d) = bad("[simulation]\nmonths = 60\nseed = = 3\n", &[]);
+    assert_eq!(code, 2);
+    assert!(err.contains("bad.toml:3:"), "{err}");
+    assert!(err.contains("invalid TOML"), "{err}");
+}
+
+#[test]
+fn an_unknown_key_names_the_nearest_known_one() {
+    let (code, err, _d) = bad("[arenas.practice]\nreversion_rat = 0.2\n", &[]);
+    assert_eq!(code, 2);
+    assert!(err.contains("bad.toml:2:1: unknown key `arenas.practice.reversion_rat` (did you mean `arenas.practice.reversion_rate`?)"), "{err}");
+}
+
+#[test]
+fn an_out_of_range_value_names_its_range() {
+    let (code, err, _d) = bad("[arenas.strategic]\ndirective_strength = 1.5\n", &[]);
+    assert_eq!(code, 2);
+    assert!(err.contains("bad.toml:2:1: `arenas.strategic.directive_strength` must be a number in [0, 1], found 1.5"), "{err}");
+}
+
+#[test]
+fn a_bad_set_is_refused() {
+    let (code, err, _d) = bad("", &["--set", "arenas.practice.enabled=maybe"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("--set arenas.practice.enabled=maybe"), "{err}");
+    assert!(
+        err.contains("expects true or false, found the string \"maybe\""),
+        "{err}"
+    );
+}
