@@ -77,6 +77,9 @@ const STALL_RISE: f64 = 0.02;
 /// Perception noise of a GP asked whether it can influence the CCG.
 const GP_SURVEY_NOISE: f64 = 0.1;
 
+/// 2^-32: turns a 32-bit integer into a uniform number in [0, 1).
+const UNIT_SCALE: f64 = 1.0 / 4_294_967_296.0;
+
 /// Stage of one unit at the point of delivery for one initiative.
 #[derive(Debug, Clone, Copy, Default)]
 struct Unit {
@@ -155,7 +158,8 @@ pub struct World<'s> {
     informal_leadership: Vec<f64>,
     practice_network: Vec<f64>,
     visible: Vec<f64>,
-    peer_adopted: Vec<bool>,
+    seen: Vec<f64>,
+    peer_signal: Vec<f64>,
     members: Vec<Member>,
     scores: Vec<f64>,
     ranking: Vec<usize>,
@@ -276,7 +280,8 @@ impl<'s> World<'s> {
             informal_leadership: vec![0.0; n_practices],
             practice_network: vec![0.0; n_practices],
             visible: vec![0.0; n_practices],
-            peer_adopted: vec![false; n_practices],
+            seen: vec![0.0; n_practices],
+            peer_signal: vec![0.0; n_practices],
             members: Vec::with_capacity(max_members),
             scores: vec![0.0; n_initiatives],
             ranking: (0..n_initiatives).collect(),
@@ -287,6 +292,11 @@ impl<'s> World<'s> {
             influence_months: 0,
             survey: Vec::with_capacity(s.survey.months.len()),
         }
+    }
+
+    /// Months recorded so far.
+    pub fn step_count(&self) -> usize {
+        self.seats_filled.len()
     }
 
     /// Runs every month and returns the replication's outcome.
@@ -361,16 +371,19 @@ impl<'s> World<'s> {
                 }
             }
         }
-        let uncertainty = self.dynamics.environment.policy_uncertainty;
-        for i in 0..self.gps.len() {
-            let p = &self.practices[self.gps[i].practice as usize];
-            let peers = &self.adjacency[p.peers.start as usize..p.peers.end as usize];
+        // What a GP sees: adoption in its own practice and, on average, in its peers'.
+        for (p, practice) in self.practices.iter().enumerate() {
+            let peers = &self.adjacency[practice.peers.start as usize..practice.peers.end as usize];
             let near = if peers.is_empty() {
                 0.0
             } else {
                 peers.iter().map(|&q| self.visible[q as usize]).sum::<f64>() / peers.len() as f64
             };
-            let seen = 0.5 * (self.visible[self.gps[i].practice as usize] + near);
+            self.seen[p] = 0.5 * (self.visible[p] + near);
+        }
+        let uncertainty = self.dynamics.environment.policy_uncertainty;
+        for i in 0..self.gps.len() {
+            let seen = self.seen[self.gps[i].practice as usize];
             let gp = &mut self.gps[i];
             let burden = if gp.role == Role::None {
                 0.0
@@ -1005,14 +1018,22 @@ impl<'s> World<'s> {
                 0.0
             };
             let contract = init.contract_hazard;
-            for (p, adopted) in self.peer_adopted.iter_mut().enumerate() {
-                *adopted = init.units[p].stage >= ADOPTED;
+            // Each adopted practice sends a peer signal weighted by its credibility; units read
+            // last month's signals, so the order in which units are visited does not matter.
+            for (p, signal) in self.peer_signal.iter_mut().enumerate() {
+                *signal = if init.units[p].stage >= ADOPTED {
+                    (0.5 + leadership_credibility * self.practice_credibility[p]) / 1.5
+                } else {
+                    0.0
+                };
             }
             let mut adopted = 0usize;
             let mut routinised = 0usize;
             for u in 0..init.units.len() {
-                let u_move = rng.random::<f64>();
-                let u_other = rng.random::<f64>();
+                // Two uniforms from one 64-bit draw: 32 bits each are ample for monthly hazards.
+                let bits = rng.random::<u64>();
+                let u_move = (bits >> 32) as f64 * UNIT_SCALE;
+                let u_other = (bits & 0xFFFF_FFFF) as f64 * UNIT_SCALE;
                 let (leadership, informal, network, peers, reach, defensiveness) =
                     if u < n_practices {
                         (
@@ -1049,12 +1070,7 @@ impl<'s> World<'s> {
                         } else {
                             peers
                                 .iter()
-                                .filter(|&&q| self.peer_adopted[q as usize])
-                                .map(|&q| {
-                                    (0.5 + leadership_credibility
-                                        * self.practice_credibility[q as usize])
-                                        / 1.5
-                                })
+                                .map(|&q| self.peer_signal[q as usize])
                                 .sum::<f64>()
                                 / peers.len() as f64
                         };
@@ -1067,7 +1083,8 @@ impl<'s> World<'s> {
                     };
                     let compulsory = directive + reach * contract;
                     let hazard = voluntary + compulsory;
-                    if hazard > 0.0 && u_move < -(-hazard).exp_m1() {
+                    // 1 - exp(-h) <= h, so a draw at or above h cannot adopt: skip the exp.
+                    if u_move < hazard && u_move < -(-hazard).exp_m1() {
                         unit.stage = TRIAL;
                         unit.months = 0;
                         unit.by_compliance = u_other * hazard < compulsory;
