@@ -357,7 +357,8 @@ pub fn summary_table(sum: &Summary) -> String {
                 .collect::<Vec<_>>()
                 .join(" ")
         );
-        let rows: [(&str, fn(&crate::stats::SurveySummary) -> f64); 7] = [
+        type Answer = fn(&crate::stats::SurveySummary) -> f64;
+        let rows: [(&str, Answer); 7] = [
             ("centre's influence high", |w| w.centre_influence_high_share),
             ("GPs hold main influence", |w| w.gps_main_influence_share),
             ("managers hold main influence", |w| {

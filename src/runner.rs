@@ -86,31 +86,6 @@ pub fn pool(threads: Option<usize>) -> rayon::ThreadPool {
     })
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use rand::RngExt;
-
-    #[test]
-    fn streams_depend_on_seed_and_replication_only() {
-        let a = streams(7, 0, 3, false).units.random::<u64>();
-        assert_eq!(a, streams(7, 5, 3, false).units.random::<u64>());
-        assert_ne!(a, streams(7, 0, 4, false).units.random::<u64>());
-        assert_ne!(a, streams(8, 0, 3, false).units.random::<u64>());
-        assert_ne!(a, streams(7, 5, 3, true).units.random::<u64>());
-        assert_ne!(a, streams(7, 0, 3, false).decisions.random::<u64>());
-    }
-
-    #[test]
-    fn a_replication_is_reproducible() {
-        let s = Scenario::default();
-        let a = replication(&s, 0, 11);
-        let b = replication(&s, 0, 11);
-        assert_eq!(a.trajectories, b.trajectories);
-        assert_eq!(a.seats_filled, b.seats_filled);
-    }
-}
-
 /// Memory this machine may use for one run; scenarios estimated above it are refused up front.
 pub const MEMORY_LIMIT: u64 = 20 * (1 << 30);
 
@@ -149,4 +124,29 @@ pub fn check_memory(s: &Scenario, threads: Option<usize>) -> crate::error::Resul
         });
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::RngExt;
+
+    #[test]
+    fn streams_depend_on_seed_and_replication_only() {
+        let a = streams(7, 0, 3, false).units.random::<u64>();
+        assert_eq!(a, streams(7, 5, 3, false).units.random::<u64>());
+        assert_ne!(a, streams(7, 0, 4, false).units.random::<u64>());
+        assert_ne!(a, streams(8, 0, 3, false).units.random::<u64>());
+        assert_ne!(a, streams(7, 5, 3, true).units.random::<u64>());
+        assert_ne!(a, streams(7, 0, 3, false).decisions.random::<u64>());
+    }
+
+    #[test]
+    fn a_replication_is_reproducible() {
+        let s = Scenario::default();
+        let a = replication(&s, 0, 11);
+        let b = replication(&s, 0, 11);
+        assert_eq!(a.trajectories, b.trajectories);
+        assert_eq!(a.seats_filled, b.seats_filled);
+    }
 }

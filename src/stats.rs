@@ -284,9 +284,9 @@ impl Aggregate {
         for (m, &x) in r.seats_filled.iter().enumerate() {
             self.seats_by_month[m] += x as f64;
         }
-        for (m, l) in r.logic_mix.iter().enumerate() {
-            for k in 0..3 {
-                self.logic_by_month[m][k] += l[k] as f64;
+        for (sum, l) in self.logic_by_month.iter_mut().zip(&r.logic_mix) {
+            for (s, &x) in sum.iter_mut().zip(l) {
+                *s += x as f64;
             }
         }
     }

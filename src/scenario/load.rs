@@ -106,7 +106,7 @@ pub struct ScenarioSource {
 /// Reads a scenario file and everything it extends.
 pub fn load(path: &Path) -> Result<ScenarioSource> {
     let mut chain = Vec::new();
-    let (table, origins) = load_layer(path, &mut chain)?;
+    let (table, origins) = load_layer(path, &mut chain, &mut Vec::new())?;
     Ok(ScenarioSource {
         table,
         origins,
@@ -151,12 +151,19 @@ impl ScenarioSource {
     }
 }
 
-fn load_layer(path: &Path, chain: &mut Vec<PathBuf>) -> Result<(Table, BTreeMap<String, Origin>)> {
+/// `chain` holds the canonical paths of the files being extended, to detect a cycle; `shown`
+/// the same files as the user named them, so the message reads in the user's own terms.
+fn load_layer(
+    path: &Path,
+    chain: &mut Vec<PathBuf>,
+    shown: &mut Vec<PathBuf>,
+) -> Result<(Table, BTreeMap<String, Origin>)> {
     let canonical = path.canonicalize().unwrap_or_else(|_| path.to_path_buf());
     if chain.contains(&canonical) {
-        let names: Vec<String> = chain
+        let names: Vec<String> = shown
             .iter()
-            .chain(std::iter::once(&canonical))
+            .map(|p| p.as_path())
+            .chain(std::iter::once(path))
             .map(|p| p.display().to_string())
             .collect();
         return Err(Error::ExtendsCycle {
@@ -193,27 +200,21 @@ fn load_layer(path: &Path, chain: &mut Vec<PathBuf>) -> Result<(Table, BTreeMap<
         });
     }
     chain.push(canonical);
-    let (mut base, mut base_origins) = load_layer(&parent_path, chain)?;
+    shown.push(path.to_path_buf());
+    let (mut base, mut base_origins) = load_layer(&parent_path, chain, shown)?;
     chain.pop();
-    merge(&mut base, &mut base_origins, table, "", &mut origins);
+    shown.pop();
+    merge(&mut base, &mut base_origins, table, "");
     base_origins.append(&mut origins);
     Ok((base, base_origins))
 }
 
 /// Deep-merges `top` over `base`; an array (of tables) in `top` replaces the base's whole array.
-fn merge(
-    base: &mut Table,
-    base_origins: &mut BTreeMap<String, Origin>,
-    top: Table,
-    prefix: &str,
-    top_origins: &mut BTreeMap<String, Origin>,
-) {
+fn merge(base: &mut Table, base_origins: &mut BTreeMap<String, Origin>, top: Table, prefix: &str) {
     for (key, value) in top {
         let path = join(prefix, &key);
         match (base.get_mut(&key), value) {
-            (Some(Value::Table(b)), Value::Table(t)) => {
-                merge(b, base_origins, t, &path, top_origins)
-            }
+            (Some(Value::Table(b)), Value::Table(t)) => merge(b, base_origins, t, &path),
             (_, value) => {
                 let element = format!("{path}[");
                 base_origins.retain(|k, _| !k.starts_with(&element));
@@ -244,11 +245,16 @@ fn parse_layer(text: &str, file: &Path) -> Result<(Table, BTreeMap<String, Origi
             message: e.message().trim().to_string(),
         }
     })?;
-    let table: Table = text.parse().map_err(|e: toml::de::Error| Error::Syntax {
-        file: file.to_path_buf(),
-        line: 1,
-        column: 1,
-        message: e.message().trim().to_string(),
+    // The spanned parse accepts a few values (an integer beyond i64) that the typed parse then
+    // refuses; its error carries a span too, so the message still points at the value.
+    let table: Table = text.parse().map_err(|e: toml::de::Error| {
+        let (line, column) = e.span().map(|s| at(s.start)).unwrap_or((1, 1));
+        Error::Syntax {
+            file: file.to_path_buf(),
+            line,
+            column,
+            message: e.message().trim().to_string(),
+        }
     })?;
     let mut origins = BTreeMap::new();
     record_origins(spanned.get_ref(), "", &mut origins, &|offset| {
@@ -316,6 +322,13 @@ fn apply_override(
         let part = parts[i];
         canonical = join(&canonical, part);
         let default_list = default_array(&canonical);
+        if !node.contains_key(part) {
+            // A table the override brings into being: a mistake found in it later (an unknown
+            // section, a value where a table cannot be) is the flag's, not the file's.
+            origins
+                .entry(canonical.clone())
+                .or_insert_with(|| o.origin.clone());
+        }
         let entry = node.entry(part.to_string());
         let value =
             entry.or_insert_with(|| default_list.unwrap_or_else(|| Value::Table(Table::new())));

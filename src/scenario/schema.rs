@@ -119,13 +119,13 @@ macro_rules! section {
                     None => (path, None),
                 };
                 match head {
-                    $( stringify!($field) => $crate::scenario::schema::IntoSlot::into_slot(&mut self.$field, rest), )*
+                    $( stringify!($field) => $crate::scenario::schema::SlotAt::slot_at(&mut self.$field, rest), )*
                     _ => None,
                 }
             }
         }
-        impl $crate::scenario::schema::IntoSlot for $name {
-            fn into_slot(&mut self, rest: Option<&str>) -> Option<$crate::scenario::schema::Slot<'_>> {
+        impl $crate::scenario::schema::SlotAt for $name {
+            fn slot_at(&mut self, rest: Option<&str>) -> Option<$crate::scenario::schema::Slot<'_>> {
                 rest.and_then(|r| $crate::scenario::schema::Access::slot(self, r))
             }
         }
@@ -158,19 +158,19 @@ pub trait Access {
 }
 
 /// How a field of a section answers a path lookup.
-pub trait IntoSlot {
+pub trait SlotAt {
     /// `rest` is the remaining path below this field, `None` when the path ends here.
-    fn into_slot(&mut self, rest: Option<&str>) -> Option<Slot<'_>>;
+    fn slot_at(&mut self, rest: Option<&str>) -> Option<Slot<'_>>;
 }
 
-impl IntoSlot for f64 {
-    fn into_slot(&mut self, rest: Option<&str>) -> Option<Slot<'_>> {
+impl SlotAt for f64 {
+    fn slot_at(&mut self, rest: Option<&str>) -> Option<Slot<'_>> {
         rest.is_none().then_some(Slot::Float(self))
     }
 }
 
-impl IntoSlot for bool {
-    fn into_slot(&mut self, rest: Option<&str>) -> Option<Slot<'_>> {
+impl SlotAt for bool {
+    fn slot_at(&mut self, rest: Option<&str>) -> Option<Slot<'_>> {
         rest.is_none().then_some(Slot::Bool(self))
     }
 }
@@ -178,8 +178,8 @@ impl IntoSlot for bool {
 /// Fields that events cannot change.
 macro_rules! no_slot {
     ($($t:ty),*) => {$(
-        impl IntoSlot for $t {
-            fn into_slot(&mut self, _: Option<&str>) -> Option<Slot<'_>> {
+        impl SlotAt for $t {
+            fn slot_at(&mut self, _: Option<&str>) -> Option<Slot<'_>> {
                 None
             }
         }
@@ -187,14 +187,14 @@ macro_rules! no_slot {
 }
 no_slot!(u32, u64, String);
 
-impl<T> IntoSlot for Vec<T> {
-    fn into_slot(&mut self, _: Option<&str>) -> Option<Slot<'_>> {
+impl<T> SlotAt for Vec<T> {
+    fn slot_at(&mut self, _: Option<&str>) -> Option<Slot<'_>> {
         None
     }
 }
 
-impl<K, V> IntoSlot for std::collections::BTreeMap<K, V> {
-    fn into_slot(&mut self, _: Option<&str>) -> Option<Slot<'_>> {
+impl<K, V> SlotAt for std::collections::BTreeMap<K, V> {
+    fn slot_at(&mut self, _: Option<&str>) -> Option<Slot<'_>> {
         None
     }
 }

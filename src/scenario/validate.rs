@@ -326,12 +326,17 @@ impl Ctx<'_> {
                     let hint = nearest(name, names.iter().copied())
                         .map(|h| format!(" (did you mean \"{h}\"?)"))
                         .unwrap_or_default();
+                    let known = if names.is_empty() {
+                        "the scenario has no [[provider]]".to_string()
+                    } else {
+                        format!(
+                            "providers are: {}",
+                            names.iter().copied().collect::<Vec<_>>().join(", ")
+                        )
+                    };
                     return Err(invalid(
                         &format!("initiative[{i}].scope[{j}]"),
-                        format!(
-                            "names \"{name}\", which is not a provider{hint}; providers are: {}",
-                            names.iter().copied().collect::<Vec<_>>().join(", ")
-                        ),
+                        format!("names \"{name}\", which is not a provider{hint}; {known}"),
                     ));
                 }
             }
