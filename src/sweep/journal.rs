@@ -1,0 +1,217 @@
+//! The journal of a sweep in progress, so that a sweep killed at any moment can be resumed.
+//!
+//! It is a hidden folder beside the output folder, `.<name>.sweep-journal/`, holding the
+//! design (`sweep.json`, exactly as the finished sweep will write it) and `rows.csv`, the
+//! finished rows in point order, each appended whole and synced to disk before the sweep goes
+//! on. The folder is made under a temporary name and renamed into place, so it either exists
+//! whole or not at all. A kill can only tear the last row; resuming cuts the file back to its
+//! last complete, valid row.
+
+use std::fs::{self, File, OpenOptions};
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+
+use crate::error::{Error, Result};
+
+/// A journal opened for appending rows.
+#[derive(Debug)]
+pub struct Journal {
+    folder: PathBuf,
+    rows: File,
+    /// Rows already in the journal.
+    pub done: u64,
+}
+
+/// What a journal row must look like at each position.
+pub struct Expect<'a> {
+    /// Fields in a row.
+    pub columns: usize,
+    /// Rows in the finished journal.
+    pub total: u64,
+    /// The design point of the row at each position.
+    pub point: &'a dyn Fn(u64) -> u64,
+}
+
+/// The journal folder of the output folder `target`.
+pub fn folder(target: &Path) -> PathBuf {
+    let name = target
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "out".into());
+    let parent = match target.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    parent.join(format!(".{name}.sweep-journal"))
+}
+
+impl Journal {
+    /// Starts a journal for `target`, or with `resume` continues the one there. A journal left
+    /// by an interrupted sweep is never thrown away without `--resume`; one of another design
+    /// is never continued.
+    pub fn open(target: &Path, design: &[u8], resume: bool, expect: &Expect<'_>) -> Result<Self> {
+        let folder = folder(target);
+        if folder.exists() {
+            if !resume {
+                return Err(Error::Argument {
+                    flag: "--resume",
+                    arg: String::new(),
+                    message: format!(
+                        "an interrupted sweep left its journal in {}; add --resume to finish it, \
+                         or remove that folder to start again",
+                        folder.display()
+                    ),
+                });
+            }
+            let on_disk = fs::read(folder.join("sweep.json")).unwrap_or_default();
+            if on_disk != design {
+                return Err(Error::Argument {
+                    flag: "--resume",
+                    arg: String::new(),
+                    message: format!(
+                        "the interrupted sweep in {} has another design (parameters, scenario, \
+                         seed, replications or shard); run it with the options it was started \
+                         with, or remove that folder to start again",
+                        folder.display()
+                    ),
+                });
+            }
+            let rows_path = folder.join("rows.csv");
+            let done = recover(&rows_path, expect)?;
+            let rows = OpenOptions::new()
+                .append(true)
+                .open(&rows_path)
+                .map_err(|e| Error::write(&rows_path, e))?;
+            return Ok(Journal { folder, rows, done });
+        }
+        let temp = folder.with_extension(format!("tmp-{}", std::process::id()));
+        if temp.exists() {
+            fs::remove_dir_all(&temp).map_err(|e| Error::write(&temp, e))?;
+        }
+        fs::create_dir_all(&temp).map_err(|e| Error::write(&temp, e))?;
+        let design_path = temp.join("sweep.json");
+        write_synced(&design_path, design)?;
+        write_synced(&temp.join("rows.csv"), b"")?;
+        fs::rename(&temp, &folder).map_err(|e| Error::write(&folder, e))?;
+        sync_dir(folder.parent());
+        let rows_path = folder.join("rows.csv");
+        let rows = OpenOptions::new()
+            .append(true)
+            .open(&rows_path)
+            .map_err(|e| Error::write(&rows_path, e))?;
+        Ok(Journal {
+            folder,
+            rows,
+            done: 0,
+        })
+    }
+
+    /// Appends one finished row (a whole CSV line, newline included) in a single write.
+    pub fn append(&mut self, line: &[u8]) -> Result<()> {
+        self.rows
+            .write_all(line)
+            .map_err(|e| Error::write(self.rows_path(), e))?;
+        self.done += 1;
+        Ok(())
+    }
+
+    /// Makes the rows appended so far durable.
+    pub fn sync(&mut self) -> Result<()> {
+        self.rows
+            .sync_data()
+            .map_err(|e| Error::write(self.rows_path(), e))
+    }
+
+    /// The rows file.
+    pub fn rows_path(&self) -> PathBuf {
+        self.folder.join("rows.csv")
+    }
+
+    /// The journal folder.
+    pub fn folder(&self) -> &Path {
+        &self.folder
+    }
+
+    /// Removes the journal once the sweep's outputs are in place.
+    pub fn remove(self) -> Result<()> {
+        drop(self.rows);
+        fs::remove_dir_all(&self.folder).map_err(|e| Error::write(&self.folder, e))
+    }
+}
+
+/// Checks the rows of a journal, cuts off a torn or unfinished last row, and returns how many
+/// complete rows remain. A bad row anywhere but at the end means the journal was tampered with.
+fn recover(path: &Path, expect: &Expect<'_>) -> Result<u64> {
+    let corrupt = |message: String| Error::Argument {
+        flag: "--resume",
+        arg: String::new(),
+        message: format!("{}: {message}", path.display()),
+    };
+    let file = File::open(path).map_err(|e| corrupt(format!("cannot read the journal: {e}")))?;
+    let len = file
+        .metadata()
+        .map_err(|e| corrupt(format!("cannot read the journal: {e}")))?
+        .len();
+    let mut reader = BufReader::new(file);
+    let mut line = Vec::new();
+    let (mut good, mut rows) = (0u64, 0u64);
+    loop {
+        line.clear();
+        let n = reader
+            .read_until(b'\n', &mut line)
+            .map_err(|e| corrupt(format!("cannot read the journal: {e}")))?;
+        if n == 0 {
+            break;
+        }
+        let valid = line.ends_with(b"\n")
+            && rows < expect.total
+            && row_point(&line, expect.columns) == Some((expect.point)(rows));
+        if !valid {
+            if good + n as u64 == len {
+                break;
+            }
+            return Err(corrupt(format!(
+                "row {} is not the row expected there; remove the journal folder to start again",
+                rows + 1
+            )));
+        }
+        good += n as u64;
+        rows += 1;
+    }
+    if good < len {
+        let file = OpenOptions::new()
+            .write(true)
+            .open(path)
+            .map_err(|e| Error::write(path, e))?;
+        file.set_len(good).map_err(|e| Error::write(path, e))?;
+        file.sync_all().map_err(|e| Error::write(path, e))?;
+    }
+    Ok(rows)
+}
+
+/// The point index of a CSV row with exactly `columns` fields.
+pub fn row_point(line: &[u8], columns: usize) -> Option<u64> {
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .from_reader(line);
+    let mut record = csv::ByteRecord::new();
+    if !reader.read_byte_record(&mut record).ok()? || record.len() != columns {
+        return None;
+    }
+    std::str::from_utf8(record.get(0)?).ok()?.parse().ok()
+}
+
+fn write_synced(path: &Path, bytes: &[u8]) -> Result<()> {
+    let mut f = File::create(path).map_err(|e| Error::write(path, e))?;
+    f.write_all(bytes).map_err(|e| Error::write(path, e))?;
+    f.sync_all().map_err(|e| Error::write(path, e))
+}
+
+/// Best effort: makes a rename inside `dir` durable; not every platform can open a folder.
+fn sync_dir(dir: Option<&Path>) {
+    if let Some(d) = dir.filter(|d| !d.as_os_str().is_empty())
+        && let Ok(f) = File::open(d)
+    {
+        let _ = f.sync_all();
+    }
+}

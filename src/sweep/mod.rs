@@ -1,0 +1,734 @@
+//! Parameter sweeps: grid and Latin-hypercube designs, run in parallel over points and
+//! replications, split into shards and merged, and resumed after an interruption.
+//!
+//! Every design point's result depends only on the scenario, the design and the point's index
+//! (replication seeds are fixed by the runner), so the rows are the same bytes whatever the
+//! thread count, the shard layout or where a sweep was interrupted. Rows are written in point
+//! order as points finish, through a small reorder buffer, into a journal that a resumed sweep
+//! continues; the finished `sweep.csv` is the header followed by the journal's rows.
+
+mod design;
+mod journal;
+
+use std::collections::BTreeMap;
+use std::fs::{self, File};
+use std::io::{BufRead, BufReader, Write};
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::mpsc;
+
+use clap::{Args, ValueEnum};
+use indicatif::ProgressBar;
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::cli::Common;
+use crate::error::{Error, Result};
+use crate::output::{self, OutputDir, fmt};
+use crate::runner::{self, CHUNK};
+use crate::scenario::{Override, Scenario, ScenarioSource};
+use crate::stats::Aggregate;
+
+pub use design::Design;
+pub use design::{DesignKind, Level, MAX_POINTS, Param, ParamSpec, Scale};
+
+/// Arguments of `sweep`.
+#[derive(Debug, Args)]
+pub struct SweepArgs {
+    /// The scenario file.
+    pub scenario: PathBuf,
+    /// Sweep a parameter from LO to HI in STEPS grid values (repeatable; replaces the
+    /// scenario's [[sweep.param]] tables). Whole numbers and switches (false:true) too.
+    #[arg(long = "param", value_name = "PATH=LO:HI:STEPS")]
+    pub param: Vec<String>,
+    /// The design (default: the scenario's sweep.design).
+    #[arg(long, value_enum)]
+    pub design: Option<DesignKind>,
+    /// Points of a Latin hypercube (default: the scenario's sweep.points).
+    #[arg(long)]
+    pub points: Option<u64>,
+    /// Run only the points with index % N == K, into their own output folder, for `merge`.
+    #[arg(long, value_name = "K/N")]
+    pub shard: Option<String>,
+    /// Continue an interrupted sweep in the same output folder (starts afresh if there is none).
+    #[arg(long)]
+    pub resume: bool,
+    /// Also run an experiment at every point and add its verdict to each row.
+    #[arg(long, value_enum)]
+    pub experiment: Option<SweepExperiment>,
+    #[command(flatten)]
+    /// Options shared with `run`.
+    pub common: Common,
+}
+
+/// Experiments a sweep can run at every design point.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SweepExperiment {
+    /// The arena factorial and knockouts, with the verdict on the proposition.
+    Arenas,
+}
+
+/// Arguments of `merge`.
+#[derive(Debug, Args)]
+pub struct MergeArgs {
+    /// Shard output folders (every shard of one sweep, in any order).
+    #[arg(required = true)]
+    pub dirs: Vec<PathBuf>,
+    /// Output folder (default: out/<scenario name>-sweep/).
+    #[arg(long, short = 'o')]
+    pub out: Option<PathBuf>,
+    /// Write no plots.
+    #[arg(long)]
+    pub no_plots: bool,
+}
+
+/// Which part of a sweep a shard runs: the points with `index % count == index`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Shard {
+    /// This shard, from 0.
+    pub index: u64,
+    /// Number of shards.
+    pub count: u64,
+}
+
+impl Shard {
+    /// Parses `K/N` with `K < N`.
+    pub fn parse(arg: &str) -> Result<Self> {
+        let bad = |message: &str| Error::Argument {
+            flag: "--shard",
+            arg: arg.to_string(),
+            message: message.to_string(),
+        };
+        let (k, n) = arg
+            .split_once('/')
+            .ok_or_else(|| bad("expected K/N, e.g. 0/8 for the first of eight shards"))?;
+        let k: u64 = k
+            .trim()
+            .parse()
+            .map_err(|_| bad("K is not a whole number"))?;
+        let n: u64 = n
+            .trim()
+            .parse()
+            .map_err(|_| bad("N is not a whole number"))?;
+        if n == 0 || k >= n {
+            return Err(bad("needs N >= 1 and K from 0 to N-1"));
+        }
+        Ok(Shard { index: k, count: n })
+    }
+
+    /// How many of `points` design points this shard runs.
+    pub fn len(&self, points: u64) -> u64 {
+        if self.index >= points {
+            0
+        } else {
+            (points - self.index).div_ceil(self.count)
+        }
+    }
+
+    /// The design point of this shard's `j`-th row.
+    pub fn point(&self, j: u64) -> u64 {
+        self.index + j * self.count
+    }
+}
+
+/// What `sweep.json` records: the design and everything the rows depend on. Shards of one
+/// sweep write the same bytes, which is how `merge` knows they belong together.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SweepInfo {
+    /// Scenario name.
+    pub scenario: String,
+    /// Scenario seed (also seeds the Latin hypercube).
+    pub seed: u64,
+    /// Replications per design point (unless swept).
+    pub replications: u32,
+    /// Whether design points draw independent random numbers instead of common ones.
+    pub independent_points: bool,
+    /// `grid` or `lhs`.
+    pub design: String,
+    /// Number of design points.
+    pub points: u64,
+    /// The swept parameters, in column order.
+    pub parameters: Vec<Param>,
+    /// The experiment run at every point, if any.
+    pub experiment: Option<String>,
+    /// The columns of `sweep.csv`.
+    pub columns: Vec<String>,
+    /// The scenario every point starts from, resolved, before the swept values are applied.
+    pub base_scenario: serde_json::Value,
+}
+
+/// Columns the arena experiment adds to each row.
+const EXPERIMENT_COLUMNS: [&str; 7] = [
+    "verdict",
+    "all_three_rate",
+    "best_fewer_cell",
+    "best_fewer_rate",
+    "difference",
+    "difference_lo",
+    "difference_hi",
+];
+
+/// Ctrl-C presses seen: the first stops the sweep cleanly, the second ends the process (the
+/// journal is consistent at every moment, so nothing is lost but the points in flight).
+static INTERRUPTS: AtomicUsize = AtomicUsize::new(0);
+
+fn interrupted() -> bool {
+    INTERRUPTS.load(Ordering::Relaxed) > 0
+}
+
+fn catch_ctrl_c() {
+    // Fails only if a handler is already set, which then is ours from an earlier call.
+    let _ = ctrlc::set_handler(|| {
+        if INTERRUPTS.fetch_add(1, Ordering::SeqCst) > 0 {
+            std::process::exit(130);
+        }
+    });
+}
+
+/// What a sweep needs at every point.
+struct Ctx<'a> {
+    source: &'a ScenarioSource,
+    base: &'a [Override],
+    design: &'a Design,
+    experiment: Option<SweepExperiment>,
+    /// Set when the sweep stops early, so points in flight give up between chunks.
+    cancel: AtomicBool,
+}
+
+impl Ctx<'_> {
+    fn stopping(&self) -> bool {
+        self.cancel.load(Ordering::Relaxed) || interrupted()
+    }
+}
+
+/// A finished point's row, or why there is none.
+enum Outcome {
+    Row(Vec<u8>),
+    Cancelled,
+    Failed(Error),
+    Panicked(Box<dyn std::any::Any + Send>),
+}
+
+/// One CSV line, quoted as needed, with its newline.
+fn csv_line<I, T>(fields: I) -> Vec<u8>
+where
+    I: IntoIterator<Item = T>,
+    T: AsRef<[u8]>,
+{
+    let mut w = csv::Writer::from_writer(Vec::new());
+    // Writing to memory cannot fail.
+    let _ = w.write_record(fields);
+    w.into_inner().unwrap_or_default()
+}
+
+/// Runs one design point: its replications (stopping between chunks if the sweep stops), then
+/// the experiment if asked; returns its row.
+fn run_point(ctx: &Ctx<'_>, point: u64) -> Result<Option<Vec<u8>>> {
+    let mut overrides = ctx.base.to_vec();
+    overrides.extend(ctx.design.overrides(point));
+    let s = ctx.source.resolve(&overrides)?;
+    let mut agg = Aggregate::new(&s);
+    let total = s.simulation.replications;
+    let mut start = 0;
+    // The same chunks, in the same order, as `runner::replicate`, so a point's figures are
+    // those `run` would report for the same settings.
+    while start < total {
+        if ctx.stopping() {
+            return Ok(None);
+        }
+        let end = (start + CHUNK).min(total);
+        let outcomes: Vec<_> = (start..end)
+            .into_par_iter()
+            .map(|i| runner::replication(&s, point, i))
+            .collect();
+        for o in &outcomes {
+            agg.push(o);
+        }
+        start = end;
+    }
+    let (rate, ci) = agg.overall();
+    let n = agg.replications();
+    let mut fields = vec![point.to_string()];
+    fields.extend(ctx.design.levels(point).into_iter().map(Level::to_csv));
+    fields.extend([fmt(rate), fmt(ci[0]), fmt(ci[1]), n.to_string()]);
+    fields.extend((0..s.initiative.len()).map(|k| fmt(agg.successes(k) as f64 / n.max(1) as f64)));
+    if ctx.experiment == Some(SweepExperiment::Arenas) {
+        let exp = crate::experiment::arenas(ctx.source, &overrides, point, &ProgressBar::hidden())?;
+        if ctx.stopping() {
+            return Ok(None);
+        }
+        let v = &exp.verdict;
+        fields.extend([
+            v.result.clone(),
+            fmt(v.all_three_rate),
+            v.best_fewer_label.clone(),
+            fmt(v.best_fewer_rate),
+            fmt(v.difference.estimate),
+            fmt(v.difference.ci95[0]),
+            fmt(v.difference.ci95[1]),
+        ]);
+    }
+    Ok(Some(csv_line(&fields)))
+}
+
+/// Runs a sweep.
+pub fn sweep(args: &SweepArgs) -> Result<()> {
+    let common = &args.common;
+    let (source, s) = common.scenario(&args.scenario)?;
+    let base = common.overrides()?;
+    let specs = if args.param.is_empty() {
+        s.sweep
+            .param
+            .iter()
+            .enumerate()
+            .map(|(i, p)| ParamSpec::from_scenario(p, i))
+            .collect()
+    } else {
+        args.param
+            .iter()
+            .map(|a| ParamSpec::parse(a))
+            .collect::<Result<Vec<_>>>()?
+    };
+    let kind = args.design.unwrap_or(if s.sweep.design == "lhs" {
+        DesignKind::Lhs
+    } else {
+        DesignKind::Grid
+    });
+    if kind == DesignKind::Grid && args.points.is_some() {
+        return Err(Error::Argument {
+            flag: "--points",
+            arg: args.points.unwrap_or_default().to_string(),
+            message: "applies to a Latin hypercube (--design lhs); a grid has the product of \
+                      its parameters' steps"
+                .into(),
+        });
+    }
+    let lhs_points = args.points.unwrap_or(s.sweep.points.into());
+    let design = Design::new(kind, &specs, lhs_points, s.simulation.seed, &source, &base)?;
+    let shard = args.shard.as_deref().map(Shard::parse).transpose()?;
+    let info = sweep_info(&s, &design, args.experiment);
+    let info_bytes = output::json(&info);
+    let header = csv_line(&info.columns);
+    let target = common.out.clone().unwrap_or_else(|| match shard {
+        Some(sh) => common.out_dir(&s, &format!("-sweep-shard-{}-of-{}", sh.index, sh.count)),
+        None => common.out_dir(&s, "-sweep"),
+    });
+    let whole = Shard { index: 0, count: 1 };
+    let part = shard.unwrap_or(whole);
+    let total = part.len(design.points);
+
+    if args.resume && already_done(&target, &info_bytes, shard) {
+        if !common.quiet && !common.json {
+            println!("The sweep in {} is already complete.", target.display());
+        }
+        return Ok(());
+    }
+    let point_of = |j: u64| part.point(j);
+    let mut journal = journal::Journal::open(
+        &target,
+        &info_bytes,
+        args.resume,
+        &journal::Expect {
+            columns: info.columns.len(),
+            total,
+            point: &point_of,
+        },
+    )?;
+    catch_ctrl_c();
+    let ctx = Ctx {
+        source: &source,
+        base: &base,
+        design: &design,
+        experiment: args.experiment,
+        cancel: AtomicBool::new(false),
+    };
+    let pool = runner::pool(common.threads);
+    let bar = common.progress(total, "points");
+    bar.set_position(journal.done);
+    let result = run_points(&pool, &ctx, &mut journal, total, &point_of, &bar);
+    bar.finish_and_clear();
+    result?;
+    if journal.done < total {
+        eprintln!(
+            "sweep interrupted: {} of {} points are kept in {}; run the same command with \
+             --resume to finish",
+            journal.done,
+            total,
+            journal.folder().display()
+        );
+        return Err(Error::Interrupted);
+    }
+
+    let dir = OutputDir::create(&target)?;
+    dir.write("sweep.json", &info_bytes)?;
+    write_csv(&dir, &header, &[journal.rows_path()], None)?;
+    if let Some(sh) = shard {
+        dir.write("shard.json", &output::json(&sh))?;
+    }
+    let out = dir.commit()?;
+    journal.remove()?;
+    if common.json {
+        print!("{}", String::from_utf8_lossy(&info_bytes));
+    } else if !common.quiet {
+        match shard {
+            Some(sh) => println!(
+                "Shard {}/{} of the sweep: {total} of {} points, results in {}\nJoin the \
+                 shards with `redesign-sim merge`.",
+                sh.index,
+                sh.count,
+                design.points,
+                out.display()
+            ),
+            None => println!(
+                "Sweep of {} points ({}, {}) × {} replications: results in {}",
+                design.points,
+                kind.name(),
+                design
+                    .params
+                    .iter()
+                    .map(|p| p.path.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                s.simulation.replications,
+                out.display()
+            ),
+        }
+    }
+    Ok(())
+}
+
+fn sweep_info(s: &Scenario, design: &Design, experiment: Option<SweepExperiment>) -> SweepInfo {
+    let mut columns = vec!["point".to_string()];
+    columns.extend(design.params.iter().map(|p| p.path.clone()));
+    columns.extend(["success_rate", "ci_lo", "ci_hi", "replications"].map(String::from));
+    columns.extend(
+        s.initiative
+            .iter()
+            .map(|i| format!("{}_success_rate", i.name)),
+    );
+    if experiment.is_some() {
+        columns.extend(EXPERIMENT_COLUMNS.map(String::from));
+    }
+    SweepInfo {
+        scenario: s.simulation.name.clone(),
+        seed: s.simulation.seed,
+        replications: s.simulation.replications,
+        independent_points: s.simulation.independent_points,
+        design: design.kind.name().to_string(),
+        points: design.points,
+        parameters: design.params.clone(),
+        experiment: experiment.map(|_| "arenas".to_string()),
+        columns,
+        // Serialising a plain struct of numbers, strings and tables cannot fail.
+        base_scenario: serde_json::to_value(s).unwrap_or_default(),
+    }
+}
+
+/// Whether `target` already holds this very sweep, finished (a resumed job that had completed).
+fn already_done(target: &Path, info: &[u8], shard: Option<Shard>) -> bool {
+    let shard_ok = match shard {
+        Some(sh) => fs::read(target.join("shard.json")).ok() == Some(output::json(&sh)),
+        None => !target.join("shard.json").exists(),
+    };
+    !journal::folder(target).exists()
+        && fs::read(target.join("sweep.json")).ok().as_deref() == Some(info)
+        && target.join("sweep.csv").is_file()
+        && shard_ok
+}
+
+/// Runs the journal's missing points on the pool, several at a time, and appends their rows in
+/// order as they finish. Returns when every point is done or the sweep stops (Ctrl-C, an
+/// error); the journal then holds every row finished in order up to that moment.
+fn run_points(
+    pool: &rayon::ThreadPool,
+    ctx: &Ctx<'_>,
+    journal: &mut journal::Journal,
+    total: u64,
+    point_of: &(dyn Fn(u64) -> u64 + Sync),
+    bar: &ProgressBar,
+) -> Result<()> {
+    // Points in flight or waiting to be written, at most; bounds memory whatever the number of
+    // points, and keeps every thread busy while a slow point holds up the rows after it.
+    let window = (pool.current_num_threads() as u64 * 2).max(2);
+    let (tx, rx) = mpsc::channel::<(u64, Outcome)>();
+    let mut buffer: BTreeMap<u64, Vec<u8>> = BTreeMap::new();
+    let mut next_spawn = journal.done;
+    let mut pending = 0u64;
+    let mut failure: Option<Error> = None;
+    let mut panic = None;
+    pool.in_place_scope(|scope| {
+        loop {
+            while !ctx.stopping() && next_spawn < total && next_spawn < journal.done + window {
+                let j = next_spawn;
+                let tx = tx.clone();
+                scope.spawn(move |_| {
+                    let outcome = if ctx.stopping() {
+                        Outcome::Cancelled
+                    } else {
+                        match catch_unwind(AssertUnwindSafe(|| run_point(ctx, point_of(j)))) {
+                            Ok(Ok(Some(row))) => Outcome::Row(row),
+                            Ok(Ok(None)) => Outcome::Cancelled,
+                            Ok(Err(e)) => Outcome::Failed(e),
+                            Err(p) => Outcome::Panicked(p),
+                        }
+                    };
+                    // The receiver outlives the scope, so sending cannot fail.
+                    let _ = tx.send((j, outcome));
+                });
+                next_spawn += 1;
+                pending += 1;
+            }
+            if pending == 0 {
+                break;
+            }
+            let Ok((j, outcome)) = rx.recv() else { break };
+            pending -= 1;
+            match outcome {
+                Outcome::Row(row) => {
+                    buffer.insert(j, row);
+                }
+                Outcome::Cancelled => {}
+                Outcome::Failed(e) => {
+                    ctx.cancel.store(true, Ordering::Relaxed);
+                    failure.get_or_insert(e);
+                }
+                Outcome::Panicked(p) => {
+                    ctx.cancel.store(true, Ordering::Relaxed);
+                    panic.get_or_insert(p);
+                }
+            }
+            let mut wrote = false;
+            while failure.is_none()
+                && let Some(row) = buffer.remove(&journal.done)
+            {
+                if let Err(e) = journal.append(&row) {
+                    ctx.cancel.store(true, Ordering::Relaxed);
+                    failure = Some(e);
+                    break;
+                }
+                wrote = true;
+                bar.inc(1);
+            }
+            if wrote && let Err(e) = journal.sync() {
+                ctx.cancel.store(true, Ordering::Relaxed);
+                failure = Some(e);
+            }
+        }
+    });
+    if let Some(p) = panic {
+        std::panic::resume_unwind(p);
+    }
+    failure.map_or(Ok(()), Err)
+}
+
+/// Writes `sweep.csv`: the header, then rows. With one source the rows are copied as they are;
+/// with shards (`shard_count`), point `p` is the next row of source `p % shard_count`, and every
+/// row is checked to be the point expected there.
+fn write_csv(
+    dir: &OutputDir,
+    header: &[u8],
+    sources: &[PathBuf],
+    merge: Option<(u64, usize)>,
+) -> Result<()> {
+    let path = dir.file("sweep.csv");
+    let mut w = dir.open("sweep.csv")?;
+    let werr = |e: std::io::Error| Error::write(&path, e);
+    w.write_all(header).map_err(werr)?;
+    match merge {
+        None => {
+            for src in sources {
+                let mut f = File::open(src).map_err(|e| Error::write(src, e))?;
+                std::io::copy(&mut f, &mut w).map_err(werr)?;
+            }
+        }
+        Some((points, columns)) => {
+            let mut readers = sources
+                .iter()
+                .map(|p| {
+                    let mut r = BufReader::new(
+                        File::open(p.join("sweep.csv")).map_err(|e| merge_read(p, e))?,
+                    );
+                    // Skip the header, already checked to be the same in every shard.
+                    let mut line = Vec::new();
+                    r.read_until(b'\n', &mut line)
+                        .map_err(|e| merge_read(p, e))?;
+                    Ok(r)
+                })
+                .collect::<Result<Vec<_>>>()?;
+            let n = sources.len() as u64;
+            let mut line = Vec::new();
+            for p in 0..points {
+                let k = (p % n) as usize;
+                line.clear();
+                readers[k]
+                    .read_until(b'\n', &mut line)
+                    .map_err(|e| merge_read(&sources[k], e))?;
+                if journal::row_point(&line, columns) != Some(p) || !line.ends_with(b"\n") {
+                    return Err(Error::Merge(format!(
+                        "{}: sweep.csv has no valid row for point {p} where it should be; the \
+                         shard is incomplete or was edited",
+                        sources[k].display()
+                    )));
+                }
+                w.write_all(&line).map_err(werr)?;
+            }
+            for (k, r) in readers.iter_mut().enumerate() {
+                line.clear();
+                r.read_until(b'\n', &mut line)
+                    .map_err(|e| merge_read(&sources[k], e))?;
+                if !line.is_empty() {
+                    return Err(Error::Merge(format!(
+                        "{}: sweep.csv has rows beyond the design's {points} points",
+                        sources[k].display()
+                    )));
+                }
+            }
+        }
+    }
+    let f = w.into_inner().map_err(|e| werr(e.into_error()))?;
+    f.sync_all().map_err(werr)
+}
+
+fn merge_read(dir: &Path, e: std::io::Error) -> Error {
+    Error::Merge(format!("{}: cannot read sweep.csv: {e}", dir.display()))
+}
+
+/// Joins shard outputs.
+pub fn merge(args: &MergeArgs) -> Result<()> {
+    struct Part {
+        dir: PathBuf,
+        info: Vec<u8>,
+        shard: Shard,
+    }
+    let mut parts = Vec::with_capacity(args.dirs.len());
+    for dir in &args.dirs {
+        let read = |name: &str| {
+            fs::read(dir.join(name)).map_err(|e| {
+                Error::Merge(format!(
+                    "{}: cannot read {name} ({e}); is it the output folder of a finished \
+                     `sweep --shard`?",
+                    dir.display()
+                ))
+            })
+        };
+        let info = read("sweep.json")?;
+        let shard: Shard = serde_json::from_slice(&read("shard.json")?).map_err(|e| {
+            Error::Merge(format!("{}: shard.json is not valid: {e}", dir.display()))
+        })?;
+        parts.push(Part {
+            dir: dir.clone(),
+            info,
+            shard,
+        });
+    }
+    let first = &parts[0];
+    for p in &parts[1..] {
+        if p.info != first.info {
+            return Err(Error::Merge(format!(
+                "{} and {} are shards of different sweeps ({} differs)",
+                first.dir.display(),
+                p.dir.display(),
+                differing_key(&first.info, &p.info)
+            )));
+        }
+        if p.shard.count != first.shard.count {
+            return Err(Error::Merge(format!(
+                "{} is shard {}/{} but {} is shard {}/{}: the sweep was split in two ways",
+                first.dir.display(),
+                first.shard.index,
+                first.shard.count,
+                p.dir.display(),
+                p.shard.index,
+                p.shard.count
+            )));
+        }
+    }
+    let count = first.shard.count;
+    let mut by_index: Vec<Option<&Part>> = vec![None; count.min(1 << 20) as usize];
+    for p in &parts {
+        let slot = by_index
+            .get_mut(p.shard.index as usize)
+            .ok_or_else(|| Error::Merge(format!("{}: shard.json is not valid", p.dir.display())))?;
+        if let Some(other) = slot {
+            return Err(Error::Merge(format!(
+                "shard {}/{count} is given twice: {} and {}",
+                p.shard.index,
+                other.dir.display(),
+                p.dir.display()
+            )));
+        }
+        *slot = Some(p);
+    }
+    let missing: Vec<String> = by_index
+        .iter()
+        .enumerate()
+        .filter(|(_, p)| p.is_none())
+        .map(|(k, _)| format!("{k}/{count}"))
+        .collect();
+    if !missing.is_empty() || by_index.len() as u64 != count {
+        return Err(Error::Merge(format!(
+            "shard{} {} missing: give every shard's folder",
+            if missing.len() == 1 { " is" } else { "s are" },
+            missing.join(", ")
+        )));
+    }
+    let ordered: Vec<&Part> = by_index.into_iter().flatten().collect();
+    let info: SweepInfo = serde_json::from_slice(&first.info).map_err(|e| {
+        Error::Merge(format!(
+            "{}: sweep.json is not valid: {e}",
+            first.dir.display()
+        ))
+    })?;
+    let header = csv_line(&info.columns);
+    for p in &ordered {
+        let mut line = Vec::new();
+        let f = File::open(p.dir.join("sweep.csv")).map_err(|e| merge_read(&p.dir, e))?;
+        BufReader::new(f)
+            .read_until(b'\n', &mut line)
+            .map_err(|e| merge_read(&p.dir, e))?;
+        if line != header {
+            return Err(Error::Merge(format!(
+                "{}: sweep.csv's header does not match its sweep.json",
+                p.dir.display()
+            )));
+        }
+    }
+    let target = args.out.clone().unwrap_or_else(|| {
+        let mut s = Scenario::default();
+        s.simulation.name = info.scenario.clone();
+        Common::default().out_dir(&s, "-sweep")
+    });
+    let dir = OutputDir::create(&target)?;
+    dir.write("sweep.json", &first.info)?;
+    let dirs: Vec<PathBuf> = ordered.iter().map(|p| p.dir.clone()).collect();
+    write_csv(
+        &dir,
+        &header,
+        &dirs,
+        Some((info.points, info.columns.len())),
+    )?;
+    let out = dir.commit()?;
+    println!(
+        "Merged {count} shard{} of {} points into {}",
+        if count == 1 { "" } else { "s" },
+        info.points,
+        out.display()
+    );
+    Ok(())
+}
+
+/// The first top-level key of `sweep.json` whose value differs, for a merge error.
+fn differing_key(a: &[u8], b: &[u8]) -> String {
+    let (Ok(serde_json::Value::Object(a)), Ok(serde_json::Value::Object(b))) = (
+        serde_json::from_slice::<serde_json::Value>(a),
+        serde_json::from_slice::<serde_json::Value>(b),
+    ) else {
+        return "sweep.json".into();
+    };
+    a.keys()
+        .chain(b.keys())
+        .find(|k| a.get(*k) != b.get(*k))
+        .map(|k| format!("`{k}` in sweep.json"))
+        .unwrap_or_else(|| "sweep.json".into())
+}
