@@ -31,6 +31,18 @@ impl OutputDir {
             Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
             _ => PathBuf::from("."),
         };
+        // A file where a folder of the path should be is the likeliest mistake; name it rather
+        // than pass on the bare "File exists" or "Not a directory" of the OS.
+        if let Some(file) = parent
+            .ancestors()
+            .find(|a| a.exists())
+            .filter(|a| !a.is_dir())
+        {
+            return Err(Error::write(
+                target,
+                std::io::Error::other(format!("{} is a file, not a folder", file.display())),
+            ));
+        }
         fs::create_dir_all(&parent).map_err(|e| Error::write(&parent, e))?;
         if target.exists() && !target.is_dir() {
             return Err(Error::write(
@@ -42,7 +54,8 @@ impl OutputDir {
         if staging.exists() {
             fs::remove_dir_all(&staging).map_err(|e| Error::write(&staging, e))?;
         }
-        fs::create_dir(&staging).map_err(|e| Error::write(&staging, e))?;
+        // Reported against the target: the staging folder is an implementation detail.
+        fs::create_dir(&staging).map_err(|e| Error::write(target, e))?;
         Ok(OutputDir {
             target: target.to_path_buf(),
             staging,
@@ -76,7 +89,15 @@ impl OutputDir {
 
     /// Puts the finished folder in place of the target.
     pub fn commit(mut self) -> Result<PathBuf> {
-        let old = self.staging.with_extension("old");
+        // Named after the staging folder, so it is this process's own: `with_extension` would
+        // give `.NAME.old` for every process, and one left by a run killed between the two
+        // renames below would make this rename fail and lose the finished results.
+        let mut old_name = self.staging.as_os_str().to_owned();
+        old_name.push(".old");
+        let old = PathBuf::from(old_name);
+        if old.exists() {
+            fs::remove_dir_all(&old).map_err(|e| Error::write(&old, e))?;
+        }
         if self.target.exists() {
             fs::rename(&self.target, &old).map_err(|e| Error::write(&self.target, e))?;
         }
@@ -219,4 +240,73 @@ pub fn json<T: serde::Serialize>(value: &T) -> Vec<u8> {
 /// Maps a CSV error while writing `name` to a write error.
 pub fn csv_error(dir: &OutputDir, name: &str, e: csv::Error) -> Error {
     Error::write(dir.file(name), std::io::Error::other(e.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn files(dir: &Path) -> Vec<(String, Vec<u8>)> {
+        let mut out: Vec<(String, Vec<u8>)> = fs::read_dir(dir)
+            .unwrap()
+            .map(|e| {
+                let e = e.unwrap();
+                (
+                    e.file_name().to_string_lossy().into_owned(),
+                    fs::read(e.path()).unwrap(),
+                )
+            })
+            .collect();
+        out.sort();
+        out
+    }
+
+    #[test]
+    fn a_parent_that_is_a_file_is_named_before_any_work() {
+        let tmp = tempfile::tempdir().unwrap();
+        fs::write(tmp.path().join("results"), "not a folder").unwrap();
+        let e = OutputDir::create(&tmp.path().join("results/run1/out")).unwrap_err();
+        let msg = e.to_string();
+        assert!(msg.contains("results is a file, not a folder"), "{msg}");
+        assert!(msg.contains("run1/out"), "{msg}");
+        let e = OutputDir::create(&tmp.path().join("results")).unwrap_err();
+        assert!(e.to_string().contains("not a folder"), "{e}");
+    }
+
+    #[test]
+    fn nothing_appears_until_commit_and_drop_cleans_up() {
+        let tmp = tempfile::tempdir().unwrap();
+        let target = tmp.path().join("out");
+        {
+            let dir = OutputDir::create(&target).unwrap();
+            dir.write("a.txt", b"half").unwrap();
+            assert!(!target.exists());
+        }
+        assert!(!target.exists());
+        assert_eq!(fs::read_dir(tmp.path()).unwrap().count(), 0, "staging left");
+    }
+
+    #[test]
+    fn commit_replaces_the_previous_folder_whole() {
+        let tmp = tempfile::tempdir().unwrap();
+        let target = tmp.path().join("out");
+        let dir = OutputDir::create(&target).unwrap();
+        dir.write("a.txt", b"first").unwrap();
+        dir.write("b.txt", b"first").unwrap();
+        dir.commit().unwrap();
+        let dir = OutputDir::create(&target).unwrap();
+        dir.write("a.txt", b"second").unwrap();
+        // A folder left by a run killed between the two renames of its commit.
+        let mut stale = dir.staging.as_os_str().to_owned();
+        stale.push(".old");
+        fs::create_dir(&stale).unwrap();
+        fs::write(Path::new(&stale).join("x"), b"stale").unwrap();
+        dir.commit().unwrap();
+        assert_eq!(files(&target), vec![("a.txt".into(), b"second".to_vec())]);
+        let names: Vec<String> = fs::read_dir(tmp.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        assert_eq!(names, vec!["out".to_string()]);
+    }
 }

@@ -442,6 +442,49 @@ mod tests {
     }
 
     #[test]
+    fn an_integer_too_large_is_located_at_its_value() {
+        let err = load_str(
+            "[simulation]\nseed = 18446744073709551616\n",
+            Path::new("x.toml"),
+        );
+        let msg = err.unwrap_err().to_string();
+        assert!(msg.starts_with("x.toml:2:8: "), "{msg}");
+    }
+
+    #[test]
+    fn a_section_made_by_set_is_blamed_on_the_flag() {
+        let src = load_str("", Path::new("x.toml")).unwrap();
+        let o = Override::parse("arena.practice.enabled=false").unwrap();
+        let msg = src.resolve(&[o]).unwrap_err().to_string();
+        assert!(
+            msg.starts_with("--set arena.practice.enabled=false: unknown key `arena`"),
+            "{msg}"
+        );
+        let o = Override::parse("simulation.months.start=1").unwrap();
+        let msg = src.resolve(&[o]).unwrap_err().to_string();
+        assert!(
+            msg.starts_with("--set simulation.months.start=1: "),
+            "{msg}"
+        );
+    }
+
+    #[test]
+    fn an_extends_cycle_is_told_in_the_paths_as_written() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("a.toml"), "extends = \"b.toml\"\n").unwrap();
+        std::fs::write(dir.path().join("b.toml"), "extends = \"a.toml\"\n").unwrap();
+        let msg = load(&dir.path().join("a.toml")).unwrap_err().to_string();
+        let shown = |name: &str| dir.path().join(name).display().to_string();
+        let chain = format!(
+            "{} -> {} -> {}",
+            shown("a.toml"),
+            shown("b.toml"),
+            shown("a.toml")
+        );
+        assert!(msg.ends_with(&chain), "{msg}");
+    }
+
+    #[test]
     fn override_by_element_name_edits_the_default_list() {
         let src = load_str("", Path::new("x.toml")).unwrap();
         let o = Override::parse("initiative.urgent_care.complexity=0.9").unwrap();

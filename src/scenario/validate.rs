@@ -477,6 +477,13 @@ mod tests {
     }
 
     #[test]
+    fn a_scope_with_no_providers_says_so() {
+        let e = err("provider = []\n");
+        assert!(e.contains("the scenario has no [[provider]]"), "{e}");
+        assert!(!e.contains("providers are: ;"), "{e}");
+    }
+
+    #[test]
     fn events_may_only_touch_dynamic_parameters() {
         let e = err("[[event]]\nmonth = 3\nset = { \"population.gps\" = 10 }\n");
         assert!(e.contains("cannot be changed by an event"), "{e}");
