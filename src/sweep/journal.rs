@@ -1,11 +1,11 @@
 //! The journal of a sweep in progress, so that a sweep killed at any moment can be resumed.
 //!
-//! It is a hidden folder beside the output folder, `.<name>.sweep-journal/`, holding the
-//! design (`sweep.json`, exactly as the finished sweep will write it) and `rows.csv`, the
-//! finished rows in point order, each appended whole and synced to disk before the sweep goes
-//! on. The folder is made under a temporary name and renamed into place, so it either exists
-//! whole or not at all. A kill can only tear the last row; resuming cuts the file back to its
-//! last complete, valid row.
+//! It is a hidden folder beside the output folder, `.<name>.sweep-journal/`, holding
+//! `identity` (the bytes of `sweep.json` as the finished sweep will write them, then the shard)
+//! and `rows.csv`, the finished rows in point order, each appended in one write and synced to
+//! disk before the sweep goes on. The folder is made under a temporary name and renamed into
+//! place, so it exists whole or not at all. A kill tears at most the last row; resuming cuts the
+//! file back to its last complete, valid row.
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{BufRead, BufReader, Write};
@@ -49,7 +49,7 @@ impl Journal {
     /// Starts a journal for `target`, or with `resume` continues the one there. A journal left
     /// by an interrupted sweep is never thrown away without `--resume`; one of another design
     /// is never continued.
-    pub fn open(target: &Path, design: &[u8], resume: bool, expect: &Expect<'_>) -> Result<Self> {
+    pub fn open(target: &Path, identity: &[u8], resume: bool, expect: &Expect<'_>) -> Result<Self> {
         let folder = folder(target);
         if folder.exists() {
             if !resume {
@@ -63,8 +63,8 @@ impl Journal {
                     ),
                 });
             }
-            let on_disk = fs::read(folder.join("sweep.json")).unwrap_or_default();
-            if on_disk != design {
+            let on_disk = fs::read(folder.join("identity")).unwrap_or_default();
+            if on_disk != identity {
                 return Err(Error::Argument {
                     flag: "--resume",
                     arg: String::new(),
@@ -89,8 +89,7 @@ impl Journal {
             fs::remove_dir_all(&temp).map_err(|e| Error::write(&temp, e))?;
         }
         fs::create_dir_all(&temp).map_err(|e| Error::write(&temp, e))?;
-        let design_path = temp.join("sweep.json");
-        write_synced(&design_path, design)?;
+        write_synced(&temp.join("identity"), identity)?;
         write_synced(&temp.join("rows.csv"), b"")?;
         fs::rename(&temp, &folder).map_err(|e| Error::write(&folder, e))?;
         sync_dir(folder.parent());
@@ -139,41 +138,29 @@ impl Journal {
     }
 }
 
-/// Checks the rows of a journal, cuts off a torn or unfinished last row, and returns how many
-/// complete rows remain. A bad row anywhere but at the end means the journal was tampered with.
+/// Checks the rows of a journal and cuts it back to the complete rows before the first torn or
+/// unexpected one (a kill tears at most the last row; after a power cut, unsynced rows may be
+/// garbage). Returns how many rows remain; anything cut off is simply run again.
 fn recover(path: &Path, expect: &Expect<'_>) -> Result<u64> {
-    let corrupt = |message: String| Error::Argument {
+    let unreadable = |e: std::io::Error| Error::Argument {
         flag: "--resume",
         arg: String::new(),
-        message: format!("{}: {message}", path.display()),
+        message: format!("{}: cannot read the journal: {e}", path.display()),
     };
-    let file = File::open(path).map_err(|e| corrupt(format!("cannot read the journal: {e}")))?;
-    let len = file
-        .metadata()
-        .map_err(|e| corrupt(format!("cannot read the journal: {e}")))?
-        .len();
+    let file = File::open(path).map_err(unreadable)?;
+    let len = file.metadata().map_err(unreadable)?.len();
     let mut reader = BufReader::new(file);
     let mut line = Vec::new();
     let (mut good, mut rows) = (0u64, 0u64);
     loop {
         line.clear();
-        let n = reader
-            .read_until(b'\n', &mut line)
-            .map_err(|e| corrupt(format!("cannot read the journal: {e}")))?;
-        if n == 0 {
-            break;
-        }
-        let valid = line.ends_with(b"\n")
+        let n = reader.read_until(b'\n', &mut line).map_err(unreadable)?;
+        let valid = n > 0
+            && line.ends_with(b"\n")
             && rows < expect.total
             && row_point(&line, expect.columns) == Some((expect.point)(rows));
         if !valid {
-            if good + n as u64 == len {
-                break;
-            }
-            return Err(corrupt(format!(
-                "row {} is not the row expected there; remove the journal folder to start again",
-                rows + 1
-            )));
+            break;
         }
         good += n as u64;
         rows += 1;

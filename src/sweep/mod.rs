@@ -9,6 +9,7 @@
 
 mod design;
 mod journal;
+mod plots;
 
 use std::collections::BTreeMap;
 use std::fs::{self, File};
@@ -325,9 +326,12 @@ pub fn sweep(args: &SweepArgs) -> Result<()> {
         return Ok(());
     }
     let point_of = |j: u64| part.point(j);
+    // The journal belongs to this design and this shard only.
+    let mut identity = info_bytes.clone();
+    identity.extend(output::json(&part));
     let mut journal = journal::Journal::open(
         &target,
-        &info_bytes,
+        &identity,
         args.resume,
         &journal::Expect {
             columns: info.columns.len(),
@@ -363,8 +367,11 @@ pub fn sweep(args: &SweepArgs) -> Result<()> {
     let dir = OutputDir::create(&target)?;
     dir.write("sweep.json", &info_bytes)?;
     write_csv(&dir, &header, &[journal.rows_path()], None)?;
-    if let Some(sh) = shard {
-        dir.write("shard.json", &output::json(&sh))?;
+    match shard {
+        Some(sh) => dir.write("shard.json", &output::json(&sh))?,
+        // A shard has only part of the points; `merge` draws the chart of the whole.
+        None if s.output.plots && !common.no_plots => plots::write(&dir, &info)?,
+        None => {}
     }
     let out = dir.commit()?;
     journal.remove()?;
@@ -626,7 +633,7 @@ pub fn merge(args: &MergeArgs) -> Result<()> {
     for p in &parts[1..] {
         if p.info != first.info {
             return Err(Error::Merge(format!(
-                "{} and {} are shards of different sweeps ({} differs)",
+                "{} and {} are shards of different sweeps: {} differs",
                 first.dir.display(),
                 p.dir.display(),
                 differing_key(&first.info, &p.info)
@@ -708,6 +715,14 @@ pub fn merge(args: &MergeArgs) -> Result<()> {
         &dirs,
         Some((info.points, info.columns.len())),
     )?;
+    let plots_wanted = info
+        .base_scenario
+        .pointer("/output/plots")
+        .and_then(serde_json::Value::as_bool)
+        .unwrap_or(true);
+    if plots_wanted && !args.no_plots {
+        plots::write(&dir, &info)?;
+    }
     let out = dir.commit()?;
     println!(
         "Merged {count} shard{} of {} points into {}",
@@ -718,17 +733,50 @@ pub fn merge(args: &MergeArgs) -> Result<()> {
     Ok(())
 }
 
-/// The first top-level key of `sweep.json` whose value differs, for a merge error.
+/// Where two `sweep.json` files first differ, as a key path, for a merge error: the design's
+/// own keys in their written order, then the first differing setting of the base scenario.
 fn differing_key(a: &[u8], b: &[u8]) -> String {
-    let (Ok(serde_json::Value::Object(a)), Ok(serde_json::Value::Object(b))) = (
-        serde_json::from_slice::<serde_json::Value>(a),
-        serde_json::from_slice::<serde_json::Value>(b),
+    use serde_json::Value;
+    let (Ok(a), Ok(b)) = (
+        serde_json::from_slice::<Value>(a),
+        serde_json::from_slice::<Value>(b),
     ) else {
         return "sweep.json".into();
     };
-    a.keys()
-        .chain(b.keys())
-        .find(|k| a.get(*k) != b.get(*k))
-        .map(|k| format!("`{k}` in sweep.json"))
-        .unwrap_or_else(|| "sweep.json".into())
+    fn first_difference(a: &Value, b: &Value, path: String) -> String {
+        if let (Value::Object(x), Value::Object(y)) = (a, b)
+            && let Some(k) = x.keys().chain(y.keys()).find(|k| x.get(*k) != y.get(*k))
+        {
+            let sub = if path.is_empty() {
+                k.clone()
+            } else {
+                format!("{path}.{k}")
+            };
+            return match (x.get(k), y.get(k)) {
+                (Some(p), Some(q)) => first_difference(p, q, sub),
+                _ => sub,
+            };
+        }
+        path
+    }
+    const ORDER: [&str; 10] = [
+        "scenario",
+        "seed",
+        "replications",
+        "independent_points",
+        "design",
+        "points",
+        "parameters",
+        "experiment",
+        "columns",
+        "base_scenario",
+    ];
+    match ORDER.iter().find(|k| a.get(**k) != b.get(**k)) {
+        Some(&"base_scenario") => format!(
+            "the scenario setting `{}`",
+            first_difference(&a["base_scenario"], &b["base_scenario"], String::new())
+        ),
+        Some(k) => format!("`{k}`"),
+        None => "sweep.json".into(),
+    }
 }
