@@ -113,6 +113,62 @@ fn sharded_and_merged_equals_a_single_run() {
 }
 
 #[test]
+fn a_merged_folder_equals_a_single_run_with_charts_and_verdicts() {
+    let tmp = scratch();
+    let dir = tmp.path();
+    let args = |extra: &[&str]| -> Vec<String> {
+        let mut a: Vec<String> = base_args(&[])
+            .into_iter()
+            .filter(|a| a != "--no-plots")
+            .collect();
+        a.extend(
+            [
+                "--param",
+                "arenas.practice.grassroots_adoption=0:1:3",
+                "--param",
+                "arenas.strategic.directive_strength=0:1:2",
+                "-n",
+                "4",
+                "--experiment",
+                "arenas",
+            ]
+            .iter()
+            .chain(extra)
+            .map(|s| s.to_string()),
+        );
+        a
+    };
+    for extra in [
+        &["-o", "single"][..],
+        &["--shard", "0/2", "-o", "s0"],
+        &["--shard", "1/2", "-o", "s1"],
+    ] {
+        let a = args(extra);
+        let refs: Vec<&str> = a.iter().map(String::as_str).collect();
+        let out = run_in(dir, &refs);
+        assert!(out.status.success(), "{extra:?}: {}", stderr(&out));
+    }
+    let out = run_in(dir, &["merge", "s0", "s1", "-o", "merged"]);
+    assert!(out.status.success(), "merge failed: {}", stderr(&out));
+    let names = |d: &str| {
+        let mut v: Vec<String> = fs::read_dir(dir.join(d))
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        v.sort();
+        v
+    };
+    assert_eq!(names("single"), names("merged"));
+    assert!(names("single").contains(&"sweep.svg".to_string()));
+    for name in names("single") {
+        assert!(
+            read(dir.join("single").join(&name)) == read(dir.join("merged").join(&name)),
+            "{name} differs"
+        );
+    }
+}
+
+#[test]
 fn merge_refuses_shards_that_do_not_belong_together() {
     let tmp = scratch();
     let dir = tmp.path();
@@ -137,6 +193,15 @@ fn merge_refuses_shards_that_do_not_belong_together() {
     check(&["merge", "a0"], "missing");
     check(&["merge", "a0", "a0", "a1"], "given twice");
     check(&["merge", "a0", "b1"], "`seed`");
+    sweep(
+        dir,
+        &[
+            &GRID[..],
+            &["--set", "population.gps=90", "--shard", "1/2", "-o", "c1"],
+        ]
+        .concat(),
+    );
+    check(&["merge", "a0", "c1"], "`population.gps`");
     check(&["merge", "a0", "nowhere"], "nowhere");
     assert!(!dir.join("out").exists(), "nothing written on error");
 }
