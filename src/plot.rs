@@ -1,1 +1,1279 @@
-//! Charts with plotters, PNG and SVG, with an embedded font.
+//! Charts with plotters, each written twice, as PNG (for slides) and SVG (for papers), at slide
+//! size, with an embedded font so that nothing on the machine is needed. The functions here know
+//! nothing of the model: the report turns results into labelled numbers and these draw them.
+//!
+//! Every chart tolerates empty or degenerate data (no rows, one month, all zeros): it draws its
+//! frame and says "no data" rather than failing.
+
+use std::error::Error as StdError;
+use std::sync::OnceLock;
+
+use plotters::coord::Shift;
+use plotters::element::DashedPathElement;
+use plotters::prelude::*;
+use plotters::style::FontStyle;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
+
+use crate::error::{Error, Result};
+use crate::output::OutputDir;
+
+/// Width and height of every chart in pixels (16:9, readable on a slide).
+pub const SIZE: (u32, u32) = (1280, 720);
+
+/// DejaVu Sans (licence in `assets/fonts/DejaVuSans-LICENSE.txt`), embedded so that text renders
+/// without fontconfig or any system font.
+static FONT: &[u8] = include_bytes!("../assets/fonts/DejaVuSans.ttf");
+const FAMILY: &str = "sans-serif";
+
+const TITLE_PX: u32 = 32;
+const AXIS_PX: u32 = 24;
+const TICK_PX: u32 = 20;
+const LEGEND_PX: u32 = 20;
+const CAPTION_PX: u32 = 20;
+/// Width of the legend column to the right of a chart.
+const LEGEND_W: u32 = 300;
+
+const TEXT: RGBColor = RGBColor(20, 20, 20);
+const GRID_LIGHT: RGBColor = RGBColor(238, 238, 238);
+const GRID_BOLD: RGBColor = RGBColor(205, 205, 205);
+const MISSING: RGBColor = RGBColor(215, 215, 215);
+
+/// The Okabe–Ito palette (safe for the common forms of colour blindness), plus a neutral grey.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Colour {
+    /// #E69F00.
+    Orange,
+    /// #56B4E9.
+    SkyBlue,
+    /// #009E73.
+    BluishGreen,
+    /// #F0E442.
+    Yellow,
+    /// #0072B2.
+    Blue,
+    /// #D55E00.
+    Vermillion,
+    /// #CC79A7.
+    ReddishPurple,
+    /// #999999, for "other" and "none".
+    Grey,
+    /// #000000.
+    Black,
+}
+
+impl Colour {
+    /// The colours in the order a chart gives them to its series.
+    pub const CYCLE: [Colour; 8] = [
+        Colour::Blue,
+        Colour::Orange,
+        Colour::BluishGreen,
+        Colour::Vermillion,
+        Colour::SkyBlue,
+        Colour::ReddishPurple,
+        Colour::Yellow,
+        Colour::Black,
+    ];
+
+    fn rgb(self) -> RGBColor {
+        match self {
+            Colour::Orange => RGBColor(230, 159, 0),
+            Colour::SkyBlue => RGBColor(86, 180, 233),
+            Colour::BluishGreen => RGBColor(0, 158, 115),
+            Colour::Yellow => RGBColor(240, 228, 66),
+            Colour::Blue => RGBColor(0, 114, 178),
+            Colour::Vermillion => RGBColor(213, 94, 0),
+            Colour::ReddishPurple => RGBColor(204, 121, 167),
+            Colour::Grey => RGBColor(153, 153, 153),
+            Colour::Black => RGBColor(0, 0, 0),
+        }
+    }
+}
+
+/// The title of a chart and the labels of its axes (with units).
+#[derive(Debug, Clone, Copy)]
+pub struct Titles<'a> {
+    /// What the chart shows.
+    pub title: &'a str,
+    /// The horizontal axis, with its unit.
+    pub x: &'a str,
+    /// The vertical axis, with its unit.
+    pub y: &'a str,
+}
+
+/// A horizontal line across a chart (or vertical, on a bar chart), e.g. a success threshold.
+#[derive(Debug, Clone)]
+pub struct Reference {
+    /// Where it is, in the units of the value axis.
+    pub value: f64,
+    /// What it is, for the legend.
+    pub label: String,
+}
+
+/// One line with its band: points `(x, middle, lo, hi)`.
+#[derive(Debug, Clone)]
+pub struct Series {
+    /// Legend label.
+    pub label: String,
+    /// Its colour.
+    pub colour: Colour,
+    /// Points `(x, middle, lo, hi)`, in increasing `x`.
+    pub points: Vec<(f64, f64, f64, f64)>,
+}
+
+/// One bar of an interval chart: a value with its interval.
+#[derive(Debug, Clone)]
+pub struct Bar {
+    /// Category label.
+    pub label: String,
+    /// The estimate.
+    pub value: f64,
+    /// Lower end of its interval.
+    pub lo: f64,
+    /// Upper end of its interval.
+    pub hi: f64,
+    /// Drawn in a stronger colour (e.g. the all-three-arenas cell).
+    pub highlight: bool,
+}
+
+/// One layer of a stacked chart: a share of the whole per category or per `x`.
+#[derive(Debug, Clone)]
+pub struct Stack {
+    /// Legend label.
+    pub label: String,
+    /// Its colour.
+    pub colour: Colour,
+    /// Shares in [0, 1], one per category or per `x`.
+    pub values: Vec<f64>,
+}
+
+/// The cells of a heat map over two parameters.
+#[derive(Debug, Clone, Copy)]
+pub struct Grid<'a> {
+    /// Values of the horizontal parameter, increasing.
+    pub xs: &'a [f64],
+    /// Values of the vertical parameter, increasing.
+    pub ys: &'a [f64],
+    /// One value per cell, row-major: `values[j * xs.len() + i]` is at `(xs[i], ys[j])`.
+    pub values: &'a [f64],
+    /// Values mapped from the first to the last colour of the scale, e.g. `(0.0, 1.0)`.
+    pub range: (f64, f64),
+    /// What the colour means, with its unit.
+    pub value_label: &'a str,
+    /// Cells to outline as a region, row-major like `values`, and what the outline means.
+    pub outline: Option<(&'a [bool], &'a str)>,
+}
+
+/// A chart over `x` of one or more lines, each the middle of a shaded band (e.g. a median with
+/// its 5–95% band), on the value range `y_range`, with an optional reference line. Writes
+/// `<stem>.png` and `<stem>.svg`.
+pub fn bands(
+    dir: &OutputDir,
+    stem: &str,
+    titles: &Titles,
+    series: &[Series],
+    y_range: (f64, f64),
+    reference: Option<&Reference>,
+) -> Result<()> {
+    save(
+        dir,
+        stem,
+        &Bands {
+            titles,
+            series,
+            y_range,
+            reference,
+        },
+    )
+}
+
+/// One line with its band, e.g. the success rate and its 95% interval over one swept parameter:
+/// points `(x, y, lo, hi)`. Writes `<stem>.png` and `<stem>.svg`.
+pub fn line_band(
+    dir: &OutputDir,
+    stem: &str,
+    titles: &Titles,
+    points: &[(f64, f64, f64, f64)],
+    y_range: (f64, f64),
+) -> Result<()> {
+    let series = [Series {
+        label: String::new(),
+        colour: Colour::Blue,
+        points: points.to_vec(),
+    }];
+    save(
+        dir,
+        stem,
+        &Bands {
+            titles,
+            series: &series,
+            y_range,
+            reference: None,
+        },
+    )
+}
+
+/// Horizontal bars with 95% interval whiskers, first bar at the top, on the value range `range`
+/// (the horizontal axis), with an optional reference line and a caption under the chart (e.g.
+/// the verdict). Writes `<stem>.png` and `<stem>.svg`.
+pub fn interval_bars(
+    dir: &OutputDir,
+    stem: &str,
+    titles: &Titles,
+    bars: &[Bar],
+    range: (f64, f64),
+    reference: Option<&Reference>,
+    caption: &str,
+) -> Result<()> {
+    save(
+        dir,
+        stem,
+        &IntervalBars {
+            titles,
+            bars,
+            range,
+            reference,
+            caption,
+        },
+    )
+}
+
+/// Horizontal bars, one per category (first at the top), each split into the shares of
+/// `stacks` (which should add up to one), drawn in percent. Writes `<stem>.png` and `<stem>.svg`.
+pub fn stacked_bars(
+    dir: &OutputDir,
+    stem: &str,
+    titles: &Titles,
+    categories: &[String],
+    stacks: &[Stack],
+) -> Result<()> {
+    save(
+        dir,
+        stem,
+        &StackedBars {
+            titles,
+            categories,
+            stacks,
+        },
+    )
+}
+
+/// Shares over `x`, stacked as areas (which should add up to one), drawn in percent. Writes
+/// `<stem>.png` and `<stem>.svg`.
+pub fn stacked_area(
+    dir: &OutputDir,
+    stem: &str,
+    titles: &Titles,
+    xs: &[f64],
+    stacks: &[Stack],
+) -> Result<()> {
+    save(dir, stem, &StackedArea { titles, xs, stacks })
+}
+
+/// A heat map over two parameters (viridis scale, value printed in each cell when they fit),
+/// with an optional outlined region, e.g. where the verdict is `supported`. Writes
+/// `<stem>.png` and `<stem>.svg`.
+pub fn heatmap(dir: &OutputDir, stem: &str, titles: &Titles, grid: &Grid) -> Result<()> {
+    save(dir, stem, &Heatmap { titles, grid })
+}
+
+// ------------------------------------------------------------------------------ machinery
+
+type Drawn = std::result::Result<(), Box<dyn StdError>>;
+
+/// A chart that can draw itself on any backend, so one description gives the PNG and the SVG.
+trait Chart {
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Drawn
+    where
+        DB::ErrorType: 'static;
+}
+
+fn font_registered() -> bool {
+    static REGISTERED: OnceLock<bool> = OnceLock::new();
+    *REGISTERED
+        .get_or_init(|| plotters::style::register_font(FAMILY, FontStyle::Normal, FONT).is_ok())
+}
+
+fn save(dir: &OutputDir, stem: &str, chart: &impl Chart) -> Result<()> {
+    let png = dir.file(&format!("{stem}.png"));
+    let svg = dir.file(&format!("{stem}.svg"));
+    let fail = |path: &std::path::Path, msg: String| Error::write(path, std::io::Error::other(msg));
+    if !font_registered() {
+        return Err(fail(&png, "the embedded font could not be loaded".into()));
+    }
+    render(&BitMapBackend::new(&png, SIZE).into_drawing_area(), chart)
+        .map_err(|e| fail(&png, e.to_string()))?;
+    render(&SVGBackend::new(&svg, SIZE).into_drawing_area(), chart)
+        .map_err(|e| fail(&svg, e.to_string()))?;
+    Ok(())
+}
+
+fn render<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, chart: &impl Chart) -> Drawn
+where
+    DB::ErrorType: 'static,
+{
+    root.fill(&WHITE)?;
+    chart.draw(root)?;
+    root.present()?;
+    Ok(())
+}
+
+fn style(px: u32) -> TextStyle<'static> {
+    TextStyle::from((FAMILY, px).into_font()).color(&TEXT)
+}
+
+/// `text` broken into lines no wider than `width` pixels.
+fn wrap<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    text: &str,
+    st: &TextStyle,
+    width: u32,
+) -> Vec<String> {
+    let mut lines = Vec::new();
+    let mut line = String::new();
+    for word in text.split_whitespace() {
+        let candidate = if line.is_empty() {
+            word.to_string()
+        } else {
+            format!("{line} {word}")
+        };
+        let fits = area
+            .estimate_text_size(&candidate, st)
+            .map_or(true, |(w, _)| w <= width);
+        if fits || line.is_empty() {
+            line = candidate;
+        } else {
+            lines.push(std::mem::replace(&mut line, word.to_string()));
+        }
+    }
+    if !line.is_empty() {
+        lines.push(line);
+    }
+    lines
+}
+
+/// Draws the title (wrapped, centred) and returns the area under it.
+fn header<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    title: &str,
+) -> std::result::Result<DrawingArea<DB, Shift>, Box<dyn StdError>>
+where
+    DB::ErrorType: 'static,
+{
+    let (w, _) = root.dim_in_pixel();
+    let st = style(TITLE_PX).pos(Pos::new(HPos::Center, VPos::Top));
+    let lines = wrap(root, title, &st, w.saturating_sub(60));
+    let line_h = TITLE_PX + 8;
+    for (i, line) in lines.iter().enumerate() {
+        root.draw_text(line, &st, ((w / 2) as i32, (14 + i as u32 * line_h) as i32))?;
+    }
+    let used = 14 + lines.len() as u32 * line_h + 6;
+    Ok(root.split_vertically(used).1)
+}
+
+/// Draws `caption` (wrapped, at most four lines) at the bottom and returns the area above it.
+fn footer<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    caption: &str,
+) -> std::result::Result<DrawingArea<DB, Shift>, Box<dyn StdError>>
+where
+    DB::ErrorType: 'static,
+{
+    if caption.trim().is_empty() {
+        return Ok(area.clone());
+    }
+    let (w, h) = area.dim_in_pixel();
+    let st = style(CAPTION_PX);
+    let mut lines = wrap(area, caption, &st, w.saturating_sub(60));
+    lines.truncate(4);
+    let line_h = CAPTION_PX + 6;
+    let used = lines.len() as u32 * line_h + 16;
+    let (upper, lower) = area.split_vertically(h.saturating_sub(used));
+    for (i, line) in lines.iter().enumerate() {
+        lower.draw_text(line, &st, (30, (6 + i as u32 * line_h) as i32))?;
+    }
+    Ok(upper)
+}
+
+/// How a legend entry is drawn.
+#[derive(Clone, Copy)]
+enum Swatch {
+    Line(RGBColor),
+    Block(RGBColor),
+    Dashed(RGBColor),
+    Outline,
+}
+
+/// Draws a legend down the left of `area`.
+fn legend<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, entries: &[(String, Swatch)]) -> Drawn
+where
+    DB::ErrorType: 'static,
+{
+    let (w, _) = area.dim_in_pixel();
+    let st = style(LEGEND_PX).pos(Pos::new(HPos::Left, VPos::Center));
+    let line_h = LEGEND_PX as i32 + 6;
+    let mut y = 40;
+    for (label, swatch) in entries {
+        let lines = wrap(area, label, &st, w.saturating_sub(70));
+        let (x0, x1) = (10, 50);
+        match *swatch {
+            Swatch::Line(c) => {
+                area.draw(&Rectangle::new(
+                    [(x0, y - 10), (x1, y + 10)],
+                    c.mix(0.2).filled(),
+                ))?;
+                area.draw(&PathElement::new(vec![(x0, y), (x1, y)], c.stroke_width(4)))?;
+            }
+            Swatch::Block(c) => {
+                area.draw(&Rectangle::new([(x0, y - 11), (x1, y + 11)], c.filled()))?;
+                area.draw(&Rectangle::new(
+                    [(x0, y - 11), (x1, y + 11)],
+                    BLACK.mix(0.3),
+                ))?;
+            }
+            Swatch::Dashed(c) => {
+                area.draw(&DashedPathElement::new(
+                    vec![(x0, y), (x1, y)],
+                    8,
+                    5,
+                    c.stroke_width(3),
+                ))?;
+            }
+            Swatch::Outline => {
+                area.draw(&Rectangle::new(
+                    [(x0, y - 11), (x1, y + 11)],
+                    BLACK.stroke_width(5),
+                ))?;
+                area.draw(&Rectangle::new(
+                    [(x0, y - 11), (x1, y + 11)],
+                    WHITE.stroke_width(2),
+                ))?;
+            }
+        }
+        for (i, line) in lines.iter().enumerate() {
+            area.draw_text(line, &st, (x1 + 12, y + i as i32 * line_h))?;
+        }
+        y += line_h * lines.len().max(1) as i32 + 16;
+    }
+    Ok(())
+}
+
+/// A "no data" notice in the middle of `area`.
+fn no_data<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>) -> Drawn
+where
+    DB::ErrorType: 'static,
+{
+    let (w, h) = area.dim_in_pixel();
+    area.draw_text(
+        "no data to show",
+        &style(AXIS_PX).pos(Pos::new(HPos::Center, VPos::Center)),
+        ((w / 2) as i32, (h / 2) as i32),
+    )?;
+    Ok(())
+}
+
+/// A finite number, or `fallback`.
+fn finite(x: f64, fallback: f64) -> f64 {
+    if x.is_finite() { x } else { fallback }
+}
+
+/// A usable axis range: `(lo, hi)` when finite and increasing, else one around the data.
+fn axis(range: (f64, f64), data: impl Iterator<Item = f64>) -> (f64, f64) {
+    if range.0.is_finite() && range.1.is_finite() && range.0 < range.1 {
+        return range;
+    }
+    let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
+    for v in data.filter(|v| v.is_finite()) {
+        lo = lo.min(v);
+        hi = hi.max(v);
+    }
+    if !lo.is_finite() {
+        return (0.0, 1.0);
+    }
+    if hi - lo < 1e-9 {
+        return (lo - 0.5, hi + 0.5);
+    }
+    let pad = 0.05 * (hi - lo);
+    (lo - pad, hi + pad)
+}
+
+/// The exact range of `xs` (no padding, so a time axis starts at its first month), or one
+/// around a single value.
+fn span(xs: impl Iterator<Item = f64>) -> (f64, f64) {
+    let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
+    for x in xs.filter(|x| x.is_finite()) {
+        lo = lo.min(x);
+        hi = hi.max(x);
+    }
+    if !lo.is_finite() {
+        (0.0, 1.0)
+    } else if hi - lo < 1e-9 {
+        (lo - 0.5, hi + 0.5)
+    } else {
+        (lo, hi)
+    }
+}
+
+/// A tick label: whole numbers as such, others with at most three decimals.
+fn num(x: &f64) -> String {
+    let x = if x.abs() < 1e-12 { 0.0 } else { *x };
+    if (x - x.round()).abs() < 1e-9 && x.abs() < 1e9 {
+        return format!("{:.0}", x);
+    }
+    let s = format!("{x:.3}");
+    s.trim_end_matches('0').trim_end_matches('.').to_string()
+}
+
+/// Black or white, whichever reads on `c`.
+fn ink_on(c: RGBColor) -> RGBColor {
+    let l = 0.299 * c.0 as f64 + 0.587 * c.1 as f64 + 0.114 * c.2 as f64;
+    if l > 140.0 { TEXT } else { WHITE }
+}
+
+/// The viridis scale (perceptually uniform, readable in grey and by colour-blind readers).
+fn viridis(t: f64) -> RGBColor {
+    const STOPS: [(u8, u8, u8); 9] = [
+        (68, 1, 84),
+        (71, 44, 122),
+        (59, 81, 139),
+        (44, 113, 142),
+        (33, 144, 141),
+        (39, 173, 129),
+        (92, 200, 99),
+        (170, 220, 50),
+        (253, 231, 37),
+    ];
+    let t = finite(t, 0.0).clamp(0.0, 1.0) * (STOPS.len() - 1) as f64;
+    let i = (t.floor() as usize).min(STOPS.len() - 2);
+    let f = t - i as f64;
+    let (a, b) = (STOPS[i], STOPS[i + 1]);
+    let mix = |x: u8, y: u8| (x as f64 + f * (y as f64 - x as f64)).round() as u8;
+    RGBColor(mix(a.0, b.0), mix(a.1, b.1), mix(a.2, b.2))
+}
+
+// ------------------------------------------------------------------------------ the charts
+
+struct Bands<'a> {
+    titles: &'a Titles<'a>,
+    series: &'a [Series],
+    y_range: (f64, f64),
+    reference: Option<&'a Reference>,
+}
+
+impl Chart for Bands<'_> {
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Drawn
+    where
+        DB::ErrorType: 'static,
+    {
+        let body = header(root, self.titles.title)?;
+        let labelled = self.series.iter().any(|s| !s.label.is_empty()) || self.reference.is_some();
+        let (plot, side) = if labelled {
+            let (w, _) = body.dim_in_pixel();
+            let (p, s) = body.split_horizontally(w.saturating_sub(LEGEND_W));
+            (p, Some(s))
+        } else {
+            (body, None)
+        };
+        let points = || self.series.iter().flat_map(|s| s.points.iter());
+        let (x0, x1) = span(points().map(|p| p.0));
+        let (y0, y1) = axis(
+            self.y_range,
+            points()
+                .flat_map(|p| [p.1, p.2, p.3])
+                .chain(self.reference.map(|r| r.value)),
+        );
+        let mut chart = ChartBuilder::on(&plot)
+            .margin(20)
+            .x_label_area_size(80)
+            .y_label_area_size(100)
+            .build_cartesian_2d(x0..x1, y0..y1)?;
+        chart
+            .configure_mesh()
+            .x_desc(self.titles.x)
+            .y_desc(self.titles.y)
+            .axis_desc_style(style(AXIS_PX))
+            .label_style(style(TICK_PX))
+            .x_label_formatter(&num)
+            .y_label_formatter(&num)
+            .max_light_lines(2)
+            .light_line_style(GRID_LIGHT)
+            .bold_line_style(GRID_BOLD)
+            .draw()?;
+        let clamp = |v: f64| finite(v, y0).clamp(y0, y1);
+        for s in self.series {
+            let c = s.colour.rgb();
+            if s.points.len() > 1 {
+                let mut outline: Vec<(f64, f64)> =
+                    s.points.iter().map(|p| (p.0, clamp(p.3))).collect();
+                outline.extend(s.points.iter().rev().map(|p| (p.0, clamp(p.2))));
+                chart.draw_series(std::iter::once(Polygon::new(outline, c.mix(0.2).filled())))?;
+            }
+        }
+        if let Some(r) = self.reference {
+            chart.draw_series(DashedLineSeries::new(
+                [(x0, clamp(r.value)), (x1, clamp(r.value))],
+                10,
+                6,
+                BLACK.mix(0.7).stroke_width(2),
+            ))?;
+        }
+        for s in self.series {
+            let c = s.colour.rgb();
+            chart.draw_series(LineSeries::new(
+                s.points.iter().map(|p| (p.0, clamp(p.1))),
+                c.stroke_width(4),
+            ))?;
+            if s.points.len() <= 30 {
+                chart.draw_series(
+                    s.points
+                        .iter()
+                        .map(|p| Circle::new((p.0, clamp(p.1)), 6, c.filled())),
+                )?;
+            }
+            if s.points.len() == 1 {
+                // A single point has no band to shade: show its interval as a whisker.
+                let p = s.points[0];
+                chart.draw_series(std::iter::once(PathElement::new(
+                    vec![(p.0, clamp(p.2)), (p.0, clamp(p.3))],
+                    c.stroke_width(3),
+                )))?;
+            }
+        }
+        if self.series.iter().all(|s| s.points.is_empty()) {
+            no_data(&plot)?;
+        }
+        if let Some(side) = side {
+            let mut entries: Vec<(String, Swatch)> = self
+                .series
+                .iter()
+                .filter(|s| !s.label.is_empty())
+                .map(|s| (s.label.clone(), Swatch::Line(s.colour.rgb())))
+                .collect();
+            if let Some(r) = self.reference {
+                entries.push((r.label.clone(), Swatch::Dashed(BLACK)));
+            }
+            legend(&side, &entries)?;
+        }
+        Ok(())
+    }
+}
+
+/// The pixel width a label column needs for `labels`, within bounds.
+fn label_width<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, labels: &[&str]) -> u32 {
+    let st = style(TICK_PX);
+    let widest = labels
+        .iter()
+        .filter_map(|l| area.estimate_text_size(l, &st).ok())
+        .map(|(w, _)| w)
+        .max()
+        .unwrap_or(0);
+    (widest + 24).clamp(80, 420)
+}
+
+/// The row of category `k` of `n` on an axis from -0.5 to n - 0.5, the first at the top.
+fn row(k: usize, n: usize) -> f64 {
+    n.saturating_sub(k + 1) as f64
+}
+
+/// Labels category rows at the left edge (`x0`) of a chart built by [`row`].
+fn category_labels<DB: DrawingBackend, X: Ranged<ValueType = f64>, Y: Ranged<ValueType = f64>>(
+    chart: &mut ChartContext<DB, Cartesian2d<X, Y>>,
+    x0: f64,
+    labels: &[&str],
+) -> Drawn
+where
+    DB::ErrorType: 'static,
+{
+    let st = style(TICK_PX).pos(Pos::new(HPos::Right, VPos::Center));
+    let n = labels.len();
+    chart.draw_series(labels.iter().enumerate().map(|(k, l)| {
+        EmptyElement::at((x0, row(k, n))) + Text::new(l.to_string(), (-12, 0), st.clone())
+    }))?;
+    Ok(())
+}
+
+struct IntervalBars<'a> {
+    titles: &'a Titles<'a>,
+    bars: &'a [Bar],
+    range: (f64, f64),
+    reference: Option<&'a Reference>,
+    caption: &'a str,
+}
+
+impl Chart for IntervalBars<'_> {
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Drawn
+    where
+        DB::ErrorType: 'static,
+    {
+        let body = header(root, self.titles.title)?;
+        let body = footer(&body, self.caption)?;
+        let (x0, x1) = axis(
+            self.range,
+            self.bars
+                .iter()
+                .flat_map(|b| [b.value, b.lo, b.hi, 0.0])
+                .chain(self.reference.map(|r| r.value)),
+        );
+        let labels: Vec<&str> = self.bars.iter().map(|b| b.label.as_str()).collect();
+        let n = self.bars.len().max(1);
+        let (w, _) = body.dim_in_pixel();
+        let (plot, side) = body.split_horizontally(w.saturating_sub(LEGEND_W));
+        let mut chart = ChartBuilder::on(&plot)
+            .margin(20)
+            .x_label_area_size(80)
+            .y_label_area_size(label_width(&plot, &labels))
+            .build_cartesian_2d(x0..x1, -0.5..(n as f64 - 0.5))?;
+        chart
+            .configure_mesh()
+            .x_desc(self.titles.x)
+            .y_desc(self.titles.y)
+            .axis_desc_style(style(AXIS_PX))
+            .label_style(style(TICK_PX))
+            .x_label_formatter(&num)
+            .y_labels(0)
+            .disable_y_mesh()
+            .max_light_lines(2)
+            .light_line_style(GRID_LIGHT)
+            .bold_line_style(GRID_BOLD)
+            .draw()?;
+        let clamp = |v: f64| finite(v, x0).clamp(x0, x1);
+        let base = clamp(0.0);
+        let span = x1 - x0;
+        for (k, b) in self.bars.iter().enumerate() {
+            let y = row(k, self.bars.len());
+            let fill = if b.highlight {
+                Colour::Blue.rgb()
+            } else {
+                Colour::SkyBlue.rgb()
+            };
+            let mut bar =
+                Rectangle::new([(base, y - 0.5), (clamp(b.value), y + 0.5)], fill.filled());
+            bar.set_margin(6, 6, 0, 0);
+            chart.draw_series(std::iter::once(bar))?;
+            let mid = || y;
+            let whisker = BLACK.stroke_width(3);
+            chart.draw_series(std::iter::once(PathElement::new(
+                vec![(clamp(b.lo), mid()), (clamp(b.hi), mid())],
+                whisker,
+            )))?;
+            for end in [b.lo, b.hi] {
+                chart.draw_series(std::iter::once(
+                    EmptyElement::at((clamp(end), mid()))
+                        + PathElement::new(vec![(0, -9), (0, 9)], whisker),
+                ))?;
+            }
+            // The value beside the whisker, on the side with room.
+            let right = clamp(b.hi) < x1 - 0.2 * span;
+            let (at, dx, h) = if right {
+                (clamp(b.hi), 12, HPos::Left)
+            } else {
+                (clamp(b.lo), -12, HPos::Right)
+            };
+            let text_style = style(TICK_PX).pos(Pos::new(h, VPos::Center));
+            let ink = if right || !b.highlight {
+                TEXT
+            } else {
+                ink_on(fill)
+            };
+            chart.draw_series(std::iter::once(
+                EmptyElement::at((at, mid()))
+                    + Text::new(num(&b.value), (dx, 0), text_style.color(&ink)),
+            ))?;
+        }
+        if let Some(r) = self.reference {
+            chart.draw_series(std::iter::once(DashedPathElement::new(
+                vec![(clamp(r.value), -0.5), (clamp(r.value), n as f64 - 0.5)],
+                10,
+                6,
+                BLACK.mix(0.7).stroke_width(2),
+            )))?;
+        }
+        category_labels(&mut chart, x0, &labels)?;
+        if self.bars.is_empty() {
+            no_data(&plot)?;
+        }
+        let mut entries = Vec::new();
+        if let Some(b) = self.bars.iter().find(|b| b.highlight) {
+            entries.push((b.label.clone(), Swatch::Block(Colour::Blue.rgb())));
+            entries.push((
+                "the others".to_string(),
+                Swatch::Block(Colour::SkyBlue.rgb()),
+            ));
+        } else {
+            entries.push(("estimate".to_string(), Swatch::Block(Colour::SkyBlue.rgb())));
+        }
+        entries.push(("95% interval".to_string(), Swatch::Line(BLACK)));
+        if let Some(r) = self.reference {
+            entries.push((r.label.clone(), Swatch::Dashed(BLACK)));
+        }
+        legend(&side, &entries)?;
+        Ok(())
+    }
+}
+
+struct StackedBars<'a> {
+    titles: &'a Titles<'a>,
+    categories: &'a [String],
+    stacks: &'a [Stack],
+}
+
+impl Chart for StackedBars<'_> {
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Drawn
+    where
+        DB::ErrorType: 'static,
+    {
+        let body = header(root, self.titles.title)?;
+        let (w, _) = body.dim_in_pixel();
+        let (plot, side) = body.split_horizontally(w.saturating_sub(LEGEND_W));
+        let labels: Vec<&str> = self.categories.iter().map(|c| c.as_str()).collect();
+        let n = self.categories.len().max(1);
+        let mut chart = ChartBuilder::on(&plot)
+            .margin(20)
+            .x_label_area_size(80)
+            .y_label_area_size(label_width(&plot, &labels))
+            .build_cartesian_2d(0.0..100.0, -0.5..(n as f64 - 0.5))?;
+        chart
+            .configure_mesh()
+            .x_desc(self.titles.x)
+            .y_desc(self.titles.y)
+            .axis_desc_style(style(AXIS_PX))
+            .label_style(style(TICK_PX))
+            .x_label_formatter(&num)
+            .y_labels(0)
+            .disable_y_mesh()
+            .max_light_lines(2)
+            .light_line_style(GRID_LIGHT)
+            .bold_line_style(GRID_BOLD)
+            .draw()?;
+        for (k, _) in self.categories.iter().enumerate() {
+            let y = row(k, self.categories.len());
+            let mut left = 0.0;
+            for s in self.stacks {
+                let share = finite(s.values.get(k).copied().unwrap_or(0.0), 0.0).max(0.0);
+                let right = (left + 100.0 * share).min(100.0);
+                if right > left {
+                    let c = s.colour.rgb();
+                    let mut r = Rectangle::new([(left, y - 0.5), (right, y + 0.5)], c.filled());
+                    r.set_margin(10, 10, 0, 0);
+                    chart.draw_series(std::iter::once(r))?;
+                    // Label a segment only when its percentage fits inside it.
+                    if right - left >= 6.0 {
+                        chart.draw_series(std::iter::once(Text::new(
+                            format!("{:.0}%", right - left),
+                            ((left + right) / 2.0, y),
+                            style(TICK_PX)
+                                .pos(Pos::new(HPos::Center, VPos::Center))
+                                .color(&ink_on(c)),
+                        )))?;
+                    }
+                }
+                left = right;
+            }
+        }
+        category_labels(&mut chart, 0.0, &labels)?;
+        if self.categories.is_empty() {
+            no_data(&plot)?;
+        }
+        let entries: Vec<(String, Swatch)> = self
+            .stacks
+            .iter()
+            .filter(|s| s.values.iter().any(|v| *v > 0.0))
+            .map(|s| (s.label.clone(), Swatch::Block(s.colour.rgb())))
+            .collect();
+        legend(&side, &entries)?;
+        Ok(())
+    }
+}
+
+struct StackedArea<'a> {
+    titles: &'a Titles<'a>,
+    xs: &'a [f64],
+    stacks: &'a [Stack],
+}
+
+impl Chart for StackedArea<'_> {
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Drawn
+    where
+        DB::ErrorType: 'static,
+    {
+        let body = header(root, self.titles.title)?;
+        let (w, _) = body.dim_in_pixel();
+        let (plot, side) = body.split_horizontally(w.saturating_sub(LEGEND_W));
+        // One x still gets a visible strip: widen it by half a unit each way.
+        let xs: Vec<f64> = match self.xs {
+            [x] => vec![x - 0.5, x + 0.5],
+            xs => xs.to_vec(),
+        };
+        let at = |s: &Stack, i: usize| {
+            let k = if self.xs.len() == 1 { 0 } else { i };
+            finite(s.values.get(k).copied().unwrap_or(0.0), 0.0).max(0.0)
+        };
+        let (x0, x1) = span(xs.iter().copied());
+        let mut chart = ChartBuilder::on(&plot)
+            .margin(20)
+            .x_label_area_size(80)
+            .y_label_area_size(100)
+            .build_cartesian_2d(x0..x1, 0.0..100.0)?;
+        chart
+            .configure_mesh()
+            .x_desc(self.titles.x)
+            .y_desc(self.titles.y)
+            .axis_desc_style(style(AXIS_PX))
+            .label_style(style(TICK_PX))
+            .x_label_formatter(&num)
+            .y_label_formatter(&num)
+            .max_light_lines(2)
+            .light_line_style(GRID_LIGHT)
+            .bold_line_style(GRID_BOLD)
+            .draw()?;
+        let mut lower = vec![0.0; xs.len()];
+        for s in self.stacks {
+            let upper: Vec<f64> = (0..xs.len())
+                .map(|i| (lower[i] + 100.0 * at(s, i)).min(100.0))
+                .collect();
+            let mut outline: Vec<(f64, f64)> =
+                xs.iter().copied().zip(upper.iter().copied()).collect();
+            outline.extend(xs.iter().copied().zip(lower.iter().copied()).rev());
+            if outline.len() > 2 {
+                chart.draw_series(std::iter::once(Polygon::new(
+                    outline,
+                    s.colour.rgb().filled(),
+                )))?;
+                chart.draw_series(LineSeries::new(
+                    xs.iter().copied().zip(upper.iter().copied()),
+                    WHITE.stroke_width(1),
+                ))?;
+            }
+            lower = upper;
+        }
+        if self.xs.is_empty() {
+            no_data(&plot)?;
+        }
+        // Listed top-down, as the layers are stacked.
+        let entries: Vec<(String, Swatch)> = self
+            .stacks
+            .iter()
+            .rev()
+            .map(|s| (s.label.clone(), Swatch::Block(s.colour.rgb())))
+            .collect();
+        legend(&side, &entries)?;
+        Ok(())
+    }
+}
+
+struct Heatmap<'a> {
+    titles: &'a Titles<'a>,
+    grid: &'a Grid<'a>,
+}
+
+impl Chart for Heatmap<'_> {
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Drawn
+    where
+        DB::ErrorType: 'static,
+    {
+        let g = self.grid;
+        let body = header(root, self.titles.title)?;
+        let (w, _) = body.dim_in_pixel();
+        let (plot, side) = body.split_horizontally(w.saturating_sub(LEGEND_W));
+        let (nx, ny) = (g.xs.len(), g.ys.len());
+        let (cols, rows) = (nx.max(1) as f64, ny.max(1) as f64);
+        let (lo, hi) = axis(g.range, g.values.iter().copied());
+        let mut chart = ChartBuilder::on(&plot)
+            .margin(20)
+            .x_label_area_size(80)
+            .y_label_area_size(110)
+            .build_cartesian_2d(0.0..cols, 0.0..rows)?;
+        chart
+            .configure_mesh()
+            .x_desc(self.titles.x)
+            .y_desc(self.titles.y)
+            .axis_desc_style(style(AXIS_PX))
+            .label_style(style(TICK_PX))
+            .x_labels(0)
+            .y_labels(0)
+            .disable_mesh()
+            .draw()?;
+        // Tick labels at cell centres, thinned to about a dozen per axis.
+        let below = style(TICK_PX).pos(Pos::new(HPos::Center, VPos::Top));
+        let left = style(TICK_PX).pos(Pos::new(HPos::Right, VPos::Center));
+        let step = |n: usize| n.div_ceil(12).max(1);
+        chart.draw_series(g.xs.iter().enumerate().step_by(step(nx)).map(|(i, x)| {
+            EmptyElement::at((i as f64 + 0.5, 0.0)) + Text::new(num(x), (0, 10), below.clone())
+        }))?;
+        chart.draw_series(g.ys.iter().enumerate().step_by(step(ny)).map(|(j, y)| {
+            EmptyElement::at((0.0, j as f64 + 0.5)) + Text::new(num(y), (-10, 0), left.clone())
+        }))?;
+        let value =
+            |i: usize, j: usize| g.values.get(j * nx + i).copied().filter(|v| v.is_finite());
+        let (pw, ph) = chart.plotting_area().dim_in_pixel();
+        let cell_w = pw / nx.max(1) as u32;
+        let cell_h = ph / ny.max(1) as u32;
+        let show_values = cell_w >= 56 && cell_h >= 28;
+        let cell = |i: usize, j: usize| [(i as f64, j as f64), (i as f64 + 1.0, j as f64 + 1.0)];
+        for j in 0..ny {
+            for i in 0..nx {
+                let c = value(i, j).map_or(MISSING, |v| viridis((v - lo) / (hi - lo)));
+                chart.draw_series(std::iter::once(Rectangle::new(cell(i, j), c.filled())))?;
+                if show_values && let Some(v) = value(i, j) {
+                    chart.draw_series(std::iter::once(Text::new(
+                        num(&((v * 100.0).round() / 100.0)),
+                        (i as f64 + 0.5, j as f64 + 0.5),
+                        style(TICK_PX.min(cell_h.saturating_sub(6)).max(10))
+                            .pos(Pos::new(HPos::Center, VPos::Center))
+                            .color(&ink_on(c)),
+                    )))?;
+                }
+            }
+        }
+        let mut entries = Vec::new();
+        if let Some((marked, label)) = g.outline {
+            let inside = |i: isize, j: isize| {
+                i >= 0
+                    && j >= 0
+                    && (i as usize) < nx
+                    && (j as usize) < ny
+                    && marked.get(j as usize * nx + i as usize) == Some(&true)
+            };
+            // Only the region's boundary: the edges between a marked cell and an unmarked one.
+            let mut edges = Vec::new();
+            for j in 0..ny as isize {
+                for i in 0..nx as isize {
+                    if !inside(i, j) {
+                        continue;
+                    }
+                    let (a, b) = (i as f64, j as f64);
+                    let e = |x: f64, y: f64| (x, y);
+                    if !inside(i - 1, j) {
+                        edges.push(vec![e(a, b), e(a, b + 1.0)]);
+                    }
+                    if !inside(i + 1, j) {
+                        edges.push(vec![e(a + 1.0, b), e(a + 1.0, b + 1.0)]);
+                    }
+                    if !inside(i, j - 1) {
+                        edges.push(vec![e(a, b), e(a + 1.0, b)]);
+                    }
+                    if !inside(i, j + 1) {
+                        edges.push(vec![e(a, b + 1.0), e(a + 1.0, b + 1.0)]);
+                    }
+                }
+            }
+            for (colour, width) in [(BLACK, 7), (WHITE, 3)] {
+                chart.draw_series(
+                    edges
+                        .iter()
+                        .map(|e| PathElement::new(e.clone(), colour.stroke_width(width))),
+                )?;
+            }
+            entries.push((label.to_string(), Swatch::Outline));
+        }
+        if nx == 0 || ny == 0 {
+            no_data(&plot)?;
+        }
+        colour_bar(&side, g.value_label, (lo, hi), &entries)?;
+        Ok(())
+    }
+}
+
+/// The heat map's colour scale with its label, then any legend entries under it.
+fn colour_bar<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    label: &str,
+    (lo, hi): (f64, f64),
+    entries: &[(String, Swatch)],
+) -> Drawn
+where
+    DB::ErrorType: 'static,
+{
+    let (w, _) = area.dim_in_pixel();
+    let st = style(LEGEND_PX);
+    let lines = wrap(area, label, &st, w.saturating_sub(30));
+    let line_h = LEGEND_PX as i32 + 6;
+    for (i, line) in lines.iter().enumerate() {
+        area.draw_text(line, &st, (10, 30 + i as i32 * line_h))?;
+    }
+    let top = 30 + lines.len() as i32 * line_h + 14;
+    let height = 320;
+    let steps = 64;
+    for s in 0..steps {
+        // The top of the bar is the high end of the scale.
+        let t = 1.0 - (s as f64 + 0.5) / steps as f64;
+        let y0 = top + s * height / steps;
+        let y1 = top + (s + 1) * height / steps;
+        area.draw(&Rectangle::new([(10, y0), (50, y1)], viridis(t).filled()))?;
+    }
+    area.draw(&Rectangle::new(
+        [(10, top), (50, top + height)],
+        BLACK.mix(0.4),
+    ))?;
+    let tick_style = style(TICK_PX).pos(Pos::new(HPos::Left, VPos::Center));
+    for k in 0..=4 {
+        let f = k as f64 / 4.0;
+        let y = top + height - (f * height as f64).round() as i32;
+        area.draw(&PathElement::new(vec![(50, y), (58, y)], BLACK))?;
+        area.draw_text(&num(&(lo + f * (hi - lo))), &tick_style, (64, y))?;
+    }
+    if !entries.is_empty() {
+        let (_, h) = area.dim_in_pixel();
+        let below = area
+            .split_vertically(((top + height + 20).max(0) as u32).min(h))
+            .1;
+        legend(&below, entries)?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tick_labels_are_short() {
+        assert_eq!(num(&3.0), "3");
+        assert_eq!(num(&0.25), "0.25");
+        assert_eq!(num(&(1.0 / 3.0)), "0.333");
+        assert_eq!(num(&-0.0), "0");
+    }
+
+    #[test]
+    fn axes_survive_degenerate_data() {
+        assert_eq!(axis((f64::NAN, 1.0), std::iter::empty()), (0.0, 1.0));
+        assert_eq!(axis((f64::NAN, 1.0), [2.0, 2.0].into_iter()), (1.5, 2.5));
+        assert_eq!(axis((0.0, 100.0), [2.0].into_iter()), (0.0, 100.0));
+        assert_eq!(axis((1.0, 1.0), [0.0, 10.0].into_iter()), (-0.5, 10.5));
+    }
+
+    /// Writes every kind of chart, ordinary and degenerate, into a scratch folder (moved to the
+    /// path in `DEMO_PLOTS` when that is set, so the charts can be looked at).
+    #[test]
+    fn every_chart_draws_ordinary_and_degenerate_data() {
+        let tmp = tempfile::tempdir().expect("a scratch folder");
+        let dir = OutputDir::create(&tmp.path().join("charts")).expect("an output folder");
+        let t = Titles {
+            title: "A title that says what is shown",
+            x: "x (unit)",
+            y: "y (unit)",
+        };
+        let points: Vec<(f64, f64, f64, f64)> = (0..11)
+            .map(|i| {
+                let x = i as f64 / 10.0;
+                (x, 60.0 * x, 50.0 * x, 70.0 * x)
+            })
+            .collect();
+        line_band(&dir, "line", &t, &points, (0.0, 100.0)).unwrap();
+        line_band(&dir, "line_one", &t, &points[..1], (0.0, 100.0)).unwrap();
+        line_band(&dir, "line_none", &t, &[], (f64::NAN, f64::NAN)).unwrap();
+        let xs: Vec<f64> = (0..6).map(|i| i as f64 * 0.2).collect();
+        let ys: Vec<f64> = (0..5).map(|i| i as f64 * 0.25).collect();
+        let values: Vec<f64> = (0..30)
+            .map(|k| (k % 6) as f64 * (k / 6) as f64 / 20.0)
+            .collect();
+        let marked: Vec<bool> = values.iter().map(|v| *v > 0.5).collect();
+        let grid = Grid {
+            xs: &xs,
+            ys: &ys,
+            values: &values,
+            range: (0.0, 1.0),
+            value_label: "success rate (share)",
+            outline: Some((&marked, "verdict supported")),
+        };
+        heatmap(&dir, "heat", &t, &grid).unwrap();
+        let empty = Grid {
+            xs: &[],
+            ys: &[],
+            values: &[],
+            range: (0.0, 0.0),
+            value_label: "",
+            outline: Some((&[], "none")),
+        };
+        heatmap(&dir, "heat_none", &t, &empty).unwrap();
+        let bars = vec![
+            Bar {
+                label: "first".into(),
+                value: 60.0,
+                lo: 55.0,
+                hi: 65.0,
+                highlight: true,
+            },
+            Bar {
+                label: "second, with a longer label".into(),
+                value: 0.0,
+                lo: 0.0,
+                hi: 2.0,
+                highlight: false,
+            },
+        ];
+        let r = Reference {
+            value: 10.0,
+            label: "bound".into(),
+        };
+        interval_bars(
+            &dir,
+            "bars",
+            &t,
+            &bars,
+            (0.0, 100.0),
+            Some(&r),
+            "A caption.",
+        )
+        .unwrap();
+        interval_bars(&dir, "bars_none", &t, &[], (0.0, 0.0), None, "").unwrap();
+        let stacks = vec![
+            Stack {
+                label: "a".into(),
+                colour: Colour::BluishGreen,
+                values: vec![0.5, 1.0],
+            },
+            Stack {
+                label: "b".into(),
+                colour: Colour::SkyBlue,
+                values: vec![0.5],
+            },
+        ];
+        let cats = vec!["one".to_string(), "two".to_string()];
+        stacked_bars(&dir, "stacked", &t, &cats, &stacks).unwrap();
+        stacked_bars(&dir, "stacked_none", &t, &[], &[]).unwrap();
+        stacked_area(&dir, "area", &t, &[0.0, 1.0], &stacks).unwrap();
+        stacked_area(&dir, "area_one", &t, &[0.0], &stacks).unwrap();
+        stacked_area(&dir, "area_none", &t, &[], &[]).unwrap();
+        let zeros = vec![(0.0, 0.0, 0.0, 0.0); 3];
+        bands(
+            &dir,
+            "bands_zero",
+            &t,
+            &[Series {
+                label: "zero".into(),
+                colour: Colour::Orange,
+                points: zeros,
+            }],
+            (0.0, 1.0),
+            Some(&r),
+        )
+        .unwrap();
+        for stem in [
+            "line",
+            "heat",
+            "bars",
+            "stacked",
+            "area",
+            "area_one",
+            "heat_none",
+        ] {
+            for ext in ["png", "svg"] {
+                let path = dir.file(&format!("{stem}.{ext}"));
+                let len = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
+                assert!(len > 1000, "{} is {len} bytes", path.display());
+            }
+        }
+        if let Some(keep) = std::env::var_os("DEMO_PLOTS") {
+            dir.commit().unwrap();
+            let _ = std::fs::remove_dir_all(&keep);
+            let _ = std::fs::rename(tmp.path().join("charts"), &keep);
+        }
+    }
+
+    #[test]
+    fn viridis_ends_are_purple_and_yellow() {
+        assert_eq!(viridis(0.0), RGBColor(68, 1, 84));
+        assert_eq!(viridis(1.0), RGBColor(253, 231, 37));
+        assert_eq!(viridis(f64::NAN), RGBColor(68, 1, 84));
+    }
+}

@@ -1,41 +1,993 @@
-//! Reports: the plots and the self-contained `index.html` of each output folder, and `demo`.
+//! Reports: the charts and the self-contained `index.html` of each output folder, and `demo`,
+//! the one command a teacher runs in front of a class.
+//!
+//! A page is built with [`Page`]: headings, paragraphs, tables and figures whose captions say
+//! what the chart shows and how to read it. Pages need no server and load nothing from the
+//! network: inline CSS, no scripts, images referenced by relative file name.
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
 
 use clap::Args;
 
-use crate::cli::RunResult;
-use crate::error::{Error, Result};
+use crate::cli::{self, Common, RunResult};
+use crate::error::Result;
+use crate::experiment::{self, ArenaExperiment, CellResult, TimingExperiment};
 use crate::output::OutputDir;
-use crate::scenario::Scenario;
+use crate::plot::{self, Bar, Colour, Reference, Series, Stack, Titles};
+use crate::runner;
+use crate::scenario::{self, Origin, Override, Scenario, ScenarioSource};
 
-/// Arguments of `demo`.
-#[derive(Debug, Args)]
-pub struct DemoArgs {}
+// ------------------------------------------------------------------------------ pages
 
-/// Writes the plots and `index.html` of a `run`.
-pub fn write_run_report(_dir: &OutputDir, _s: &Scenario, _result: &RunResult) -> Result<()> {
-    Ok(())
+/// A chart in an output folder and its two-line caption.
+#[derive(Debug, Clone)]
+pub struct Figure {
+    /// File name without extension; `<stem>.png` and `<stem>.svg` exist.
+    pub stem: String,
+    /// The chart's title, also the image's alternative text.
+    pub title: String,
+    /// What it shows.
+    pub what: String,
+    /// How to read it.
+    pub how: String,
 }
 
-/// The classroom demo.
-pub fn demo(_args: &DemoArgs) -> Result<()> {
-    Err(Error::Merge("demo is being built".into()))
+/// An HTML page being built; [`Page::write`] puts it in an output folder as `index.html`.
+#[derive(Debug, Clone)]
+pub struct Page {
+    title: String,
+    body: String,
+}
+
+/// `text` with the characters that mean something in HTML escaped.
+pub fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+const CSS: &str = "body{font-family:system-ui,-apple-system,'Segoe UI',Roboto,'DejaVu Sans',sans-serif;\
+color:#1a1a1a;background:#fff;margin:0;line-height:1.5}\
+main{max-width:1100px;margin:0 auto;padding:24px 28px 60px}\
+h1{font-size:2rem;margin:0.4em 0}h2{font-size:1.45rem;margin-top:2em;border-bottom:2px solid #0072B2;padding-bottom:4px}\
+table{border-collapse:collapse;margin:1em 0;font-size:0.95rem}\
+th,td{border:1px solid #ccc;padding:5px 10px;text-align:left;vertical-align:top}\
+th{background:#eef4f9}td.num{text-align:right;font-variant-numeric:tabular-nums}\
+figure{margin:1.6em 0}figure img{width:100%;height:auto;border:1px solid #ddd}\
+figcaption{font-size:0.95rem;color:#333;margin-top:6px}\
+pre{background:#f6f6f6;border:1px solid #ddd;padding:12px;overflow:auto;font-size:0.85rem}\
+.verdict{font-size:1.15rem;padding:10px 14px;border-left:6px solid #0072B2;background:#eef4f9}\
+footer{margin-top:3em;color:#666;font-size:0.85rem}";
+
+impl Page {
+    /// A page with this title (also its first heading).
+    pub fn new(title: &str) -> Self {
+        Page {
+            title: title.to_string(),
+            body: String::new(),
+        }
+    }
+
+    /// A section heading.
+    pub fn heading(&mut self, text: &str) -> &mut Self {
+        let _ = writeln!(self.body, "<h2>{}</h2>", escape(text));
+        self
+    }
+
+    /// A paragraph of plain text.
+    pub fn paragraph(&mut self, text: &str) -> &mut Self {
+        let _ = writeln!(self.body, "<p>{}</p>", escape(text));
+        self
+    }
+
+    /// A highlighted paragraph (e.g. a verdict): a bold lead followed by plain text.
+    pub fn callout(&mut self, lead: &str, text: &str) -> &mut Self {
+        let _ = writeln!(
+            self.body,
+            "<p class=\"verdict\"><strong>{}</strong> {}</p>",
+            escape(lead),
+            escape(text)
+        );
+        self
+    }
+
+    /// A paragraph holding a link to a relative `href`.
+    pub fn link(&mut self, href: &str, text: &str) -> &mut Self {
+        let _ = writeln!(
+            self.body,
+            "<p><a href=\"{}\">{}</a></p>",
+            escape(href),
+            escape(text)
+        );
+        self
+    }
+
+    /// A table; cells that are numbers, percentages or intervals are right-aligned.
+    pub fn table(&mut self, header: &[&str], rows: &[Vec<String>]) -> &mut Self {
+        self.body.push_str("<table>\n<thead><tr>");
+        for h in header {
+            let _ = write!(self.body, "<th>{}</th>", escape(h));
+        }
+        self.body.push_str("</tr></thead>\n<tbody>\n");
+        for row in rows {
+            self.body.push_str("<tr>");
+            for cell in row {
+                let numeric = cell
+                    .chars()
+                    .next()
+                    .is_some_and(|c| c.is_ascii_digit() || matches!(c, '[' | '–' | '-' | '+'));
+                let class = if numeric { " class=\"num\"" } else { "" };
+                let _ = write!(self.body, "<td{class}>{}</td>", escape(cell));
+            }
+            self.body.push_str("</tr>\n");
+        }
+        self.body.push_str("</tbody>\n</table>\n");
+        self
+    }
+
+    /// A figure: the PNG (linking to the SVG) under `prefix` (a relative folder such as
+    /// `"baseline/"`, or `""`), with its two-line caption.
+    pub fn figure(&mut self, prefix: &str, f: &Figure) -> &mut Self {
+        let png = escape(&format!("{prefix}{}.png", f.stem));
+        let svg = escape(&format!("{prefix}{}.svg", f.stem));
+        let (w, h) = plot::SIZE;
+        let _ = writeln!(
+            self.body,
+            "<figure><a href=\"{svg}\"><img src=\"{png}\" alt=\"{}\" width=\"{w}\" height=\"{h}\"></a>\
+             <figcaption><strong>What it shows:</strong> {}<br><strong>How to read it:</strong> {}\
+             </figcaption></figure>",
+            escape(&f.title),
+            escape(&f.what),
+            escape(&f.how)
+        );
+        self
+    }
+
+    /// Preformatted text, optionally folded away under a summary line.
+    pub fn pre(&mut self, summary: Option<&str>, text: &str) -> &mut Self {
+        match summary {
+            Some(s) => {
+                let _ = writeln!(
+                    self.body,
+                    "<details><summary>{}</summary><pre>{}</pre></details>",
+                    escape(s),
+                    escape(text)
+                );
+            }
+            None => {
+                let _ = writeln!(self.body, "<pre>{}</pre>", escape(text));
+            }
+        }
+        self
+    }
+
+    /// The scenario section: its description and its resolved parameters.
+    pub fn scenario(&mut self, s: &Scenario) -> &mut Self {
+        self.heading(&format!("Scenario: {}", s.simulation.name));
+        if !s.simulation.description.trim().is_empty() {
+            self.paragraph(s.simulation.description.trim());
+        }
+        self.paragraph(&format!(
+            "{} months, {} replications, seed {}.",
+            s.simulation.months, s.simulation.replications, s.simulation.seed
+        ));
+        self.pre(
+            Some("Resolved parameters, every default filled in (as `redesign-sim check` prints them)"),
+            &s.to_toml(),
+        )
+    }
+
+    /// The whole page as HTML.
+    pub fn render(&self) -> String {
+        format!(
+            "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
+             <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
+             <title>{title}</title>\n<style>{CSS}</style>\n</head>\n<body>\n<main>\n\
+             <h1>{title}</h1>\n{body}<footer>Written by redesign-sim {version}. Click a chart \
+             for its SVG.</footer>\n</main>\n</body>\n</html>\n",
+            title = escape(&self.title),
+            body = self.body,
+            version = env!("CARGO_PKG_VERSION"),
+        )
+    }
+
+    /// Writes the page as `index.html` in `dir`.
+    pub fn write(&self, dir: &OutputDir) -> Result<()> {
+        dir.write("index.html", self.render().as_bytes())
+    }
+}
+
+// ------------------------------------------------------------------------------ formatting
+
+fn pct(x: f64) -> String {
+    format!("{:.1}%", 100.0 * x)
+}
+
+fn interval(c: [f64; 2]) -> String {
+    format!("[{:.1}–{:.1}]%", 100.0 * c[0], 100.0 * c[1])
+}
+
+/// A snake_case name as words.
+fn words(name: &str) -> String {
+    name.replace('_', " ")
+}
+
+/// `text` with its first letter in upper case.
+fn capitalised(text: &str) -> String {
+    let mut c = text.chars();
+    match c.next() {
+        Some(first) => first.to_uppercase().chain(c).collect(),
+        None => String::new(),
+    }
+}
+
+/// A name made safe and short as a file stem.
+fn slug(name: &str) -> String {
+    let s: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '_'
+            }
+        })
+        .take(40)
+        .collect();
+    if s.is_empty() { "initiative".into() } else { s }
+}
+
+/// Failure modes in the order of how far the initiative got, each with its colour.
+const MODES: [(&str, Colour); 8] = [
+    ("success", Colour::BluishGreen),
+    ("partial", Colour::SkyBlue),
+    ("designed_not_adopted", Colour::Yellow),
+    ("plan_without_implementation", Colour::ReddishPurple),
+    ("pilot_fizzled", Colour::Vermillion),
+    ("stalled", Colour::Orange),
+    ("displaced", Colour::Blue),
+    ("never_started", Colour::Grey),
+];
+
+// ------------------------------------------------------------------------------ run
+
+/// Writes the plots and `index.html` of a `run`.
+pub fn write_run_report(dir: &OutputDir, s: &Scenario, result: &RunResult) -> Result<()> {
+    run_report(dir, s, result).map(|_| ())
+}
+
+/// Writes the run's charts and page; returns the figures so that other pages can show them.
+fn run_report(dir: &OutputDir, s: &Scenario, result: &RunResult) -> Result<Vec<Figure>> {
+    let figures = run_charts(dir, s, result)?;
+    let sum = &result.summary;
+    let mut page = Page::new(&format!(
+        "Scenario {}: how often redesign succeeds",
+        sum.scenario
+    ));
+    page.paragraph(&format!(
+        "{} replications of {} months (seed {}). Each replication is one area, simulated month by \
+         month; the figures below pool them.",
+        sum.replications, sum.months, sum.seed
+    ));
+    summary_section(&mut page, result);
+    page.heading("Pictures");
+    for f in &figures {
+        page.figure("", f);
+    }
+    page.scenario(s);
+    page.write(dir)?;
+    Ok(figures)
+}
+
+/// The summary tables of a run: success per initiative, leadership and the virtual survey.
+fn summary_section(page: &mut Page, result: &RunResult) {
+    let sum = &result.summary;
+    page.heading("Summary");
+    let mut rows: Vec<Vec<String>> = sum
+        .initiatives
+        .iter()
+        .map(|i| {
+            let mut modes: Vec<(&String, &f64)> =
+                i.failure_modes.iter().filter(|(_, v)| **v > 0.0).collect();
+            modes.sort_by(|a, b| b.1.total_cmp(a.1).then(a.0.cmp(b.0)));
+            let modes: Vec<String> = modes
+                .iter()
+                .take(3)
+                .map(|(m, v)| format!("{} {:.0}%", words(m), 100.0 * **v))
+                .collect();
+            vec![
+                words(&i.name),
+                pct(i.success_rate),
+                interval(i.ci95),
+                i.median_months_to_success
+                    .map(|m| format!("{m:.0}"))
+                    .unwrap_or_else(|| "–".into()),
+                modes.join(", "),
+            ]
+        })
+        .collect();
+    rows.push(vec![
+        "all initiatives (pooled)".into(),
+        pct(sum.overall_success_rate),
+        interval(sum.ci95),
+        String::new(),
+        "share of initiative-runs that succeeded".into(),
+    ]);
+    rows.push(vec![
+        "every initiative in an area".into(),
+        pct(sum.all_initiatives_succeeded_share),
+        interval(sum.all_initiatives_succeeded_ci95),
+        String::new(),
+        "share of areas where all succeeded".into(),
+    ]);
+    page.table(
+        &[
+            "initiative",
+            "success",
+            "95% interval",
+            "median months to success",
+            "main failure modes",
+        ],
+        &rows,
+    );
+    let l = &sum.leadership;
+    let mut lead = vec![vec![
+        "GP governing-body seats filled".to_string(),
+        pct(l.gp_seats_filled_share),
+    ]];
+    if let Some(g) = l.gp_influence_share {
+        lead.push(vec!["GP share of board influence".into(), pct(g)]);
+    }
+    lead.push(vec![
+        "providers destabilised per area".into(),
+        format!("{:.2}", l.providers_destabilised_mean),
+    ]);
+    page.table(&["leadership", "mean"], &lead);
+    if !sum.survey.is_empty() {
+        let mut header = vec!["virtual survey".to_string()];
+        header.extend(sum.survey.iter().map(|w| format!("month {}", w.month)));
+        let header: Vec<&str> = header.iter().map(|h| h.as_str()).collect();
+        let rows: Vec<Vec<String>> = [
+            (
+                "centre's influence high",
+                (|w| w.centre_influence_high_share) as fn(&crate::stats::SurveySummary) -> f64,
+            ),
+            ("GPs hold main influence", |w| w.gps_main_influence_share),
+            ("managers hold main influence", |w| {
+                w.managers_main_influence_share
+            }),
+            ("vision set equally", |w| w.vision_equal_share),
+            ("GPs in roles can influence", |w| {
+                w.gp_formal_can_influence_share
+            }),
+            ("GPs with no role can influence", |w| {
+                w.gp_no_role_can_influence_share
+            }),
+        ]
+        .iter()
+        .map(|(name, f)| {
+            let mut row = vec![name.to_string()];
+            row.extend(sum.survey.iter().map(|w| pct(f(w))));
+            row
+        })
+        .collect();
+        page.table(&header, &rows);
+    }
+}
+
+/// The run's charts: a fan chart per initiative, failure modes, GP seats and the logic mix.
+fn run_charts(dir: &OutputDir, s: &Scenario, result: &RunResult) -> Result<Vec<Figure>> {
+    let agg = &result.aggregate;
+    let sum = &result.summary;
+    let reps = sum.replications;
+    let mut figures = Vec::new();
+    let rows: Vec<crate::stats::SeriesRow> = agg.series().collect();
+    let threshold = Reference {
+        value: s.success.threshold,
+        label: format!(
+            "success: routinised share at or above {} for {} months",
+            s.success.threshold, s.success.sustain_months
+        ),
+    };
+    const QUANTITIES: [(&str, Colour); 4] = [
+        ("mandate (level, 0–1)", Colour::Orange),
+        ("design (level, 0–1)", Colour::Blue),
+        ("adoption (share of practices)", Colour::SkyBlue),
+        ("routinised (share of practices)", Colour::BluishGreen),
+    ];
+    let mut stems = std::collections::BTreeSet::new();
+    for (k, init) in s.initiative.iter().enumerate() {
+        let series: Vec<Series> = QUANTITIES
+            .iter()
+            .enumerate()
+            .map(|(q, (label, colour))| Series {
+                label: label.to_string(),
+                colour: *colour,
+                points: rows
+                    .iter()
+                    .filter(|r| r.initiative == k)
+                    .map(|r| {
+                        let st = r.stats[q];
+                        (r.month as f64, st[2], st[1], st[3])
+                    })
+                    .collect(),
+            })
+            .collect();
+        let mut stem = format!("fan_{}", slug(&init.name));
+        if !stems.insert(stem.clone()) {
+            stem = format!("fan_{}_{}", k + 1, slug(&init.name));
+            stems.insert(stem.clone());
+        }
+        let title = format!(
+            "{}: mandate, design, adoption, routinised by month (median, 5–95% band)",
+            capitalised(&words(&init.name))
+        );
+        plot::bands(
+            dir,
+            &stem,
+            &Titles {
+                title: &title,
+                x: "month of the simulation",
+                y: "level or share of practices (0–1)",
+            },
+            &series,
+            (0.0, 1.0),
+            Some(&threshold),
+        )?;
+        let rate = sum
+            .initiatives
+            .get(k)
+            .map(|i| pct(i.success_rate))
+            .unwrap_or_default();
+        figures.push(Figure {
+            stem,
+            title,
+            what: format!(
+                "How {} unfolds over {} months in {reps} simulated areas: the line is the median \
+                 area, the shaded band holds the middle 90% of areas (success rate {rate}).",
+                words(&init.name),
+                s.simulation.months
+            ),
+            how: format!(
+                "Mandate (strategic board) and design (programme board) come first, then practices \
+                 adopt and routinise; the initiative succeeds where the green routinised line stays \
+                 above the dashed threshold for {} months. A wide band means areas differ a lot.",
+                s.success.sustain_months
+            ),
+        });
+    }
+
+    let categories: Vec<String> = sum.initiatives.iter().map(|i| words(&i.name)).collect();
+    let mut stacks: Vec<Stack> = MODES
+        .iter()
+        .map(|(mode, colour)| Stack {
+            label: words(mode),
+            colour: *colour,
+            values: sum
+                .initiatives
+                .iter()
+                .map(|i| {
+                    if *mode == "success" {
+                        i.success_rate
+                    } else {
+                        i.failure_modes.get(*mode).copied().unwrap_or(0.0)
+                    }
+                })
+                .collect(),
+        })
+        .collect();
+    // Modes added to the model later still show, in a neutral colour.
+    let known: Vec<&str> = MODES.iter().map(|(m, _)| *m).collect();
+    let extra: std::collections::BTreeSet<&String> = sum
+        .initiatives
+        .iter()
+        .flat_map(|i| i.failure_modes.keys())
+        .filter(|m| !known.contains(&m.as_str()))
+        .collect();
+    for mode in extra {
+        stacks.push(Stack {
+            label: words(mode),
+            colour: Colour::Black,
+            values: sum
+                .initiatives
+                .iter()
+                .map(|i| i.failure_modes.get(mode).copied().unwrap_or(0.0))
+                .collect(),
+        });
+    }
+    let title = "How each initiative ended: success or its failure mode (share of replications)";
+    plot::stacked_bars(
+        dir,
+        "failure_modes",
+        &Titles {
+            title,
+            x: "share of replications (%)",
+            y: "initiative",
+        },
+        &categories,
+        &stacks,
+    )?;
+    figures.push(Figure {
+        stem: "failure_modes".into(),
+        title: title.into(),
+        what: format!(
+            "For each initiative, how its {reps} replications ended: success (green) or the first \
+             failure mode that applies."
+        ),
+        how: "Each bar adds up to 100%. The longer the green part, the more often the initiative \
+              succeeded; the other colours say why it failed where it did."
+            .into(),
+    });
+
+    let months: Vec<f64> = (0..agg.seats_by_month().len()).map(|m| m as f64).collect();
+    let filled = agg.seats_by_month();
+    let title = "GP seats on the governing body: filled and vacant, by month (mean over areas)";
+    plot::stacked_area(
+        dir,
+        "gp_seats",
+        &Titles {
+            title,
+            x: "month of the simulation",
+            y: "share of GP seats (%)",
+        },
+        &months,
+        &[
+            Stack {
+                label: "filled".into(),
+                colour: Colour::Blue,
+                values: filled.iter().map(|f| f.clamp(0.0, 1.0)).collect(),
+            },
+            Stack {
+                label: "vacant".into(),
+                colour: Colour::Grey,
+                values: filled.iter().map(|f| 1.0 - f.clamp(0.0, 1.0)).collect(),
+            },
+        ],
+    )?;
+    figures.push(Figure {
+        stem: "gp_seats".into(),
+        title: title.into(),
+        what:
+            "The share of the governing body's GP seats that a GP held each month, averaged over \
+               areas; the rest stood vacant."
+                .into(),
+        how: "A falling blue area means GPs stepping down or not standing; vacant seats weaken \
+              clinical leadership in the strategic arena."
+            .into(),
+    });
+
+    let mix = agg.logic_by_month();
+    let share = |m: &[f64; 3], k: usize| {
+        let total: f64 = m.iter().filter(|v| v.is_finite()).sum();
+        if total > 0.0 { m[k] / total } else { 0.0 }
+    };
+    let title = "Institutional logics by month: market, hierarchy and network (mean over areas)";
+    plot::stacked_area(
+        dir,
+        "logic_mix",
+        &Titles {
+            title,
+            x: "month of the simulation",
+            y: "share of the logic mix (%)",
+        },
+        &months,
+        &[
+            ("market", Colour::Orange, 0),
+            ("hierarchy", Colour::Blue, 1),
+            ("network", Colour::BluishGreen, 2),
+        ]
+        .map(|(label, colour, k)| Stack {
+            label: label.into(),
+            colour,
+            values: mix.iter().map(|m| share(m, k)).collect(),
+        }),
+    )?;
+    figures.push(Figure {
+        stem: "logic_mix".into(),
+        title: title.into(),
+        what:
+            "The mix of market, hierarchy and network logics held by GPs, managers and providers, \
+               month by month, averaged over areas."
+                .into(),
+        how: "A growing band means that logic gaining ground; policy events (such as the turn to \
+              collaboration) show as bends."
+            .into(),
+    });
+    Ok(figures)
+}
+
+// ------------------------------------------------------------------------------ experiments
+
+fn cell_bars(cells: &[CellResult], highlight: usize) -> Vec<Bar> {
+    cells
+        .iter()
+        .enumerate()
+        .map(|(k, c)| Bar {
+            label: c.label.clone(),
+            value: 100.0 * c.success_rate,
+            lo: 100.0 * c.ci95[0],
+            hi: 100.0 * c.ci95[1],
+            highlight: k == highlight,
+        })
+        .collect()
+}
+
+fn cell_rows(cells: &[CellResult]) -> (Vec<String>, Vec<Vec<String>>) {
+    let yes = |b: bool| if b { "on" } else { "off" }.to_string();
+    let mut header: Vec<String> = [
+        "cell",
+        "strategic",
+        "programme",
+        "practice",
+        "clinical",
+        "managerial",
+        "success",
+        "95% interval",
+    ]
+    .map(String::from)
+    .to_vec();
+    if let Some(first) = cells.first() {
+        header.extend(first.initiatives.iter().map(|i| words(&i.name)));
+    }
+    let rows = cells
+        .iter()
+        .map(|c| {
+            let mut row = vec![
+                c.label.clone(),
+                yes(c.strategic),
+                yes(c.programme),
+                yes(c.practice),
+                yes(c.clinical),
+                yes(c.managerial),
+                pct(c.success_rate),
+                interval(c.ci95),
+            ];
+            row.extend(c.initiatives.iter().map(|i| pct(i.success_rate)));
+            row
+        })
+        .collect();
+    (header, rows)
 }
 
 /// Writes the arena experiment's chart (success by cell with interval bars, verdict in the
 /// caption) and its `index.html`.
-pub fn write_arena_report(
-    _dir: &OutputDir,
-    _s: &Scenario,
-    _exp: &crate::experiment::ArenaExperiment,
-) -> Result<()> {
-    Ok(())
+pub fn write_arena_report(dir: &OutputDir, s: &Scenario, exp: &ArenaExperiment) -> Result<()> {
+    arena_report(dir, s, exp).map(|_| ())
+}
+
+fn arena_report(dir: &OutputDir, s: &Scenario, exp: &ArenaExperiment) -> Result<Figure> {
+    let v = &exp.verdict;
+    let title = "Success by arena cell: which arenas must act for redesign to succeed?";
+    let caption = format!(
+        "Verdict: {}. {} (S = strategic board, P = programme boards, D = point of delivery; \
+         {} replications per cell, same areas in every cell.)",
+        v.result.to_uppercase(),
+        v.reason,
+        exp.replications
+    );
+    let bound = Reference {
+        value: 100.0 * v.other_cell_bound,
+        label: format!(
+            "bound for cells with fewer arenas ({})",
+            pct(v.other_cell_bound)
+        ),
+    };
+    plot::interval_bars(
+        dir,
+        "arenas",
+        &Titles {
+            title,
+            x: "success rate, pooled over initiatives (%)",
+            y: "cell",
+        },
+        &cell_bars(&exp.cells, 0),
+        (0.0, 100.0),
+        Some(&bound),
+        &caption,
+    )?;
+    let figure = Figure {
+        stem: "arenas".into(),
+        title: title.into(),
+        what: format!(
+            "The success rate in each of the eight combinations of arenas (S strategic board, P \
+             programme boards, D point of delivery; - means switched off) and with clinical or \
+             managerial leadership knocked out, with 95% intervals, over the same {} areas.",
+            exp.replications
+        ),
+        how: format!(
+            "The dark bar is all three arenas together. The proposition holds (supported) when every \
+             cell with fewer arenas is clearly lower and stays left of the dashed bound. Verdict \
+             here: {}.",
+            v.result
+        ),
+    };
+    let mut page = Page::new(&format!("Arena experiment on {}", exp.scenario));
+    page.paragraph(
+        "Does redesign succeed only when all three arenas act together? The experiment runs the same \
+         simulated areas with every combination of the strategic board, the programme boards and \
+         the point of delivery switched on or off, and with clinical or managerial leadership \
+         knocked out.",
+    );
+    page.callout(
+        &format!("Verdict: {}.", v.result.to_uppercase()),
+        &format!(
+            "{} All three arenas: {}; best with fewer: {} at {}; difference {:.1} points [{:.1}, \
+             {:.1}] (paired).",
+            v.reason,
+            pct(v.all_three_rate),
+            v.best_fewer_label,
+            pct(v.best_fewer_rate),
+            100.0 * v.difference.estimate,
+            100.0 * v.difference.ci95[0],
+            100.0 * v.difference.ci95[1]
+        ),
+    );
+    page.paragraph(&format!("Rule: {}", v.rule));
+    if let Some(n) = v.replications_to_settle {
+        page.paragraph(&format!(
+            "About {n} replications per cell would likely settle this."
+        ));
+    }
+    page.figure("", &figure);
+    page.heading("Cells");
+    let (header, rows) = cell_rows(&exp.cells);
+    let header: Vec<&str> = header.iter().map(|h| h.as_str()).collect();
+    page.table(&header, &rows);
+    page.paragraph(&format!(
+        "Three-way interaction contrast: {:.3} [{:.3}, {:.3}].",
+        v.interaction.estimate, v.interaction.ci95[0], v.interaction.ci95[1]
+    ));
+    page.scenario(s);
+    page.write(dir)?;
+    Ok(figure)
 }
 
 /// Writes the timing experiment's chart and its `index.html`.
-pub fn write_timing_report(
-    _dir: &OutputDir,
-    _s: &Scenario,
-    _exp: &crate::experiment::TimingExperiment,
-) -> Result<()> {
+pub fn write_timing_report(dir: &OutputDir, s: &Scenario, exp: &TimingExperiment) -> Result<()> {
+    let diff = |name: &str, d: &experiment::Difference| {
+        format!(
+            "{name}: {:+.1} points [{:.1}, {:.1}] (paired)",
+            100.0 * d.estimate,
+            100.0 * d.ci95[0],
+            100.0 * d.ci95[1]
+        )
+    };
+    let differences = format!(
+        "{}; {}.",
+        diff("concurrent − sequential", &exp.concurrent_minus_sequential),
+        diff("concurrent − staggered", &exp.concurrent_minus_staggered)
+    );
+    let title = "Success when arenas act at the same time, one after another, or join in turn";
+    plot::interval_bars(
+        dir,
+        "timing",
+        &Titles {
+            title,
+            x: "success rate, pooled over initiatives (%)",
+            y: "timing",
+        },
+        &cell_bars(&exp.cells, 0),
+        (0.0, 100.0),
+        None,
+        &format!(
+            "{differences} {} replications per cell, same areas in every cell.",
+            exp.replications
+        ),
+    )?;
+    let figure = Figure {
+        stem: "timing".into(),
+        title: title.into(),
+        what: "The success rate with all three arenas acting together (concurrent), each alone in \
+               turn (sequential), or joining one by one and staying (staggered), with 95% intervals."
+            .into(),
+        how: "Compare the dark bar with the others: a clearly longer bar means timing matters; \
+              overlapping intervals mean the difference may be chance."
+            .into(),
+    };
+    let mut page = Page::new(&format!("Timing experiment on {}", exp.scenario));
+    page.paragraph(
+        "Do the arenas need to act at the same time? The same simulated areas are run with the \
+         strategic board, programme boards and point of delivery acting together, in sequence, \
+         or joining in turn.",
+    );
+    page.callout("Differences.", &differences);
+    page.figure("", &figure);
+    page.heading("Cells");
+    let (header, rows) = cell_rows(&exp.cells);
+    let header: Vec<&str> = header.iter().map(|h| h.as_str()).collect();
+    page.table(&header, &rows);
+    page.scenario(s);
+    page.write(dir)
+}
+
+// ------------------------------------------------------------------------------ demo
+
+/// The baseline scenario, built in, so `demo` works from any folder.
+const BASELINE: &str = include_str!("../scenarios/baseline.toml");
+
+/// Replications of the baseline run in the demo: enough for smooth bands.
+const DEMO_RUN_REPLICATIONS: u32 = 2000;
+
+/// Arguments of `demo`.
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// Scenario file (default: scenarios/baseline.toml if present, else the built-in baseline).
+    #[arg(long)]
+    pub scenario: Option<PathBuf>,
+    /// Output folder (default: out/demo/).
+    #[arg(long, short = 'o')]
+    pub out: Option<PathBuf>,
+    /// Replications of the baseline run; the arena experiment runs half as many per cell.
+    #[arg(long, short = 'n', default_value_t = DEMO_RUN_REPLICATIONS)]
+    pub replications: u32,
+    /// Scenario seed (overrides simulation.seed).
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Worker threads (default: all cores).
+    #[arg(long, short = 't')]
+    pub threads: Option<usize>,
+    /// No progress bar.
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
+}
+
+/// The classroom demo: the baseline run and the arena experiment, with one page to open.
+pub fn demo(args: &DemoArgs) -> Result<()> {
+    let source = demo_source(args.scenario.as_deref())?;
+    let common = Common {
+        seed: args.seed,
+        threads: args.threads,
+        quiet: args.quiet,
+        ..Common::default()
+    };
+    let with_replications = |n: u32| -> Result<Vec<Override>> {
+        let mut o = common.overrides()?;
+        o.push(Override::new(
+            "simulation.replications",
+            toml::Value::Integer(n.into()),
+            Origin::Flag(format!("demo --replications {}", args.replications)),
+        ));
+        Ok(o)
+    };
+    let arena_replications = (args.replications / 2).max(1);
+    let run_overrides = with_replications(args.replications.max(1))?;
+    let arena_overrides = with_replications(arena_replications)?;
+    let s = source.resolve(&run_overrides)?;
+    let sa = source.resolve(&arena_overrides)?;
+    runner::check_memory(&s, args.threads)?;
+    let target = args
+        .out
+        .clone()
+        .unwrap_or_else(|| PathBuf::from("out/demo"));
+    let top = OutputDir::create(&target)?;
+    let pool = runner::pool(args.threads);
+
+    // Each part is a complete output folder of its own inside the demo folder.
+    let run_dir = OutputDir::create(&top.file("baseline"))?;
+    let bar = common.progress(s.simulation.replications.into(), "replications (baseline)");
+    let result = pool.install(|| cli::simulate(&s, 0, Some(&run_dir), &bar))?;
+    bar.finish_and_clear();
+    cli::write_run_files(&run_dir, &s, &result)?;
+    let run_figures = run_report(&run_dir, &s, &result)?;
+    run_dir.commit()?;
+
+    let arena_dir = OutputDir::create(&top.file("arenas"))?;
+    let bar = common.progress(
+        sa.simulation.replications.into(),
+        "replications × 10 cells (arena experiment)",
+    );
+    let exp = pool.install(|| experiment::arenas(&source, &arena_overrides, 0, &bar))?;
+    bar.finish_and_clear();
+    experiment::write_arena_outputs(&arena_dir, &sa, &exp, false)?;
+    let arena_figure = arena_report(&arena_dir, &sa, &exp)?;
+    arena_dir.commit()?;
+
+    demo_page(&s, &result, &run_figures, &exp, &arena_figure).write(&top)?;
+    let target = top.commit()?;
+    print!("{}", cli::summary_table(&result.summary));
+    println!(
+        "\nArena experiment: {} ({} replications per cell).",
+        exp.verdict.result.to_uppercase(),
+        exp.replications
+    );
+    println!("\nOpen the report: {}", target.join("index.html").display());
     Ok(())
+}
+
+/// The scenario of the demo: the file given, else `scenarios/baseline.toml` when run from the
+/// project, else the built-in copy.
+fn demo_source(path: Option<&Path>) -> Result<ScenarioSource> {
+    match path {
+        Some(p) => scenario::load(p),
+        None => {
+            let local = Path::new("scenarios/baseline.toml");
+            if local.is_file() {
+                scenario::load(local)
+            } else {
+                scenario::load_str(BASELINE, Path::new("baseline.toml (built in)"))
+            }
+        }
+    }
+}
+
+fn demo_page(
+    s: &Scenario,
+    result: &RunResult,
+    run_figures: &[Figure],
+    exp: &ArenaExperiment,
+    arena_figure: &Figure,
+) -> Page {
+    let sum = &result.summary;
+    let mut page = Page::new("redesign-sim: clinical leadership in health-service redesign");
+    page.paragraph(&format!(
+        "Each simulated area is a Clinical Commissioning Group: GPs, managers, providers and a \
+         council redesigning services through three arenas — the strategic board, programme \
+         boards and the point of delivery — under market, hierarchy and network logics. This demo \
+         ran the {} scenario {} times, then the arena experiment with {} replications per cell.",
+        sum.scenario, sum.replications, exp.replications
+    ));
+    page.link("baseline/index.html", "Full report of the baseline run");
+    page.link("arenas/index.html", "Full report of the arena experiment");
+    page.heading("1. How often does redesign succeed, and why does it fail?");
+    summary_section(&mut page, result);
+    let find = |stem: &str| run_figures.iter().find(|f| f.stem == stem);
+    if let Some(f) = find("failure_modes") {
+        page.figure("baseline/", f);
+    }
+    page.heading("2. How an initiative unfolds");
+    for f in run_figures.iter().filter(|f| f.stem.starts_with("fan_")) {
+        page.figure("baseline/", f);
+    }
+    page.heading("3. Leadership and logics over time");
+    for stem in ["gp_seats", "logic_mix"] {
+        if let Some(f) = find(stem) {
+            page.figure("baseline/", f);
+        }
+    }
+    page.heading("4. Must all three arenas act together?");
+    page.callout(
+        &format!("Verdict: {}.", exp.verdict.result.to_uppercase()),
+        &exp.verdict.reason,
+    );
+    page.figure("arenas/", arena_figure);
+    page.scenario(s);
+    page
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn html_is_escaped() {
+        assert_eq!(
+            escape("<a href=\"x\">&'</a>"),
+            "&lt;a href=&quot;x&quot;&gt;&amp;&#39;&lt;/a&gt;"
+        );
+        let mut p = Page::new("R&D <test>");
+        p.paragraph("1 < 2").table(&["a&b"], &[vec!["<i>".into()]]);
+        let html = p.render();
+        assert!(html.contains("<title>R&amp;D &lt;test&gt;</title>"));
+        assert!(html.contains("<p>1 &lt; 2</p>"));
+        assert!(html.contains("<th>a&amp;b</th>"));
+        assert!(html.contains("<td>&lt;i&gt;</td>"));
+        assert!(!html.contains("<script"));
+    }
+
+    #[test]
+    fn stems_are_safe() {
+        assert_eq!(slug("frail_elderly"), "frail_elderly");
+        assert_eq!(slug("A&E / urgent"), "a_e___urgent");
+        assert_eq!(slug(""), "initiative");
+    }
 }
