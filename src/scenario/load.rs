@@ -249,11 +249,24 @@ fn parse_layer(text: &str, file: &Path) -> Result<(Table, BTreeMap<String, Origi
     // refuses; its error carries a span too, so the message still points at the value.
     let table: Table = text.parse().map_err(|e: toml::de::Error| {
         let (line, column) = e.span().map(|s| at(s.start)).unwrap_or((1, 1));
+        let written = e.span().and_then(|s| text.get(s)).unwrap_or("").trim();
+        let digits = written.trim_start_matches(['+', '-']);
+        // The parser's own words here ("integer ... as i128") are about its internals.
+        let message =
+            if !digits.is_empty() && digits.chars().all(|c| c.is_ascii_digit() || c == '_') {
+                format!(
+                    "the integer {written} is too large (TOML integers lie between {} and {})",
+                    i64::MIN,
+                    i64::MAX
+                )
+            } else {
+                e.message().trim().to_string()
+            };
         Error::Syntax {
             file: file.to_path_buf(),
             line,
             column,
-            message: e.message().trim().to_string(),
+            message,
         }
     })?;
     let mut origins = BTreeMap::new();
@@ -449,6 +462,10 @@ mod tests {
         );
         let msg = err.unwrap_err().to_string();
         assert!(msg.starts_with("x.toml:2:8: "), "{msg}");
+        assert!(
+            msg.contains("the integer 18446744073709551616 is too large"),
+            "{msg}"
+        );
     }
 
     #[test]

@@ -62,6 +62,9 @@ impl Kind {
     /// The allowed range or type, in words, for messages and `params`.
     pub fn describe(&self) -> String {
         match self {
+            Kind::Float { lo, hi } if *lo == f64::MIN && *hi == f64::MAX => {
+                "a finite number".into()
+            }
             Kind::Float { lo, hi } if *hi == f64::MAX => format!("a number >= {lo}"),
             Kind::Float { lo, hi } => format!("a number in [{lo}, {hi}]"),
             Kind::Int { lo, hi } if *hi == i64::MAX => format!("a whole number >= {lo}"),

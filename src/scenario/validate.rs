@@ -240,10 +240,21 @@ impl Ctx<'_> {
             key: path.to_string(),
             message,
         };
+        // A clash between a built-in default and a value the user wrote is located at what the
+        // user wrote: that is the line to look at, and "default scenario" would point nowhere.
+        let clash = |path: &str, written: &str, message: String| Error::Invalid {
+            at: match self.at(path) {
+                Origin::Default => self.at(written),
+                at => at,
+            },
+            key: path.to_string(),
+            message,
+        };
         let pop = &s.population;
         if pop.practices > pop.gps {
-            return Err(invalid(
+            return Err(clash(
                 "population.practices",
+                "population.gps",
                 format!(
                     "is {} but there are only {} GPs; every practice needs at least one GP",
                     pop.practices, pop.gps
@@ -251,8 +262,9 @@ impl Ctx<'_> {
             ));
         }
         if pop.localities > pop.practices {
-            return Err(invalid(
+            return Err(clash(
                 "population.localities",
+                "population.practices",
                 format!(
                     "is {} but there are only {} practices",
                     pop.localities, pop.practices
@@ -261,8 +273,9 @@ impl Ctx<'_> {
         }
         let board = &s.arenas.strategic;
         if board.gp_seats > pop.gps {
-            return Err(invalid(
+            return Err(clash(
                 "arenas.strategic.gp_seats",
+                "population.gps",
                 format!(
                     "is {} but the area has only {} GPs",
                     board.gp_seats, pop.gps
@@ -270,8 +283,9 @@ impl Ctx<'_> {
             ));
         }
         if board.manager_seats > s.manager.count {
-            return Err(invalid(
+            return Err(clash(
                 "arenas.strategic.manager_seats",
+                "manager.count",
                 format!(
                     "is {} but the area has only {} managers",
                     board.manager_seats, s.manager.count
@@ -334,8 +348,9 @@ impl Ctx<'_> {
                             names.iter().copied().collect::<Vec<_>>().join(", ")
                         )
                     };
-                    return Err(invalid(
+                    return Err(clash(
                         &format!("initiative[{i}].scope[{j}]"),
+                        "provider",
                         format!("names \"{name}\", which is not a provider{hint}; {known}"),
                     ));
                 }
@@ -344,8 +359,9 @@ impl Ctx<'_> {
         let months = s.simulation.months;
         for (i, e) in s.event.iter().enumerate() {
             if e.month >= months {
-                return Err(invalid(
+                return Err(clash(
                     &format!("event[{i}].month"),
+                    "simulation.months",
                     format!(
                         "is {} but the simulation runs months 0 to {} (simulation.months = {months})",
                         e.month,
@@ -356,15 +372,17 @@ impl Ctx<'_> {
         }
         for (i, &m) in s.survey.months.iter().enumerate() {
             if m >= months {
-                return Err(invalid(
+                return Err(clash(
                     &format!("survey.months[{i}]"),
+                    "simulation.months",
                     format!("is {m} but the simulation runs months 0 to {}", months - 1),
                 ));
             }
         }
         if s.success.sustain_months > months {
-            return Err(invalid(
+            return Err(clash(
                 "success.sustain_months",
+                "simulation.months",
                 format!(
                     "is {} but the simulation has only {months} months",
                     s.success.sustain_months
@@ -474,6 +492,17 @@ mod tests {
         assert!(e.contains("did you mean \"acute\""), "{e}");
         let e = err("[[event]]\nmonth = 70\n");
         assert!(e.contains("event[0].month"), "{e}");
+    }
+
+    #[test]
+    fn a_clash_with_a_default_points_at_what_was_written() {
+        let e = err("[simulation]\nmonths = 24\n");
+        assert!(e.starts_with("t.toml:2:1: `event[1].month` is 33"), "{e}");
+        let e = err("\n[manager]\ncount = 3\n");
+        assert!(
+            e.starts_with("t.toml:3:1: `arenas.strategic.manager_seats`"),
+            "{e}"
+        );
     }
 
     #[test]

@@ -1,0 +1,337 @@
+//! Bad input through the real binary: the corpus in `tests/bad_scenarios/`, and output folders
+//! that cannot be written or whose run is interrupted.
+//!
+//! A corpus case is a name `NAME` with up to three files beside each other:
+//! - `NAME.toml`, the scenario (absent for a case about a missing file);
+//! - `NAME.args`, extra command-line arguments, split at whitespace (optional);
+//! - `NAME.expected`, the golden standard error, with the scratch folder written `<scratch>` and
+//!   the corpus folder `<corpus>` so that it holds on any machine.
+//!
+//! `BLESS=1 cargo test --test bad_input` rewrites the golden files from what the binary says.
+//! Files in `tests/bad_scenarios/parts/` are only extended by cases, never run on their own.
+
+mod common;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use common::*;
+
+fn corpus() -> PathBuf {
+    root().join("tests").join("bad_scenarios")
+}
+
+/// Every case name in the corpus, from whichever of its files exist.
+fn cases() -> Vec<String> {
+    let mut names = BTreeSet::new();
+    for entry in fs::read_dir(corpus()).expect("the corpus folder") {
+        let path = entry.expect("a corpus entry").path();
+        let ext = path.extension().and_then(|e| e.to_str());
+        if path.is_file() && matches!(ext, Some("toml" | "args" | "expected")) {
+            if let Some(stem) = path.file_stem().and_then(|s| s.to_str()) {
+                names.insert(stem.to_string());
+            }
+        }
+    }
+    names.into_iter().collect()
+}
+
+/// Hidden staging folders (`.out.partial-*`) and anything else in `dir` besides `keep`.
+fn leftovers(dir: &Path, keep: &[&str]) -> Vec<String> {
+    fs::read_dir(dir)
+        .map(|entries| {
+            entries
+                .filter_map(|e| e.ok())
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .filter(|n| !keep.contains(&n.as_str()))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Runs one case; returns its normalised standard error, or a description of what went wrong
+/// besides the message itself.
+fn run_case(name: &str) -> Result<String, String> {
+    let scratch = scratch();
+    let out = scratch.path().join("out");
+    let mut args: Vec<String> = vec![
+        "run".into(),
+        format!("{name}.toml"),
+        "--out".into(),
+        out.display().to_string(),
+        "--no-plots".into(),
+        "--quiet".into(),
+    ];
+    if let Ok(extra) = fs::read_to_string(corpus().join(format!("{name}.args"))) {
+        args.extend(extra.split_whitespace().map(str::to_string));
+    }
+    let argv: Vec<&str> = args.iter().map(String::as_str).collect();
+    let o = run_in(&corpus(), &argv);
+    let err = stderr(&o)
+        .replace(&scratch.path().display().to_string(), "<scratch>")
+        .replace(&corpus().display().to_string(), "<corpus>");
+    let mut problems = Vec::new();
+    if o.status.code() != Some(2) {
+        problems.push(format!("exit code {:?}, expected 2", o.status.code()));
+    }
+    if err.contains("panicked") {
+        problems.push("the binary panicked".into());
+    }
+    if !err.starts_with("error: ") {
+        problems.push("standard error does not start with `error: `".into());
+    }
+    if out.exists() {
+        problems.push("an output folder was created".into());
+    }
+    let left = leftovers(scratch.path(), &[]);
+    if !left.is_empty() {
+        problems.push(format!("left in the scratch folder: {left:?}"));
+    }
+    if problems.is_empty() {
+        Ok(err)
+    } else {
+        Err(format!("{}\n    stderr: {err}", problems.join("; ")))
+    }
+}
+
+#[test]
+fn every_bad_scenario_is_refused_with_its_message() {
+    let bless = std::env::var_os("BLESS").is_some_and(|v| v == "1");
+    let cases = cases();
+    assert!(
+        cases.len() >= 30,
+        "the corpus has only {} cases",
+        cases.len()
+    );
+    let mut failures = Vec::new();
+    for name in &cases {
+        let golden = corpus().join(format!("{name}.expected"));
+        let err = match run_case(name) {
+            Ok(err) => err,
+            Err(problem) => {
+                failures.push(format!("{name}: {problem}"));
+                continue;
+            }
+        };
+        if bless {
+            fs::write(&golden, &err).expect("write a golden file");
+            continue;
+        }
+        match fs::read_to_string(&golden) {
+            Ok(expected) if expected == err => {}
+            Ok(expected) => failures.push(format!(
+                "{name}: message differs\n    expected: {}\n    found:    {}",
+                expected.trim_end(),
+                err.trim_end()
+            )),
+            Err(_) => failures.push(format!(
+                "{name}: no golden file {name}.expected (run with BLESS=1 to write it)\n    found: {}",
+                err.trim_end()
+            )),
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} of {} bad scenarios failed:\n{}",
+        failures.len(),
+        cases.len(),
+        failures.join("\n")
+    );
+}
+
+fn baseline() -> String {
+    scenario("baseline.toml").display().to_string()
+}
+
+#[test]
+fn an_output_folder_under_a_file_is_refused_before_any_work() {
+    let dir = scratch();
+    write(dir.path(), "results", "a file where a folder should be\n");
+    let start = Instant::now();
+    // Far more replications than could run in the time allowed: the refusal must come first.
+    let o = run_in(
+        dir.path(),
+        &[
+            "run",
+            &baseline(),
+            "-n",
+            "50000000",
+            "--out",
+            "results/baseline",
+            "--quiet",
+        ],
+    );
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert_eq!(
+        err.trim_end(),
+        "error: cannot write results/baseline: results is a file, not a folder"
+    );
+    assert!(
+        start.elapsed() < Duration::from_secs(30),
+        "it did work first"
+    );
+    assert_eq!(leftovers(dir.path(), &["results"]), Vec::<String>::new());
+}
+
+#[test]
+fn an_output_path_that_is_a_file_is_refused_and_kept() {
+    let dir = scratch();
+    write(dir.path(), "out", "precious\n");
+    let o = run_in(
+        dir.path(),
+        &["run", &baseline(), "-n", "5", "--out", "out", "--quiet"],
+    );
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("cannot write out: it exists and is not a folder"),
+        "{err}"
+    );
+    assert_eq!(
+        fs::read_to_string(dir.path().join("out")).unwrap(),
+        "precious\n"
+    );
+}
+
+#[test]
+fn a_read_only_output_folder_is_refused() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = scratch();
+    let locked = dir.path().join("locked");
+    fs::create_dir(&locked).unwrap();
+    fs::set_permissions(&locked, fs::Permissions::from_mode(0o555)).unwrap();
+    // As root, permissions do not stop writes, so there is nothing to test.
+    if fs::write(locked.join("probe"), b"").is_ok() {
+        eprintln!("skipped: permissions do not stop this user writing");
+        return;
+    }
+    let o = run_in(
+        dir.path(),
+        &[
+            "run",
+            &baseline(),
+            "-n",
+            "5",
+            "--out",
+            "locked/out",
+            "--quiet",
+        ],
+    );
+    let err = stderr(&o);
+    fs::set_permissions(&locked, fs::Permissions::from_mode(0o755)).unwrap();
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(err.starts_with("error: cannot write locked/out: "), "{err}");
+    assert!(leftovers(&locked, &[]).is_empty());
+}
+
+/// The files of a folder, by name.
+fn snapshot(dir: &Path) -> BTreeMap<String, Vec<u8>> {
+    fs::read_dir(dir)
+        .expect("an output folder")
+        .map(|e| {
+            let e = e.expect("an entry");
+            let bytes = fs::read(e.path()).expect("a readable file");
+            (e.file_name().to_string_lossy().into_owned(), bytes)
+        })
+        .collect()
+}
+
+/// Kills the child when a test fails before it does.
+struct Running(Child);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Starts a long run into `dir/out` and waits until its staging folder holds results.
+fn start_long_run(dir: &Path) -> Running {
+    let child = Command::new(env!("CARGO_BIN_EXE_redesign-sim"))
+        .args([
+            "run",
+            &baseline(),
+            "-n",
+            "50000000",
+            "--out",
+            "out",
+            "--quiet",
+        ])
+        .current_dir(dir)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the binary starts");
+    let staging = dir.join(format!(".out.partial-{}", child.id()));
+    let run = Running(child);
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let written = fs::metadata(staging.join("replications.csv")).map_or(0, |m| m.len());
+        if written > 0 {
+            return run;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the second run never started writing"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// Outputs of a first complete run, for the interrupted run to leave alone.
+fn first_run(dir: &Path) -> BTreeMap<String, Vec<u8>> {
+    let o = run_in(
+        dir,
+        &["run", &baseline(), "-n", "30", "--out", "out", "--quiet"],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let first = snapshot(&dir.join("out"));
+    assert!(first.contains_key("summary.json") && first.contains_key("replications.csv"));
+    first
+}
+
+#[test]
+fn a_killed_run_leaves_the_previous_outputs_whole() {
+    let dir = scratch();
+    let first = first_run(dir.path());
+    let mut run = start_long_run(dir.path());
+    run.0.kill().expect("kill the run");
+    let _ = run.0.wait();
+    assert_eq!(
+        snapshot(&dir.path().join("out")),
+        first,
+        "outputs were mixed"
+    );
+}
+
+#[test]
+fn an_interrupted_run_leaves_the_previous_outputs_whole() {
+    let dir = scratch();
+    let first = first_run(dir.path());
+    let mut run = start_long_run(dir.path());
+    let pid = run.0.id().to_string();
+    let sent = Command::new("kill")
+        .args(["-INT", &pid])
+        .status()
+        .expect("kill -INT");
+    assert!(sent.success());
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let status = loop {
+        if let Some(status) = run.0.try_wait().expect("wait for the run") {
+            break status;
+        }
+        assert!(Instant::now() < deadline, "the run ignored Ctrl-C");
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    assert!(!status.success(), "an interrupted run reported success");
+    assert_eq!(
+        snapshot(&dir.path().join("out")),
+        first,
+        "outputs were mixed"
+    );
+}
