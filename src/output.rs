@@ -125,7 +125,7 @@ pub struct ReplicationRows<W: Write> {
 }
 
 /// The columns of `replications.csv`, in their public order.
-pub const REPLICATION_COLUMNS: [&str; 16] = [
+pub const REPLICATION_COLUMNS: [&str; 17] = [
     "point",
     "replication",
     "initiative",
@@ -142,6 +142,7 @@ pub const REPLICATION_COLUMNS: [&str; 16] = [
     "providers_destabilised",
     "gp_seats_filled_share",
     "design_rounds",
+    "months_to_mature_design",
 ];
 
 impl<W: Write> ReplicationRows<W> {
@@ -180,6 +181,9 @@ impl<W: Write> ReplicationRows<W> {
                 r.providers_destabilised.to_string(),
                 fmt(r.gp_seats_filled_share),
                 o.design_rounds.to_string(),
+                o.months_to_mature_design
+                    .map(|m| m.to_string())
+                    .unwrap_or_default(),
             ])?;
         }
         Ok(())

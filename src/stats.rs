@@ -156,6 +156,7 @@ struct InitiativeTally {
     final_routinised: f64,
     episodes: [u64; 3],
     rounds: u64,
+    mature_design_months: Vec<u64>,
 }
 
 #[derive(Debug, Clone, Copy, Default)]
@@ -209,6 +210,7 @@ impl Aggregate {
                     final_routinised: 0.0,
                     episodes: [0; 3],
                     rounds: 0,
+                    mature_design_months: vec![0; months + 1],
                 };
                 n_init
             ],
@@ -251,6 +253,9 @@ impl Aggregate {
                 tally.episodes[k] += o.episodes[k] as u64;
             }
             tally.rounds += o.design_rounds as u64;
+            if let Some(m) = o.months_to_mature_design {
+                tally.mature_design_months[(m as usize).min(self.months)] += 1;
+            }
         }
         let n_init = r.initiatives.len();
         self.per_replication_rate
@@ -351,6 +356,9 @@ impl Aggregate {
                     mean_peak_adoption: t.peaks[2] / n.max(1.0),
                     mean_final_routinised: t.final_routinised / n.max(1.0),
                     mean_design_rounds: t.rounds as f64 / n.max(1.0),
+                    mature_design_share: t.mature_design_months.iter().sum::<u64>() as f64
+                        / n.max(1.0),
+                    median_months_to_mature_design: median_months(&t.mature_design_months),
                     episodes: Episodes {
                         market: t.episodes[0] as f64 / n.max(1.0),
                         hierarchy: t.episodes[1] as f64 / n.max(1.0),
@@ -501,6 +509,10 @@ pub struct InitiativeSummary {
     pub mean_final_routinised: f64,
     /// Mean design rounds reopened.
     pub mean_design_rounds: f64,
+    /// Share of replications in which design reached maturity.
+    pub mature_design_share: f64,
+    /// Median month in which design reached maturity, among those where it did.
+    pub median_months_to_mature_design: Option<f64>,
     /// Mean months of programme-board work in each logic's mode.
     pub episodes: Episodes,
 }

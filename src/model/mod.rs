@@ -122,6 +122,7 @@ struct Initiative {
     rounds: u32,
     contract_hazard: f64,
     peak: [f64; 3],
+    mature_design_month: Option<u32>,
 }
 
 /// One member of a board, as the board's arithmetic sees it.
@@ -237,6 +238,7 @@ impl<'s> World<'s> {
                     rounds: 0,
                     contract_hazard: 0.0,
                     peak: [0.0; 3],
+                    mature_design_month: None,
                 }
             })
             .collect();
@@ -616,6 +618,8 @@ impl<'s> World<'s> {
         }
         // A member's influence grows with strategic skill and with the alliance (MODEL.md §3).
         let influence = |strategic: f64, alliance: f64| 0.3 + strategic * (1.0 + alliance);
+        // GPs also carry the clinical legitimacy on which CCGs were founded (MODEL.md §3).
+        let legitimacy = st.clinical_legitimacy;
         let mut mix = [0.0; 3];
         let mut total = 0.0;
         let mut capacity = 0.0;
@@ -634,7 +638,7 @@ impl<'s> World<'s> {
         };
         for &i in self.seats.iter().flatten().filter(|_| clinical) {
             let gp = &self.gps[i as usize];
-            let w = influence(gp.strategic, gp.alliance);
+            let w = influence(gp.strategic, gp.alliance) + legitimacy;
             add_mix(&mut mix, &gp.logic, w);
             total += w;
             capacity += w * gp.strategic;
@@ -708,7 +712,7 @@ impl<'s> World<'s> {
                 if init.lead == Some(Leader::Gp(i)) {
                     pref += 1.0;
                 }
-                score += influence(gp.strategic, gp.alliance) * pref;
+                score += (influence(gp.strategic, gp.alliance) + legitimacy) * pref;
             }
             for &i in self.board_managers.iter().filter(|_| managerial) {
                 let m = &self.managers[i as usize];
@@ -1184,6 +1188,9 @@ impl<'s> World<'s> {
             ]);
             init.peak[0] = init.peak[0].max(init.mandate);
             init.peak[1] = init.peak[1].max(init.design);
+            if init.mature_design_month.is_none() && init.design >= thresholds::DESIGN_MATURE {
+                init.mature_design_month = Some(month + 1);
+            }
             init.peak[2] = init.peak[2].max(init.adoption);
         }
         if self.s.survey.months.contains(&month) {
@@ -1224,8 +1231,9 @@ impl<'s> World<'s> {
             } else {
                 wave.managers_main += 1;
             }
-            // Members who have built an alliance see the vision as shared.
-            if (gp_share + noise(rng) - 0.5).abs() < 0.3 * alliance {
+            // Members who have built an alliance with the other profession through joint work
+            // see the vision as set by both (MODEL.md §7), whatever the count of seats.
+            if alliance + noise(rng) > sv.shared_vision_above {
                 wave.vision_equal += 1;
             }
         };
@@ -1296,6 +1304,7 @@ impl<'s> World<'s> {
                     final_routinised: last[3] as f64,
                     episodes: init.episodes,
                     design_rounds: init.rounds,
+                    months_to_mature_design: init.mature_design_month,
                 }
             })
             .collect();

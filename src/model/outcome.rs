@@ -153,6 +153,8 @@ pub struct InitiativeOutcome {
     pub episodes: [u32; 3],
     /// Design rounds reopened because adoption stalled.
     pub design_rounds: u32,
+    /// Month in which design first reached maturity (counted from 1), if it did.
+    pub months_to_mature_design: Option<u32>,
 }
 
 /// What the virtual survey found in one replication at one survey month (MODEL.md §7).

@@ -135,7 +135,7 @@ section! {
         /// Monthly pull of willingness back toward its starting level.
         willingness_recovery: f64 = 0.05 => UNIT,
         /// Monthly fall of willingness per unit of policy uncertainty.
-        uncertainty_effect: f64 = 0.02 => UNIT,
+        uncertainty_effect: f64 = 0.03 => UNIT,
         /// Monthly rise of willingness per unit of visible adoption nearby.
         visibility_effect: f64 = 0.01 => UNIT,
         /// Monthly fall of willingness from the burden of holding a role.
@@ -273,6 +273,8 @@ section! {
         evidence_renewal: f64 = 0.7 => UNIT,
         /// Weight of central pressure on hierarchy-minded members' preference for national priorities.
         national_pull: f64 = 2.0 => float(0.0, 100.0),
+        /// Extra influence of a GP member from clinical legitimacy (CCGs were founded as clinically led).
+        clinical_legitimacy: f64 = 0.5 => float(0.0, 10.0),
         /// Extra preference of GP members for local initiatives.
         gp_local_preference: f64 = 0.5 => float(0.0, 100.0),
         /// Base monthly hazard of the directive route at strength 1 and full mandate.
@@ -540,12 +542,14 @@ section! {
         noise: f64 = 0.15 => float(0.0, 10.0),
         /// Perceived central influence above which a member answers "quite a lot" or "very extensive".
         centre_high_above: f64 = 0.6 => float(0.0, 10.0),
+        /// Alliance (plus noise) above which a member says the vision is set by clinicians and managers equally.
+        shared_vision_above: f64 = 0.12 => float(0.0, 10.0),
         /// Willingness above which a GP feels able to influence the CCG.
-        can_influence_above: f64 = 0.5 => UNIT,
+        can_influence_above: f64 = 0.45 => UNIT,
         /// Extra sense of influence from holding a formal role.
         formal_role_bonus: f64 = 0.25 => UNIT,
         /// Willingness above which a formal leader counts as highly engaged.
-        engaged_above: f64 = 0.45 => UNIT,
+        engaged_above: f64 = 0.40 => UNIT,
     }
 }
 
