@@ -31,8 +31,7 @@ use crate::runner::{self, CHUNK};
 use crate::scenario::{Override, Scenario, ScenarioSource};
 use crate::stats::Aggregate;
 
-pub use design::Design;
-pub use design::{DesignKind, Level, MAX_POINTS, Param, ParamSpec, Scale};
+pub use design::{Design, DesignKind, Level, MAX_POINTS, Param, ParamSpec, Scale};
 
 /// Arguments of `sweep`.
 #[derive(Debug, Args)]
