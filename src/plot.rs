@@ -523,6 +523,13 @@ fn num(x: &f64) -> String {
     s.trim_end_matches('0').trim_end_matches('.').to_string()
 }
 
+/// A bar's value as printed beside it: one decimal on a wide axis (percentages), three on a
+/// narrow one (shares).
+fn value_text(v: f64, span: f64) -> String {
+    let digits = if span > 10.0 { 1 } else { 3 };
+    format!("{v:.digits$}")
+}
+
 /// Black or white, whichever reads on `c`.
 fn ink_on(c: RGBColor) -> RGBColor {
     let l = 0.299 * c.0 as f64 + 0.587 * c.1 as f64 + 0.114 * c.2 as f64;
@@ -776,7 +783,7 @@ impl Chart for IntervalBars<'_> {
             };
             chart.draw_series(std::iter::once(
                 EmptyElement::at((at, mid()))
-                    + Text::new(num(&b.value), (dx, 0), text_style.color(&ink)),
+                    + Text::new(value_text(b.value, span), (dx, 0), text_style.color(&ink)),
             ))?;
         }
         if let Some(r) = self.reference {

@@ -279,6 +279,7 @@ fn run_report(dir: &OutputDir, s: &Scenario, result: &RunResult) -> Result<Vec<F
          month; the figures below pool them.",
         sum.replications, sum.months, sum.seed
     ));
+    page.heading("Summary");
     summary_section(&mut page, result);
     page.heading("Pictures");
     for f in &figures {
@@ -292,7 +293,6 @@ fn run_report(dir: &OutputDir, s: &Scenario, result: &RunResult) -> Result<Vec<F
 /// The summary tables of a run: success per initiative, leadership and the virtual survey.
 fn summary_section(page: &mut Page, result: &RunResult) {
     let sum = &result.summary;
-    page.heading("Summary");
     let mut rows: Vec<Vec<String>> = sum
         .initiatives
         .iter()
@@ -303,7 +303,13 @@ fn summary_section(page: &mut Page, result: &RunResult) {
             let modes: Vec<String> = modes
                 .iter()
                 .take(3)
-                .map(|(m, v)| format!("{} {:.0}%", words(m), 100.0 * **v))
+                .map(|(m, v)| {
+                    if **v < 0.005 {
+                        format!("{} <1%", words(m))
+                    } else {
+                        format!("{} {:.0}%", words(m), 100.0 * **v)
+                    }
+                })
                 .collect();
             vec![
                 words(&i.name),
@@ -395,8 +401,14 @@ fn run_charts(dir: &OutputDir, s: &Scenario, result: &RunResult) -> Result<Vec<F
     let threshold = Reference {
         value: s.success.threshold,
         label: format!(
-            "success: routinised share at or above {} for {} months",
-            s.success.threshold, s.success.sustain_months
+            "success: routinised share at or above {} for {} month{}",
+            s.success.threshold,
+            s.success.sustain_months,
+            if s.success.sustain_months == 1 {
+                ""
+            } else {
+                "s"
+            }
         ),
     };
     const QUANTITIES: [(&str, Colour); 4] = [
@@ -682,6 +694,10 @@ fn arena_report(dir: &OutputDir, s: &Scenario, exp: &ArenaExperiment) -> Result<
             pct(v.other_cell_bound)
         ),
     };
+    let mut bars = cell_bars(&exp.cells, 0);
+    if let Some(all) = bars.first_mut() {
+        all.label = format!("{} (all three)", all.label);
+    }
     plot::interval_bars(
         dir,
         "arenas",
@@ -690,7 +706,7 @@ fn arena_report(dir: &OutputDir, s: &Scenario, exp: &ArenaExperiment) -> Result<
             x: "success rate, pooled over initiatives (%)",
             y: "cell",
         },
-        &cell_bars(&exp.cells, 0),
+        &bars,
         (0.0, 100.0),
         Some(&bound),
         &caption,
