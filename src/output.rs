@@ -50,6 +50,7 @@ impl OutputDir {
                 std::io::Error::other("it exists and is not a folder"),
             ));
         }
+        remove_stale_staging(&parent, &name);
         let staging = parent.join(format!(".{name}.partial-{}", std::process::id()));
         if staging.exists() {
             fs::remove_dir_all(&staging).map_err(|e| Error::write(&staging, e))?;
@@ -107,6 +108,31 @@ impl OutputDir {
         }
         self.committed = true;
         Ok(self.target.clone())
+    }
+}
+
+/// Removes the staging folders of `name` left by runs that were killed (their process is gone),
+/// where `/proc` tells which processes live; elsewhere they stay, hidden and named as partial.
+/// A `.old` folder is left alone: a run killed inside its commit leaves the previous outputs
+/// only there. (Two machines writing the same target on a shared file system at once would
+/// clash anyway, since each commit replaces the other's folder.)
+fn remove_stale_staging(parent: &Path, name: &str) {
+    let proc = Path::new("/proc");
+    if !proc.join("self").exists() {
+        return;
+    }
+    let prefix = format!(".{name}.partial-");
+    let Ok(entries) = fs::read_dir(parent) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let file = entry.file_name();
+        let Some(pid) = file.to_str().and_then(|f| f.strip_prefix(&prefix)) else {
+            continue;
+        };
+        if pid.parse::<u32>().is_ok() && !proc.join(pid).exists() {
+            let _ = fs::remove_dir_all(entry.path());
+        }
     }
 }
 
@@ -288,6 +314,23 @@ mod tests {
         }
         assert!(!target.exists());
         assert_eq!(fs::read_dir(tmp.path()).unwrap().count(), 0, "staging left");
+    }
+
+    #[test]
+    fn staging_left_by_a_dead_run_is_removed_and_a_live_one_kept() {
+        let tmp = tempfile::tempdir().unwrap();
+        // PIDs are below 2^22 on Linux, so this one cannot be alive.
+        let dead = tmp.path().join(".out.partial-4294967295");
+        let live = tmp
+            .path()
+            .join(format!(".out.partial-{}", std::process::id()));
+        let old = tmp.path().join(".out.partial-4294967295.old");
+        for d in [&dead, &live, &old] {
+            fs::create_dir(d).unwrap();
+        }
+        remove_stale_staging(tmp.path(), "out");
+        assert_eq!(dead.exists(), !Path::new("/proc/self").exists());
+        assert!(live.exists() && old.exists());
     }
 
     #[test]

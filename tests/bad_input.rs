@@ -307,6 +307,14 @@ fn a_killed_run_leaves_the_previous_outputs_whole() {
         first,
         "outputs were mixed"
     );
+    // A killed process cannot tidy up; the next run into the same place does.
+    let o = run_in(
+        dir.path(),
+        &["run", &baseline(), "-n", "7", "--out", "out", "--quiet"],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(leftovers(dir.path(), &["out"]), Vec::<String>::new());
+    assert_ne!(snapshot(&dir.path().join("out")), first);
 }
 
 #[test]
