@@ -45,7 +45,7 @@ pub struct Gp {
     pub willingness_base: f64,
     /// Disillusionment from effort that produced nothing visible; decays monthly.
     pub disillusion: f64,
-    /// Logic mix.
+    /// Logic mix at month 0; the current one is `World`'s drift applied to it.
     pub logic: LogicMix,
     /// Alliance with managers, grown by joint work.
     pub alliance: f64,
@@ -62,7 +62,7 @@ pub struct Manager {
     pub mediation: f64,
     /// Practical skill.
     pub practical: f64,
-    /// Logic mix.
+    /// Logic mix at month 0; the current one is `World`'s drift applied to it.
     pub logic: LogicMix,
     /// Alliance with GP leaders, grown by joint work.
     pub alliance: f64,
@@ -81,7 +81,7 @@ pub struct Provider {
     pub viability_base: f64,
     /// Trust in the commissioner.
     pub trust: f64,
-    /// Logic mix.
+    /// Logic mix at month 0; the current one is `World`'s drift applied to it.
     pub logic: LogicMix,
     /// Whether its viability has fallen under the floor at some point.
     pub destabilised: bool,
@@ -94,7 +94,7 @@ pub struct Provider {
 pub struct Council {
     /// Appetite for integration.
     pub appetite: f64,
-    /// Logic mix.
+    /// Logic mix at month 0; the current one is `World`'s drift applied to it.
     pub logic: LogicMix,
 }
 
@@ -141,9 +141,72 @@ pub fn similarity(a: &LogicMix, b: &LogicMix) -> f64 {
     }
 }
 
-/// Moves a logic mix a share `rate` of the way toward `target`.
-pub fn drift(logic: &mut LogicMix, target: &LogicMix, rate: f64) {
-    for k in 0..3 {
-        logic[k] += rate * (target[k] - logic[k]);
+/// How far every logic has drifted toward the field's regime since month 0.
+///
+/// Every agent's logic moves the same share `r` of the way toward the same regime `R_t` each
+/// month, `x_{t+1} = (1 − r)·x_t + r·R_t`, so `x_t = scale·x_0 + shift` with `scale` and `shift`
+/// common to all agents: one update a month instead of one per agent, and an agent's current
+/// logic is read from its starting one.
+#[derive(Debug, Clone, Copy)]
+pub struct Drift {
+    /// Weight left on the starting logic.
+    pub scale: f64,
+    /// What the regimes have contributed so far.
+    pub shift: LogicMix,
+}
+
+impl Default for Drift {
+    fn default() -> Self {
+        Drift {
+            scale: 1.0,
+            shift: [0.0; 3],
+        }
+    }
+}
+
+impl Drift {
+    /// One month of drift at `rate` toward `regime`.
+    pub fn toward(&mut self, regime: &LogicMix, rate: f64) {
+        self.scale *= 1.0 - rate;
+        for (s, r) in self.shift.iter_mut().zip(regime) {
+            *s = (1.0 - rate) * *s + rate * r;
+        }
+    }
+
+    /// The current logic of an agent that started with `start`.
+    pub fn apply(&self, start: &LogicMix) -> LogicMix {
+        [
+            self.scale * start[0] + self.shift[0],
+            self.scale * start[1] + self.shift[1],
+            self.scale * start[2] + self.shift[2],
+        ]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn drift_in_closed_form_equals_drift_step_by_step() {
+        let mut x = [0.7, 0.2, 0.1];
+        let start = x;
+        let mut d = Drift::default();
+        for month in 0..50 {
+            let regime = if month < 20 {
+                [0.1, 0.4, 0.5]
+            } else {
+                [0.3, 0.3, 0.4]
+            };
+            for k in 0..3 {
+                x[k] += 0.05 * (regime[k] - x[k]);
+            }
+            d.toward(&regime, 0.05);
+        }
+        let y = d.apply(&start);
+        for k in 0..3 {
+            assert!((x[k] - y[k]).abs() < 1e-12);
+        }
+        assert!((y.iter().sum::<f64>() - 1.0).abs() < 1e-12);
     }
 }

@@ -13,8 +13,8 @@ use rand_distr::StandardNormal;
 
 use crate::scenario::{Access, Arenas, Environment, Leadership, Scenario, Slot};
 use agents::{
-    Council, Gp, HIERARCHY, Leader, LogicMix, MARKET, Manager, NETWORK, Practice, Provider, Role,
-    Team, drift, similarity,
+    Council, Drift, Gp, HIERARCHY, Leader, LogicMix, MARKET, Manager, NETWORK, Practice, Provider,
+    Role, Team, similarity,
 };
 use outcome::{
     InitiativeOutcome, ReplicationOutcome, SurveyWave, Trajectory, classify, thresholds,
@@ -154,6 +154,12 @@ pub struct World<'s> {
     last_event: Option<u32>,
     board_mix: LogicMix,
     gp_influence_now: Option<f64>,
+    /// How far every logic has drifted toward the regime since month 0.
+    drift: Drift,
+    /// Mean starting network weight of each practice's GPs.
+    practice_network_start: Vec<f64>,
+    /// Mean starting logic of GPs, managers and providers together.
+    mean_logic_start: LogicMix,
     // Scratch buffers, sized once.
     practical_leadership: Vec<f64>,
     informal_leadership: Vec<f64>,
@@ -252,6 +258,26 @@ impl<'s> World<'s> {
                     .fold(0.0, f64::max)
             })
             .collect();
+        let practice_network_start = area
+            .practices
+            .iter()
+            .map(|p| {
+                let gps = &area.gps[p.gps.start as usize..p.gps.end as usize];
+                gps.iter().map(|g| g.logic[NETWORK]).sum::<f64>() / gps.len().max(1) as f64
+            })
+            .collect();
+        let mut mean_logic_start = [0.0; 3];
+        for l in area
+            .gps
+            .iter()
+            .map(|g| &g.logic)
+            .chain(area.managers.iter().map(|m| &m.logic))
+            .chain(area.providers.iter().map(|p| &p.logic))
+        {
+            add_mix(&mut mean_logic_start, l, 1.0);
+        }
+        let agents = (area.gps.len() + area.managers.len() + area.providers.len()).max(1) as f64;
+        mean_logic_start.iter_mut().for_each(|x| *x /= agents);
         let n_initiatives = initiatives.len();
         let max_members = 3 + s.provider.len() + 1;
         let gp_seats = s.arenas.strategic.gp_seats as usize;
@@ -278,6 +304,9 @@ impl<'s> World<'s> {
             last_event: None,
             board_mix: [0.0; 3],
             gp_influence_now: None,
+            drift: Drift::default(),
+            practice_network_start,
+            mean_logic_start,
             practical_leadership: vec![0.0; n_practices],
             informal_leadership: vec![0.0; n_practices],
             practice_network: vec![0.0; n_practices],
@@ -346,18 +375,7 @@ impl<'s> World<'s> {
         let env = &mut self.dynamics.environment;
         env.policy_uncertainty -=
             env.uncertainty_recovery * (env.policy_uncertainty - self.uncertainty_base);
-        let regime = env.regime.weights();
-        let rate = env.logic_drift;
-        for gp in &mut self.gps {
-            drift(&mut gp.logic, &regime, rate);
-        }
-        for m in &mut self.managers {
-            drift(&mut m.logic, &regime, rate);
-        }
-        for p in &mut self.providers {
-            drift(&mut p.logic, &regime, rate);
-        }
-        drift(&mut self.council.logic, &regime, rate);
+        self.drift.toward(&env.regime.weights(), env.logic_drift);
     }
 
     // ---------------------------------------------------------------- 2. engagement
@@ -639,7 +657,7 @@ impl<'s> World<'s> {
         for &i in self.seats.iter().flatten().filter(|_| clinical) {
             let gp = &self.gps[i as usize];
             let w = influence(gp.strategic, gp.alliance) + legitimacy;
-            add_mix(&mut mix, &gp.logic, w);
+            add_mix(&mut mix, &self.drift.apply(&gp.logic), w);
             total += w;
             capacity += w * gp.strategic;
             agent_influence += w;
@@ -648,7 +666,7 @@ impl<'s> World<'s> {
         for &i in self.board_managers.iter().filter(|_| managerial) {
             let m = &self.managers[i as usize];
             let w = influence(m.strategic, m.alliance);
-            add_mix(&mut mix, &m.logic, w);
+            add_mix(&mut mix, &self.drift.apply(&m.logic), w);
             total += w;
             capacity += w * m.strategic;
             agent_influence += w;
@@ -657,7 +675,7 @@ impl<'s> World<'s> {
         let lay = st.lay_seats as f64 * LAY_INFLUENCE;
         add_mix(&mut mix, &LAY_LOGIC, lay);
         let council = st.council_seats as f64 * COUNCIL_INFLUENCE;
-        add_mix(&mut mix, &self.council.logic, council);
+        add_mix(&mut mix, &self.drift.apply(&self.council.logic), council);
         total += lay + council;
         if total > 0.0 {
             mix.iter_mut().for_each(|x| *x /= total);
@@ -705,7 +723,7 @@ impl<'s> World<'s> {
             let mut score = 0.0;
             for &i in self.seats.iter().flatten().filter(|_| clinical) {
                 let gp = &self.gps[i as usize];
-                let mut pref = base + national(&gp.logic);
+                let mut pref = base + national(&self.drift.apply(&gp.logic));
                 if !init.national {
                     pref += st.gp_local_preference;
                 }
@@ -716,14 +734,14 @@ impl<'s> World<'s> {
             }
             for &i in self.board_managers.iter().filter(|_| managerial) {
                 let m = &self.managers[i as usize];
-                let mut pref = base + national(&m.logic);
+                let mut pref = base + national(&self.drift.apply(&m.logic));
                 if init.lead == Some(Leader::Manager(i)) {
                     pref += 1.0;
                 }
                 score += influence(m.strategic, m.alliance) * pref;
             }
             score += lay * (base + national(&LAY_LOGIC));
-            score += council * (base + national(&self.council.logic));
+            score += council * (base + national(&self.drift.apply(&self.council.logic)));
             self.scores[k] = score;
         }
         // Rank by score, ties by scenario order; the board attends to the top `attention`.
@@ -811,7 +829,7 @@ impl<'s> World<'s> {
                     let gp = &self.gps[i as usize];
                     add_human(
                         &mut self.members,
-                        gp.logic,
+                        self.drift.apply(&gp.logic),
                         [gp.strategic, gp.mediation, gp.practical],
                         gp.willingness,
                         true,
@@ -824,7 +842,7 @@ impl<'s> World<'s> {
                     let m = &self.managers[i as usize];
                     add_human(
                         &mut self.members,
-                        m.logic,
+                        self.drift.apply(&m.logic),
                         [m.strategic, m.mediation, m.practical],
                         self.s.manager.effort,
                         true,
@@ -840,7 +858,7 @@ impl<'s> World<'s> {
                     let m = &self.managers[mi as usize];
                     add_human(
                         &mut self.members,
-                        m.logic,
+                        self.drift.apply(&m.logic),
                         [m.strategic, m.mediation, m.practical],
                         self.s.manager.effort,
                         false,
@@ -852,7 +870,7 @@ impl<'s> World<'s> {
             for &p in &init.scope {
                 let p = &self.providers[p as usize];
                 self.members.push(Member {
-                    logic: p.logic,
+                    logic: self.drift.apply(&p.logic),
                     influence: PROVIDER_BOARD_INFLUENCE,
                     effort: 0.5 * (1.0 - p.defensiveness),
                 });
@@ -860,7 +878,7 @@ impl<'s> World<'s> {
             }
             if init.council {
                 self.members.push(Member {
-                    logic: self.council.logic,
+                    logic: self.drift.apply(&self.council.logic),
                     influence: COUNCIL_BOARD_INFLUENCE,
                     effort: self.council.appetite,
                 });
@@ -973,18 +991,17 @@ impl<'s> World<'s> {
             let gps = &self.gps[practice.gps.start as usize..practice.gps.end as usize];
             let mut practical = 0.0f64;
             let mut informal = 0.0f64;
-            let mut network = 0.0;
             for gp in gps {
                 practical = practical.max(gp.practical * gp.willingness);
                 if gp.credibility >= informal_min {
                     informal = informal.max(gp.credibility * gp.willingness);
                 }
-                network += gp.logic[NETWORK];
             }
             let leading = practice_on && clinical;
             self.practical_leadership[p] = if leading { practical } else { 0.0 };
             self.informal_leadership[p] = if leading { informal } else { 0.0 };
-            self.practice_network[p] = network / gps.len().max(1) as f64;
+            self.practice_network[p] =
+                self.drift.scale * self.practice_network_start[p] + self.drift.shift[NETWORK];
         }
         let pressure = self.dynamics.environment.central_pressure;
         let hierarchy = self.board_mix[HIERARCHY];
@@ -1055,7 +1072,7 @@ impl<'s> World<'s> {
                         (
                             on * team.practical,
                             on * team.informal,
-                            provider.logic[NETWORK],
+                            self.drift.apply(&provider.logic)[NETWORK],
                             &team.peers,
                             1.0,
                             provider.defensiveness,
@@ -1163,22 +1180,9 @@ impl<'s> World<'s> {
         } else {
             filled as f32 / self.seats.len() as f32
         });
-        let mut mix = [0.0; 3];
-        for l in self
-            .gps
-            .iter()
-            .map(|g| &g.logic)
-            .chain(self.managers.iter().map(|m| &m.logic))
-            .chain(self.providers.iter().map(|p| &p.logic))
-        {
-            add_mix(&mut mix, l, 1.0);
-        }
-        let n = (self.gps.len() + self.managers.len() + self.providers.len()).max(1) as f64;
-        self.logic_mix.push([
-            (mix[0] / n) as f32,
-            (mix[1] / n) as f32,
-            (mix[2] / n) as f32,
-        ]);
+        let mix = self.drift.apply(&self.mean_logic_start);
+        self.logic_mix
+            .push([mix[0] as f32, mix[1] as f32, mix[2] as f32]);
         for init in &mut self.initiatives {
             self.trajectories.push([
                 init.mandate as f32,
@@ -1241,13 +1245,13 @@ impl<'s> World<'s> {
             if self.dynamics.leadership.clinical {
                 for &i in self.seats.iter().flatten() {
                     let gp = &self.gps[i as usize];
-                    ask_member(&gp.logic, gp.alliance, rng);
+                    ask_member(&self.drift.apply(&gp.logic), gp.alliance, rng);
                 }
             }
             if self.dynamics.leadership.managerial {
                 for &i in &self.board_managers {
                     let m = &self.managers[i as usize];
-                    ask_member(&m.logic, m.alliance, rng);
+                    ask_member(&self.drift.apply(&m.logic), m.alliance, rng);
                 }
             }
         }
