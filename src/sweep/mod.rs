@@ -183,6 +183,8 @@ fn catch_ctrl_c() {
         if INTERRUPTS.fetch_add(1, Ordering::SeqCst) > 0 {
             std::process::exit(130);
         }
+        // The handler runs on its own thread, so printing here is safe.
+        eprintln!("\nstopping: keeping every finished point (Ctrl-C again to quit at once)");
     });
 }
 
