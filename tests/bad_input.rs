@@ -7,7 +7,9 @@
 //! - `NAME.expected`, the golden standard error, with the scratch folder written `<scratch>` and
 //!   the corpus folder `<corpus>` so that it holds on any machine.
 //!
-//! `BLESS=1 cargo test --test bad_input` rewrites the golden files from what the binary says.
+//! Each case runs through `run` (with `--out` in a scratch folder) and, when it has no flags,
+//! through `check` as well. `BLESS=1 cargo test --test bad_input` rewrites the golden files from
+//! what the binary says.
 //! Files in `tests/bad_scenarios/parts/` are only extended by cases, never run on their own.
 
 mod common;
@@ -116,6 +118,19 @@ fn every_bad_scenario_is_refused_with_its_message() {
                 continue;
             }
         };
+        // `check` is the researcher's way to validate before a long run: it must refuse the same
+        // files with the same words. (Cases with flags are about `run`'s own options.)
+        if !corpus().join(format!("{name}.args")).exists() {
+            let o = run_in(&corpus(), &["check", &format!("{name}.toml")]);
+            let check_err = stderr(&o).replace(&corpus().display().to_string(), "<corpus>");
+            if o.status.code() != Some(2) || check_err != err {
+                failures.push(format!(
+                    "{name}: `check` answers differently (exit {:?}): {}",
+                    o.status.code(),
+                    check_err.trim_end()
+                ));
+            }
+        }
         if bless {
             fs::write(&golden, &err).expect("write a golden file");
             continue;
