@@ -315,26 +315,32 @@ fn check_replication(s: &Scenario, r: &ReplicationOutcome) -> Result<(), TestCas
     Ok(())
 }
 
-/// Every number in the summary as JSON: NaN and infinity become `null` there, so a `null` is
-/// allowed only where the summary means "none" (no success, no board sitting).
-fn check_json(path: &str, v: &serde_json::Value) -> Result<(), TestCaseError> {
-    match v {
-        serde_json::Value::Null => prop_assert!(
-            path.ends_with(".median_months_to_success") || path.ends_with(".gp_influence_share"),
-            "null (NaN or infinity) at {}",
-            path
-        ),
-        serde_json::Value::Number(n) => {
-            prop_assert!(n.as_f64().is_some_and(f64::is_finite), "{} at {}", n, path)
+/// Every number in the summary. JSON writes NaN and infinity as `null`, the same as "none", so
+/// a `null` in the JSON must be a field the summary leaves out when written as TOML, which keeps
+/// NaN and infinity as numbers and leaves out what is `None`.
+fn check_numbers(
+    json: &serde_json::Value,
+    toml: Option<&Value>,
+    path: &str,
+) -> Result<(), TestCaseError> {
+    match (json, toml) {
+        (serde_json::Value::Null, t) => {
+            prop_assert!(t.is_none(), "{} is {:?}, written as null", path, t)
         }
-        serde_json::Value::Array(items) => {
+        (_, None) => prop_assert!(false, "{} is missing from the TOML summary", path),
+        (serde_json::Value::Number(n), Some(t)) => {
+            let x = t.as_float().or_else(|| t.as_integer().map(|i| i as f64));
+            prop_assert!(x.is_some_and(f64::is_finite), "{} at {} ({})", n, path, t)
+        }
+        (serde_json::Value::Array(items), Some(t)) => {
+            let ts = t.as_array();
             for (k, item) in items.iter().enumerate() {
-                check_json(&format!("{path}[{k}]"), item)?;
+                check_numbers(item, ts.and_then(|ts| ts.get(k)), &format!("{path}[{k}]"))?;
             }
         }
-        serde_json::Value::Object(map) => {
+        (serde_json::Value::Object(map), Some(t)) => {
             for (k, item) in map {
-                check_json(&format!("{path}.{k}"), item)?;
+                check_numbers(item, t.get(k), &format!("{path}.{k}"))?;
             }
         }
         _ => {}
@@ -395,7 +401,34 @@ proptest! {
                 prop_assert!(unit(x), "a survey share is {}", x);
             }
         }
-        let json = serde_json::to_value(sum).expect("the summary serialises");
-        check_json("summary", &json)?;
+        let json = serde_json::to_value(sum).expect("the summary serialises as JSON");
+        let toml = Value::try_from(sum).expect("the summary serialises as TOML");
+        check_numbers(&json, Some(&toml), "summary")?;
     }
+}
+
+/// The scan above is what finds NaN in a summary, so it must itself tell NaN from "none".
+#[test]
+fn the_number_scan_tells_nan_from_none() {
+    #[derive(serde::Serialize)]
+    struct S {
+        a: f64,
+        b: Option<f64>,
+        c: Vec<f64>,
+    }
+    let passes = |s: &S| {
+        let json = serde_json::to_value(s).unwrap();
+        let toml = Value::try_from(s).unwrap();
+        check_numbers(&json, Some(&toml), "s").is_ok()
+    };
+    let ok = |a, b, c: &[f64]| S {
+        a,
+        b,
+        c: c.to_vec(),
+    };
+    assert!(passes(&ok(1.0, None, &[0.5])));
+    assert!(passes(&ok(1.0, Some(2.0), &[])));
+    assert!(!passes(&ok(f64::NAN, None, &[])));
+    assert!(!passes(&ok(1.0, Some(f64::INFINITY), &[])));
+    assert!(!passes(&ok(1.0, None, &[f64::NAN])));
 }
