@@ -673,7 +673,8 @@ fn label_width<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, labels: &[&str
         .map(|(w, _)| w)
         .max()
         .unwrap_or(0);
-    (widest + 24).clamp(80, 420)
+    // Room for the labels, a gap, and the rotated axis description beside them.
+    (widest + 24 + AXIS_PX + 24).clamp(100, 480)
 }
 
 /// The row of category `k` of `n` on an axis from -0.5 to n - 0.5, the first at the top.
