@@ -1,5 +1,6 @@
 //! Speed of the model: one baseline replication on one core (population draw plus 60 months),
-//! and the monthly step alone.
+//! and the drawing of an area alone.
+#![allow(missing_docs)] // criterion_group! generates an undocumented public function.
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use redesign_sim::model::World;
@@ -36,5 +37,9 @@ fn replication(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, replication);
+criterion_group! {
+    name = benches;
+    config = Criterion::default();
+    targets = replication
+}
 criterion_main!(benches);

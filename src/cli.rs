@@ -70,7 +70,7 @@ pub struct Common {
     /// Set a parameter: PATH=VALUE (repeatable), e.g. arenas.practice.enabled=false.
     #[arg(long = "set", value_name = "PATH=VALUE")]
     pub set: Vec<String>,
-    /// Output folder (default: out/<scenario name>/).
+    /// Output folder (default: `out/<scenario name>/`).
     #[arg(long, short = 'o')]
     pub out: Option<PathBuf>,
     /// Print the machine-readable summary on stdout instead of the table.
@@ -116,9 +116,16 @@ impl Common {
 
     /// Loads and resolves the scenario with these options.
     pub fn scenario(&self, path: &Path) -> Result<(ScenarioSource, Scenario)> {
+        if let Some(t) = self.threads.filter(|&t| t > MAX_THREADS) {
+            return Err(Error::Argument {
+                flag: "--threads",
+                arg: t.to_string(),
+                message: format!("must be at most {MAX_THREADS} (0 or absent: all cores)"),
+            });
+        }
         let source = scenario::load(path)?;
         let s = source.resolve(&self.overrides()?)?;
-        runner::check_memory(&s, self.threads)?;
+        runner::check_memory(&s, self.threads, path)?;
         Ok((source, s))
     }
 
@@ -148,6 +155,9 @@ impl Common {
         bar
     }
 }
+
+/// The most worker threads `--threads` accepts: more would only cost memory and start-up time.
+pub const MAX_THREADS: usize = 1024;
 
 /// A scenario name made safe as a folder name.
 fn sanitise(name: &str) -> String {
@@ -179,7 +189,9 @@ pub fn main() -> Result<()> {
                 .iter()
                 .map(|s| Override::parse(s))
                 .collect::<Result<Vec<_>>>()?;
-            print!("{}", source.resolve(&overrides)?.to_toml());
+            let resolved = source.resolve(&overrides)?;
+            runner::check_memory(&resolved, None, &scenario)?;
+            print!("{}", resolved.to_toml());
             Ok(())
         }
         Command::Params { json } => {

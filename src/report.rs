@@ -880,7 +880,7 @@ pub fn demo(args: &DemoArgs) -> Result<()> {
     let arena_overrides = with_replications(arena_replications)?;
     let s = source.resolve(&run_overrides)?;
     let sa = source.resolve(&arena_overrides)?;
-    runner::check_memory(&s, args.threads)?;
+    runner::check_memory(&s, args.threads, &source.path)?;
     let target = args
         .out
         .clone()

@@ -110,11 +110,15 @@ pub fn memory_estimate(s: &Scenario, threads: Option<usize>) -> u64 {
 }
 
 /// Refuses a scenario whose estimated memory exceeds [`MEMORY_LIMIT`], saying how much it needs.
-pub fn check_memory(s: &Scenario, threads: Option<usize>) -> crate::error::Result<()> {
+pub fn check_memory(
+    s: &Scenario,
+    threads: Option<usize>,
+    file: &std::path::Path,
+) -> crate::error::Result<()> {
     let need = memory_estimate(s, threads);
     if need > MEMORY_LIMIT {
         return Err(crate::error::Error::Invalid {
-            at: crate::scenario::Origin::Default,
+            at: crate::scenario::Origin::Flag(file.display().to_string()),
             key: "scenario size".into(),
             message: format!(
                 "would need about {:.1} GiB of memory (population, initiatives and months together); the limit is {} GiB",

@@ -166,6 +166,7 @@ pub struct World<'s> {
     practice_network: Vec<f64>,
     visible: Vec<f64>,
     seen: Vec<f64>,
+    seat_weights: Vec<f64>,
     peer_signal: Vec<f64>,
     members: Vec<Member>,
     scores: Vec<f64>,
@@ -278,6 +279,7 @@ impl<'s> World<'s> {
         }
         let agents = (area.gps.len() + area.managers.len() + area.providers.len()).max(1) as f64;
         mean_logic_start.iter_mut().for_each(|x| *x /= agents);
+        let n_gps = area.gps.len();
         let n_initiatives = initiatives.len();
         let max_members = 3 + s.provider.len() + 1;
         let gp_seats = s.arenas.strategic.gp_seats as usize;
@@ -312,6 +314,7 @@ impl<'s> World<'s> {
             practice_network: vec![0.0; n_practices],
             visible: vec![0.0; n_practices],
             seen: vec![0.0; n_practices],
+            seat_weights: vec![0.0; n_gps],
             peer_signal: vec![0.0; n_practices],
             members: Vec::with_capacity(max_members),
             scores: vec![0.0; n_initiatives],
@@ -431,44 +434,51 @@ impl<'s> World<'s> {
                 self.gps[i as usize].role = Role::None;
             }
         }
-        if self.dynamics.arenas.strategic.enabled && self.dynamics.leadership.clinical {
-            for k in 0..self.seats.len() {
-                if self.seats[k].is_none() {
-                    self.offer_seat(k, month, rng);
-                }
-            }
+        if self.dynamics.arenas.strategic.enabled
+            && self.dynamics.leadership.clinical
+            && self.seats.iter().any(Option::is_none)
+        {
+            self.offer_seats(month, rng);
         }
     }
 
-    /// Offers a vacant seat to one GP drawn with weight willingness × strategic skill; the GP
+    /// Offers each vacant seat to one GP drawn with weight willingness × strategic skill; the GP
     /// declines when its willingness is under the acceptance threshold (MODEL.md §3).
-    fn offer_seat(&mut self, seat: usize, month: u32, rng: &mut ChaCha8Rng) {
-        let weight = |gp: &Gp| {
-            if gp.role == Role::None {
+    fn offer_seats(&mut self, month: u32, rng: &mut ChaCha8Rng) {
+        let mut total = 0.0;
+        for (w, gp) in self.seat_weights.iter_mut().zip(&self.gps) {
+            *w = if gp.role == Role::None {
                 gp.willingness * gp.strategic
             } else {
                 0.0
-            }
-        };
-        let total: f64 = self.gps.iter().map(weight).sum();
-        let draw = rng.random::<f64>() * total;
-        if total <= 0.0 {
-            return;
+            };
+            total += *w;
         }
-        let mut acc = 0.0;
-        let mut chosen = None;
-        for (i, gp) in self.gps.iter().enumerate() {
-            acc += weight(gp);
-            if acc > draw && weight(gp) > 0.0 {
-                chosen = Some(i);
-                break;
+        for seat in 0..self.seats.len() {
+            if self.seats[seat].is_some() {
+                continue;
             }
-        }
-        let Some(i) = chosen else { return };
-        if self.gps[i].willingness >= self.s.gp.accept_threshold {
-            self.seats[seat] = Some(i as u32);
-            self.seat_since[seat] = month;
-            self.gps[i].role = Role::Board;
+            let draw = rng.random::<f64>() * total;
+            if total <= 0.0 {
+                return;
+            }
+            let mut acc = 0.0;
+            let mut chosen = None;
+            for (i, &w) in self.seat_weights.iter().enumerate() {
+                acc += w;
+                if acc > draw && w > 0.0 {
+                    chosen = Some(i);
+                    break;
+                }
+            }
+            let Some(i) = chosen else { continue };
+            if self.gps[i].willingness >= self.s.gp.accept_threshold {
+                self.seats[seat] = Some(i as u32);
+                self.seat_since[seat] = month;
+                self.gps[i].role = Role::Board;
+                total -= self.seat_weights[i];
+                self.seat_weights[i] = 0.0;
+            }
         }
     }
 
