@@ -114,6 +114,8 @@ pub(crate) fn draw(s: &Scenario, rng: &mut ChaCha8Rng) -> Area {
     // Area random effects: outcomes across real CCGs were "strikingly varied" (MODEL.md §2).
     let willingness_effect = spread * rng.sample::<f64, _>(StandardNormal);
     let defensiveness_effect = spread * rng.sample::<f64, _>(StandardNormal);
+    // Relationships: the history of trust between commissioner, providers and council.
+    let relationship_effect = spread * rng.sample::<f64, _>(StandardNormal);
 
     let g = &s.gp;
     let n_gps = s.population.gps as usize;
@@ -253,7 +255,7 @@ pub(crate) fn draw(s: &Scenario, rng: &mut ChaCha8Rng) -> Area {
             defensiveness: (p.defensiveness + defensiveness_effect).clamp(0.0, 1.0),
             viability: p.viability,
             viability_base: p.viability,
-            trust: p.trust,
+            trust: (p.trust + relationship_effect).clamp(0.0, 1.0),
             logic,
             destabilised: false,
             teams: first..teams.len() as u32,
@@ -261,7 +263,7 @@ pub(crate) fn draw(s: &Scenario, rng: &mut ChaCha8Rng) -> Area {
     }
 
     let council = Council {
-        appetite: s.council.integration_appetite,
+        appetite: (s.council.integration_appetite + relationship_effect).clamp(0.0, 1.0),
         logic: s.council.logic.weights(),
     };
     Area {

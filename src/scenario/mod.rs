@@ -103,7 +103,7 @@ section! {
         /// Chance that a peer tie is rewired to a random practice (small world).
         rewire: f64 = 0.1 => UNIT,
         /// Spread of the area's random effects on GP willingness and provider defensiveness.
-        area_spread: f64 = 0.15 => float(0.0, 1.0),
+        area_spread: f64 = 0.25 => float(0.0, 1.0),
     }
 }
 
@@ -338,7 +338,7 @@ section! {
         /// Months an adopted unit needs to become routinised.
         routinisation_months: u32 = 12 => int(0, 1200),
         /// Base monthly reversion hazard at strength 1.
-        reversion_base: f64 = 0.15 => UNIT,
+        reversion_base: f64 = 0.2 => UNIT,
         /// Extra reversion of units adopted by directive when mandate fades.
         compliance_penalty: f64 = 2.0 => float(0.0, 100.0),
         /// Support against reversion from mandate (funding).
