@@ -135,7 +135,7 @@ section! {
         /// Monthly pull of willingness back toward its starting level.
         willingness_recovery: f64 = 0.05 => UNIT,
         /// Monthly fall of willingness per unit of policy uncertainty.
-        uncertainty_effect: f64 = 0.03 => UNIT,
+        uncertainty_effect: f64 = 0.035 => UNIT,
         /// Monthly rise of willingness per unit of visible adoption nearby.
         visibility_effect: f64 = 0.01 => UNIT,
         /// Monthly fall of willingness from the burden of holding a role.
