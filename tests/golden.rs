@@ -1,0 +1,68 @@
+//! Value stability: exact outputs for one small seeded scenario. A change to a mechanism, a
+//! default or the order of random draws changes these; update them only together with a
+//! "changes that alter outputs for a fixed seed" entry in CHANGELOG.md.
+
+mod common;
+
+use redesign_sim::runner;
+use redesign_sim::scenario::{self, Override};
+
+fn scenario() -> scenario::Scenario {
+    let set = ["simulation.seed=2013", "simulation.replications=6"];
+    let overrides: Vec<Override> = set.iter().map(|s| Override::parse(s).unwrap()).collect();
+    scenario::load(&common::scenario("baseline.toml"))
+        .unwrap()
+        .resolve(&overrides)
+        .unwrap()
+}
+
+/// One line per replication and initiative: mode, month of success, final routinised share.
+fn fingerprint() -> Vec<String> {
+    let s = scenario();
+    let mut lines = Vec::new();
+    for i in 0..s.simulation.replications {
+        let o = runner::replication(&s, 0, i);
+        for (init, out) in s.initiative.iter().zip(&o.initiatives) {
+            lines.push(format!(
+                "{i} {} {} {:?} {:.6} {:.6}",
+                init.name,
+                out.mode.name(),
+                out.months_to_success,
+                out.final_routinised,
+                o.gp_seats_filled_share
+            ));
+        }
+    }
+    lines
+}
+
+#[test]
+fn baseline_outputs_for_a_fixed_seed_are_stable() {
+    let expected: &[&str] = &[
+        "0 frail_elderly success Some(46) 0.875000 0.113333",
+        "0 urgent_care partial None 0.304348 0.113333",
+        "0 mental_health partial None 0.622222 0.113333",
+        "1 frail_elderly partial None 0.437500 0.980000",
+        "1 urgent_care success Some(58) 0.760870 0.980000",
+        "1 mental_health success Some(52) 0.911111 0.980000",
+        "2 frail_elderly success Some(52) 0.791667 0.983333",
+        "2 urgent_care partial None 0.478261 0.983333",
+        "2 mental_health success Some(50) 0.955556 0.983333",
+        "3 frail_elderly partial None 0.229167 0.986667",
+        "3 urgent_care success Some(59) 0.652174 0.986667",
+        "3 mental_health success Some(56) 0.844444 0.986667",
+        "4 frail_elderly partial None 0.687500 0.996667",
+        "4 urgent_care partial None 0.673913 0.996667",
+        "4 mental_health partial None 0.422222 0.996667",
+        "5 frail_elderly success Some(59) 0.625000 1.000000",
+        "5 urgent_care partial None 0.586957 1.000000",
+        "5 mental_health partial None 0.177778 1.000000",
+    ];
+    let found = fingerprint();
+    assert_eq!(
+        found,
+        expected,
+        "outputs for a fixed seed changed:\n{}",
+        found.join("\n")
+    );
+}
