@@ -404,24 +404,30 @@ impl<'s> World<'s> {
             };
             self.seen[p] = 0.5 * (self.visible[p] + near);
         }
-        let uncertainty = self.dynamics.environment.policy_uncertainty;
-        for i in 0..self.gps.len() {
-            let seen = self.seen[self.gps[i].practice as usize];
-            let gp = &mut self.gps[i];
-            let burden = if gp.role == Role::None {
-                0.0
-            } else {
-                g.role_burden
-            };
-            let change = g.willingness_recovery * (gp.willingness_base - gp.willingness)
-                - g.uncertainty_effect * uncertainty
-                + g.visibility_effect * seen
-                - gp.disillusion
-                - burden;
+        // The same push for every GP this month: uncertainty lowers willingness.
+        let push = -g.uncertainty_effect * self.dynamics.environment.policy_uncertainty;
+        let (recovery, visibility, burden) =
+            (g.willingness_recovery, g.visibility_effect, g.role_burden);
+        let stepdown = g.stepdown_threshold;
+        let mut leaving = false;
+        for gp in &mut self.gps {
+            let seen = self.seen[gp.practice as usize];
+            let holds_role = gp.role != Role::None;
+            let change =
+                recovery * (gp.willingness_base - gp.willingness) + push + visibility * seen
+                    - gp.disillusion
+                    - if holds_role { burden } else { 0.0 };
             gp.willingness = (gp.willingness + change).clamp(0.0, 1.0);
             gp.disillusion *= DISILLUSION_DECAY;
-            if gp.role != Role::None && gp.willingness < g.stepdown_threshold {
-                self.step_down(Leader::Gp(i as u32));
+            leaving |= holds_role && gp.willingness < stepdown;
+        }
+        // Leaders who no longer want the role step down, in index order.
+        if leaving {
+            for i in 0..self.gps.len() {
+                let gp = &self.gps[i];
+                if gp.role != Role::None && gp.willingness < stepdown {
+                    self.step_down(Leader::Gp(i as u32));
+                }
             }
         }
         // Terms of office end; the seat is offered again, possibly to the same GP.
@@ -1058,91 +1064,62 @@ impl<'s> World<'s> {
                     0.0
                 };
             }
-            let mut adopted = 0usize;
-            let mut routinised = 0usize;
-            for u in 0..init.units.len() {
-                // Two uniforms from one 64-bit draw: 32 bits each are ample for monthly hazards.
-                let bits = rng.random::<u64>();
-                let u_move = (bits >> 32) as f64 * UNIT_SCALE;
-                let u_other = (bits & 0xFFFF_FFFF) as f64 * UNIT_SCALE;
-                let (leadership, informal, network, peers, reach, defensiveness) =
-                    if u < n_practices {
-                        (
-                            self.practical_leadership[u],
-                            self.informal_leadership[u],
-                            self.practice_network[u],
-                            &self.practices[u].peers,
-                            self.s.arenas.programme.contract_practice_reach,
-                            scope_defensiveness,
-                        )
-                    } else {
-                        let team = &self.teams[init.unit_teams[u - n_practices] as usize];
-                        let provider = &self.providers[team.provider as usize];
-                        let on = if practice_on { 1.0 } else { 0.0 };
-                        (
-                            on * team.practical,
-                            on * team.informal,
-                            self.drift.apply(&provider.logic)[NETWORK],
-                            &team.peers,
-                            1.0,
-                            provider.defensiveness,
-                        )
-                    };
-                let unit = &mut init.units[u];
-                if unit.stage == NONE {
-                    if !init.ever_led {
-                        continue;
-                    }
-                    // Routes add (MODEL.md §5): each term is switched by its own arena.
-                    let voluntary = if practice_on {
-                        let peers = &self.adjacency[peers.start as usize..peers.end as usize];
-                        let peer = if peers.is_empty() {
-                            0.0
-                        } else {
-                            peers
-                                .iter()
-                                .map(|&q| self.peer_signal[q as usize])
-                                .sum::<f64>()
-                                / peers.len() as f64
-                        };
-                        let floor = pa.leadership_floor;
-                        pa.pull_rate * (d + m) * (floor + (1.0 - floor) * leadership)
-                            + pa.peer_rate * peer * (0.5 + network)
-                            + pa.grassroots_adoption * pa.grassroots_rate * informal
-                    } else {
-                        0.0
-                    };
-                    let compulsory = directive + reach * contract;
-                    let hazard = voluntary + compulsory;
-                    // 1 - exp(-h) <= h, so a draw at or above h cannot adopt: skip the exp.
-                    if u_move < hazard && u_move < -(-hazard).exp_m1() {
-                        unit.stage = TRIAL;
-                        unit.months = 0;
-                        unit.by_compliance = u_other * hazard < compulsory;
-                    }
-                    continue;
-                }
-                unit.months = unit.months.saturating_add(1);
-                if unit.stage == TRIAL && u_move < pa.trial_confirm {
-                    unit.stage = ADOPTED;
-                    unit.months = 0;
-                } else if unit.stage == ADOPTED && unit.months as u32 >= routinisation {
-                    unit.stage = ROUTINISED;
-                }
-                // Sedimentation: established interests pull adopted units back, unless mandate,
-                // design and practical leadership support them; this is where arenas reinforce
-                // each other (MODEL.md §5).
-                let reversion = reversion_hazard(pa, m, d, leadership, defensiveness, unit);
-                if u_other < reversion {
-                    *unit = Unit::default();
-                }
-                if unit.stage >= ADOPTED {
-                    adopted += 1;
-                }
-                if unit.stage == ROUTINISED {
-                    routinised += 1;
-                }
+            let rules = UnitRules {
+                practice_on,
+                ever_led: init.ever_led,
+                mandate: m,
+                design: d,
+                pull: pa.pull_rate * (d + m),
+                floor: pa.leadership_floor,
+                peer_rate: pa.peer_rate,
+                grassroots: pa.grassroots_adoption * pa.grassroots_rate,
+                directive,
+                trial_confirm: pa.trial_confirm,
+                routinisation,
+                practice: pa,
+            };
+            let mut counts = [0usize; 2];
+            let (practice_units, team_units) = init.units.split_at_mut(n_practices);
+            let practice_contract = self.s.arenas.programme.contract_practice_reach * contract;
+            for (p, unit) in practice_units.iter_mut().enumerate() {
+                let peers = &self.practices[p].peers;
+                let peers = &self.adjacency[peers.start as usize..peers.end as usize];
+                rules.advance(
+                    unit,
+                    rng.random::<u64>(),
+                    UnitPlace {
+                        leadership: self.practical_leadership[p],
+                        informal: self.informal_leadership[p],
+                        network: self.practice_network[p],
+                        peers,
+                        signal: &self.peer_signal,
+                        contract: practice_contract,
+                        defensiveness: scope_defensiveness,
+                    },
+                    &mut counts,
+                );
             }
+            let on = if practice_on { 1.0 } else { 0.0 };
+            for (unit, &t) in team_units.iter_mut().zip(&init.unit_teams) {
+                let team = &self.teams[t as usize];
+                let provider = &self.providers[team.provider as usize];
+                let peers = &self.adjacency[team.peers.start as usize..team.peers.end as usize];
+                rules.advance(
+                    unit,
+                    rng.random::<u64>(),
+                    UnitPlace {
+                        leadership: on * team.practical,
+                        informal: on * team.informal,
+                        network: self.drift.apply(&provider.logic)[NETWORK],
+                        peers,
+                        signal: &self.peer_signal,
+                        contract,
+                        defensiveness: provider.defensiveness,
+                    },
+                    &mut counts,
+                );
+            }
+            let [adopted, routinised] = counts;
             let n = init.units.len().max(1) as f64;
             init.adoption = adopted as f64 / n;
             init.routinised = routinised as f64 / n;
@@ -1338,6 +1315,95 @@ impl<'s> World<'s> {
             trajectories: self.trajectories,
             survey: self.survey,
         }
+    }
+}
+
+/// What every unit of one initiative shares this month.
+struct UnitRules<'a> {
+    practice_on: bool,
+    ever_led: bool,
+    mandate: f64,
+    design: f64,
+    /// `pull_rate · (D + M)`.
+    pull: f64,
+    floor: f64,
+    peer_rate: f64,
+    /// `grassroots_adoption · grassroots_rate`.
+    grassroots: f64,
+    directive: f64,
+    trial_confirm: f64,
+    routinisation: u32,
+    practice: &'a crate::scenario::Practice,
+}
+
+/// What is particular to one unit: its leaders, logic, peers, contract reach and the
+/// defensiveness it feels.
+struct UnitPlace<'a> {
+    leadership: f64,
+    informal: f64,
+    network: f64,
+    peers: &'a [u32],
+    signal: &'a [f64],
+    contract: f64,
+    defensiveness: f64,
+}
+
+impl UnitRules<'_> {
+    /// One month at one unit: adoption when it has not adopted (routes add, MODEL.md §5),
+    /// otherwise confirmation, routinisation and reversion. `bits` is the unit's one draw of the
+    /// month, split into two uniforms (32 bits each are ample for monthly hazards).
+    /// `counts` gathers [adopted or routinised, routinised].
+    #[inline(always)]
+    fn advance(&self, unit: &mut Unit, bits: u64, at: UnitPlace<'_>, counts: &mut [usize; 2]) {
+        let u_move = (bits >> 32) as f64 * UNIT_SCALE;
+        let u_other = (bits & 0xFFFF_FFFF) as f64 * UNIT_SCALE;
+        if unit.stage == NONE {
+            if !self.ever_led {
+                return;
+            }
+            let voluntary = if self.practice_on {
+                let peer = if at.peers.is_empty() {
+                    0.0
+                } else {
+                    at.peers.iter().map(|&q| at.signal[q as usize]).sum::<f64>()
+                        / at.peers.len() as f64
+                };
+                self.pull * (self.floor + (1.0 - self.floor) * at.leadership)
+                    + self.peer_rate * peer * (0.5 + at.network)
+                    + self.grassroots * at.informal
+            } else {
+                0.0
+            };
+            let compulsory = self.directive + at.contract;
+            let hazard = voluntary + compulsory;
+            // 1 - exp(-h) <= h, so a draw at or above h cannot adopt: skip the exp.
+            if u_move < hazard && u_move < -(-hazard).exp_m1() {
+                unit.stage = TRIAL;
+                unit.months = 0;
+                unit.by_compliance = u_other * hazard < compulsory;
+            }
+            return;
+        }
+        unit.months = unit.months.saturating_add(1);
+        if unit.stage == TRIAL && u_move < self.trial_confirm {
+            unit.stage = ADOPTED;
+            unit.months = 0;
+        } else if unit.stage == ADOPTED && unit.months as u32 >= self.routinisation {
+            unit.stage = ROUTINISED;
+        }
+        let reversion = reversion_hazard(
+            self.practice,
+            self.mandate,
+            self.design,
+            at.leadership,
+            at.defensiveness,
+            unit,
+        );
+        if u_other < reversion {
+            *unit = Unit::default();
+        }
+        counts[0] += (unit.stage >= ADOPTED) as usize;
+        counts[1] += (unit.stage == ROUTINISED) as usize;
     }
 }
 
