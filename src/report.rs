@@ -414,8 +414,8 @@ fn run_charts(dir: &OutputDir, s: &Scenario, result: &RunResult) -> Result<Vec<F
     const QUANTITIES: [(&str, Colour); 4] = [
         ("mandate (level, 0–1)", Colour::Orange),
         ("design (level, 0–1)", Colour::Blue),
-        ("adoption (share of practices)", Colour::SkyBlue),
-        ("routinised (share of practices)", Colour::BluishGreen),
+        ("adoption (share of units)", Colour::SkyBlue),
+        ("routinised (share of units)", Colour::BluishGreen),
     ];
     let mut stems = std::collections::BTreeSet::new();
     for (k, init) in s.initiative.iter().enumerate() {
@@ -450,7 +450,7 @@ fn run_charts(dir: &OutputDir, s: &Scenario, result: &RunResult) -> Result<Vec<F
             &Titles {
                 title: &title,
                 x: "month of the simulation",
-                y: "level or share of practices (0–1)",
+                y: "level, or share of practices and teams (0–1)",
             },
             &series,
             (0.0, 1.0),
