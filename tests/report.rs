@@ -361,3 +361,33 @@ fn the_page_renders_with_its_images_in_headless_chromium() {
         "only {green} chart-green pixels: images missing?"
     );
 }
+
+#[test]
+fn sweeps_draw_their_chart_and_write_a_page() {
+    let tmp = scratch();
+    let base = scenario("baseline.toml");
+    ok(
+        tmp.path(),
+        &[
+            "sweep",
+            base.to_str().unwrap(),
+            "--param",
+            "arenas.practice.reversion_rate=0:1:3",
+            "--param",
+            "arenas.strategic.directive_strength=0:1:2",
+            "-n",
+            "6",
+            "-q",
+            "-o",
+            "grid",
+        ],
+    );
+    let dir = tmp.path().join("grid");
+    check_folder(&dir);
+    let html = std::fs::read_to_string(dir.join("index.html")).unwrap();
+    assert!(
+        html.contains("arenas.practice.reversion_rate"),
+        "the page names the swept parameter"
+    );
+    assert!(html.contains("sweep.png"), "the page shows the heat map");
+}
