@@ -4,6 +4,39 @@
 //!
 //! The direction of data is one way: [`scenario`] (parse, validate) → [`model`] (one area, month
 //! by month) → [`runner`] (replications, seeds, threads) → [`stats`] → [`output`].
+//!
+//! Run a scenario's replications and read the summary:
+//!
+//! ```
+//! use std::path::Path;
+//! use redesign_sim::{runner, scenario, stats::Aggregate};
+//!
+//! let text = "[simulation]\nreplications = 8\n";
+//! let s = scenario::load_str(text, Path::new("example.toml"))?.resolve(&[])?;
+//! let mut aggregate = Aggregate::new(&s);
+//! runner::replicate(&s, 0, |_, outcome| aggregate.push(&outcome));
+//! let summary = aggregate.summary(&s);
+//! assert_eq!(summary.replications, 8);
+//! assert!((0.0..=1.0).contains(&summary.overall_success_rate));
+//! # Ok::<(), redesign_sim::Error>(())
+//! ```
+//!
+//! Change any parameter as `--set` does, and run the arena experiment:
+//!
+//! ```
+//! use std::path::Path;
+//! use redesign_sim::{experiment, scenario::{self, Override}};
+//!
+//! let source = scenario::load_str("", Path::new("example.toml"))?;
+//! let set = [
+//!     Override::parse("simulation.replications=4")?,
+//!     Override::parse("arenas.practice.reversion_rate=0.2")?,
+//! ];
+//! let result = experiment::arenas(&source, &set, 0, &indicatif::ProgressBar::hidden())?;
+//! assert_eq!(result.cells.len(), 10);
+//! assert!(["supported", "refuted", "inconclusive"].contains(&result.verdict.result.as_str()));
+//! # Ok::<(), redesign_sim::Error>(())
+//! ```
 
 pub mod cli;
 pub mod error;

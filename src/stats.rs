@@ -10,6 +10,11 @@ use crate::scenario::Scenario;
 pub const Z95: f64 = 1.959_963_984_540_054;
 
 /// Wilson score interval for `successes` out of `n` at 95%; `[0, 1]` when `n` is zero.
+///
+/// ```
+/// let [lo, hi] = redesign_sim::stats::wilson(10.0, 100.0);
+/// assert!((lo - 0.0552).abs() < 1e-3 && (hi - 0.1744).abs() < 1e-3);
+/// ```
 pub fn wilson(successes: f64, n: f64) -> [f64; 2] {
     if n <= 0.0 {
         return [0.0, 1.0];
