@@ -310,13 +310,10 @@ pub fn summary_table(sum: &Summary) -> String {
         "initiative", "success", "95% CI", "months"
     );
     for i in &sum.initiatives {
-        let mut modes: Vec<(&String, &f64)> =
-            i.failure_modes.iter().filter(|(_, v)| **v > 0.0).collect();
-        modes.sort_by(|a, b| b.1.total_cmp(a.1).then(a.0.cmp(b.0)));
-        let modes: Vec<String> = modes
+        let modes: Vec<String> = i
+            .main_failure_modes(3)
             .iter()
-            .take(3)
-            .map(|(m, v)| format!("{} {:.0}%", m.replace('_', " "), 100.0 * **v))
+            .map(|(m, v)| format!("{} {:.0}%", m.replace('_', " "), 100.0 * v))
             .collect();
         let _ = writeln!(
             t,

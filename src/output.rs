@@ -23,14 +23,7 @@ pub struct OutputDir {
 impl OutputDir {
     /// Prepares to write `target`; fails before any work if the place cannot be written.
     pub fn create(target: &Path) -> Result<Self> {
-        let name = target
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_else(|| "out".into());
-        let parent = match target.parent() {
-            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-            _ => PathBuf::from("."),
-        };
+        let (name, parent) = name_and_parent(target);
         // A file where a folder of the path should be is the likeliest mistake; name it rather
         // than pass on the bare "File exists" or "Not a directory" of the OS.
         if let Some(file) = parent
@@ -143,6 +136,20 @@ impl Drop for OutputDir {
             let _ = fs::remove_dir_all(&self.staging);
         }
     }
+}
+
+/// The last part of an output path and the folder it is in (`.` for a bare name), where the
+/// hidden staging and journal folders beside it go.
+pub fn name_and_parent(target: &Path) -> (String, PathBuf) {
+    let name = target
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "out".into());
+    let parent = match target.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    (name, parent)
 }
 
 /// Writes one row per replication and initiative of `replications.csv`, as results arrive.

@@ -297,17 +297,14 @@ fn summary_section(page: &mut Page, result: &RunResult) {
         .initiatives
         .iter()
         .map(|i| {
-            let mut modes: Vec<(&String, &f64)> =
-                i.failure_modes.iter().filter(|(_, v)| **v > 0.0).collect();
-            modes.sort_by(|a, b| b.1.total_cmp(a.1).then(a.0.cmp(b.0)));
-            let modes: Vec<String> = modes
+            let modes: Vec<String> = i
+                .main_failure_modes(3)
                 .iter()
-                .take(3)
                 .map(|(m, v)| {
-                    if **v < 0.005 {
+                    if *v < 0.005 {
                         format!("{} <1%", words(m))
                     } else {
-                        format!("{} {:.0}%", words(m), 100.0 * **v)
+                        format!("{} {:.0}%", words(m), 100.0 * v)
                     }
                 })
                 .collect();

@@ -522,6 +522,21 @@ pub struct InitiativeSummary {
     pub episodes: Episodes,
 }
 
+impl InitiativeSummary {
+    /// The `n` commonest failure modes that occurred, commonest first (ties by name).
+    pub fn main_failure_modes(&self, n: usize) -> Vec<(&str, f64)> {
+        let mut modes: Vec<(&str, f64)> = self
+            .failure_modes
+            .iter()
+            .filter(|(_, v)| **v > 0.0)
+            .map(|(m, v)| (m.as_str(), *v))
+            .collect();
+        modes.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(b.0)));
+        modes.truncate(n);
+        modes
+    }
+}
+
 /// Months of programme-board work in each logic's mode.
 #[derive(Debug, Clone, Serialize)]
 pub struct Episodes {

@@ -34,14 +34,7 @@ pub struct Expect<'a> {
 
 /// The journal folder of the output folder `target`.
 pub fn folder(target: &Path) -> PathBuf {
-    let name = target
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "out".into());
-    let parent = match target.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
+    let (name, parent) = crate::output::name_and_parent(target);
     parent.join(format!(".{name}.sweep-journal"))
 }
 
