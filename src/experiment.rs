@@ -112,13 +112,15 @@ pub fn arena_cells() -> Vec<Cell> {
     cells
 }
 
-/// The cells of the timing experiment: concurrent, sequential (each arena alone for a third of
-/// the horizon, in the order strategic, programme, practice), and staggered (each arena joins in
-/// that order and stays).
+/// The cells of the timing experiment: concurrent, sequential (the strategic board alone, then
+/// the programme boards alone, then the point of delivery alone), and staggered (each arena
+/// joins in that order and stays). By default the first two hand over after a fifth of the
+/// horizon each, so the point of delivery keeps three fifths: enough for routinisation and the
+/// sustain period, so a sequence can succeed when its mechanisms allow it.
 pub fn timing_cells(s: &Scenario) -> Result<Vec<Cell>> {
     let months = s.simulation.months;
     let t = match s.experiment.sequence_months {
-        0 => months / 3,
+        0 => months / 5,
         t => t,
     };
     if t == 0 || 2 * t >= months {

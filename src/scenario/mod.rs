@@ -582,11 +582,11 @@ section! {
 section! {
     /// The verdict rule of the arena experiment.
     pub struct Experiment {
-        /// A cell with fewer arenas counts as clearly below when the upper end of the paired difference's interval is below zero and its rate is at most this bound.
+        /// Success rate that every cell with fewer arenas must stay at or under for `supported`; a cell clearly above it refutes.
         other_cell_bound: f64 = 0.10 => UNIT,
-        /// Half-width of the difference interval above which the verdict is inconclusive.
+        /// Widest half-width of a paired difference with which a cell not clearly below all three arenas refutes; wider leaves it inconclusive.
         max_half_width: f64 = 0.10 => UNIT,
-        /// Month at which each arena hands over to the next in the timing experiment's sequential cell (0 = a third of the horizon each).
+        /// Months each of the strategic and programme arenas acts alone in the timing experiment's sequential cell (0 = a fifth of the horizon, leaving three fifths to the point of delivery).
         sequence_months: u32 = 0 => int(0, 1200),
     }
 }
