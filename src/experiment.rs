@@ -653,45 +653,51 @@ pub fn timing(
 /// Runs an experiment command.
 pub fn command(c: &ExperimentCommand) -> Result<()> {
     match c {
-        ExperimentCommand::Arenas(args) => {
-            let (source, s) = args.common.scenario(&args.scenario)?;
-            let dir = OutputDir::create(&args.common.out_dir(&s, "-arenas"))?;
-            let pool = runner::pool(args.common.threads);
-            let bar = args
-                .common
-                .progress(s.simulation.replications.into(), "replications × 10 cells");
-            let exp = pool.install(|| arenas(&source, &args.common.overrides()?, 0, &bar))?;
-            bar.finish_and_clear();
-            write_arena_outputs(&dir, &s, &exp, !args.common.no_plots && s.output.plots)?;
-            let target = dir.commit()?;
-            if args.common.json {
-                print!("{}", String::from_utf8_lossy(&output::json(&exp)));
-            } else {
-                print!("{}", arena_table(&exp));
-                println!("\nResults in {}", target.display());
-            }
-            Ok(())
-        }
-        ExperimentCommand::Timing(args) => {
-            let (source, s) = args.common.scenario(&args.scenario)?;
-            let dir = OutputDir::create(&args.common.out_dir(&s, "-timing"))?;
-            let pool = runner::pool(args.common.threads);
-            let bar = args
-                .common
-                .progress(s.simulation.replications.into(), "replications × 3 cells");
-            let exp = pool.install(|| timing(&source, &args.common.overrides()?, 0, &bar))?;
-            bar.finish_and_clear();
-            write_timing_outputs(&dir, &s, &exp, !args.common.no_plots && s.output.plots)?;
-            let target = dir.commit()?;
-            if args.common.json {
-                print!("{}", String::from_utf8_lossy(&output::json(&exp)));
-            } else {
-                print!("{}", timing_table(&exp));
-                println!("\nResults in {}", target.display());
-            }
-            Ok(())
-        }
+        ExperimentCommand::Arenas(args) => run_experiment(
+            args,
+            "-arenas",
+            "replications × 10 cells",
+            arenas,
+            write_arena_outputs,
+            arena_table,
+        ),
+        ExperimentCommand::Timing(args) => run_experiment(
+            args,
+            "-timing",
+            "replications × 3 cells",
+            timing,
+            write_timing_outputs,
+            timing_table,
+        ),
     }
+}
+
+/// What an experiment command does whatever the experiment: resolve, run on the pool with a
+/// progress bar, write the outputs whole, then print the table or the JSON.
+fn run_experiment<E: Serialize + Send>(
+    args: &ExperimentArgs,
+    suffix: &str,
+    what: &str,
+    run: impl FnOnce(&ScenarioSource, &[Override], u64, &ProgressBar) -> Result<E> + Send,
+    write: fn(&OutputDir, &Scenario, &E, bool) -> Result<()>,
+    table: fn(&E) -> String,
+) -> Result<()> {
+    let (source, s) = args.common.scenario(&args.scenario)?;
+    let dir = OutputDir::create(&args.common.out_dir(&s, suffix))?;
+    let pool = runner::pool(args.common.threads);
+    let bar = args.common.progress(s.simulation.replications.into(), what);
+    let overrides = args.common.overrides()?;
+    let exp = pool.install(|| run(&source, &overrides, 0, &bar))?;
+    bar.finish_and_clear();
+    write(&dir, &s, &exp, !args.common.no_plots && s.output.plots)?;
+    let target = dir.commit()?;
+    if args.common.json {
+        print!("{}", String::from_utf8_lossy(&output::json(&exp)));
+    } else {
+        print!("{}", table(&exp));
+        println!("\nResults in {}", target.display());
+    }
+    Ok(())
 }
 
 /// `arenas.csv`: one row per cell.
