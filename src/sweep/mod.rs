@@ -75,7 +75,7 @@ pub struct MergeArgs {
     /// Shard output folders (every shard of one sweep, in any order).
     #[arg(required = true)]
     pub dirs: Vec<PathBuf>,
-    /// Output folder (default: out/<scenario name>-sweep/).
+    /// Output folder (default: `out/<scenario name>-sweep/`).
     #[arg(long, short = 'o')]
     pub out: Option<PathBuf>,
     /// Write no plots.
