@@ -3,6 +3,7 @@
 
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use clap::{Args, Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -156,6 +157,27 @@ impl Common {
     }
 }
 
+/// Set by Ctrl-C during `run` or an experiment: work stops after the chunk in flight and nothing
+/// is written over the previous outputs.
+static INTERRUPTED: AtomicBool = AtomicBool::new(false);
+
+/// Whether Ctrl-C was pressed during `run` or an experiment.
+pub fn interrupted() -> bool {
+    INTERRUPTED.load(Ordering::Relaxed)
+}
+
+/// Catches Ctrl-C: the first press stops the run cleanly (the output folder keeps its previous
+/// contents), a second ends the process at once.
+pub fn catch_ctrl_c() {
+    // Fails only if a handler is already set, which then is ours from an earlier call.
+    let _ = ctrlc::set_handler(|| {
+        if INTERRUPTED.swap(true, Ordering::SeqCst) {
+            std::process::exit(130);
+        }
+        eprintln!("\nstopping: the previous outputs are kept (Ctrl-C again to quit at once)");
+    });
+}
+
 /// The most worker threads `--threads` accepts: more would only cost memory and start-up time.
 pub const MAX_THREADS: usize = 1024;
 
@@ -226,18 +248,26 @@ pub fn simulate(
         None => None,
     };
     let mut failure = None;
-    runner::replicate(s, point, |i, o| {
-        aggregate.push(&o);
-        if let Some((w, d)) = rows.as_mut()
-            && failure.is_none()
-            && let Err(e) = w.push(s, point, i, &o)
-        {
-            failure = Some(output::csv_error(d, "replications.csv", e));
-        }
-        bar.inc(1);
-    });
+    let finished = runner::replicate_while(
+        s,
+        point,
+        || !interrupted(),
+        |i, o| {
+            aggregate.push(&o);
+            if let Some((w, d)) = rows.as_mut()
+                && failure.is_none()
+                && let Err(e) = w.push(s, point, i, &o)
+            {
+                failure = Some(output::csv_error(d, "replications.csv", e));
+            }
+            bar.inc(1);
+        },
+    );
     if let Some(e) = failure {
         return Err(e);
+    }
+    if !finished {
+        return Err(Error::Interrupted);
     }
     if let Some((w, d)) = rows {
         w.finish()
@@ -249,6 +279,7 @@ pub fn simulate(
 
 fn run(path: &Path, common: &Common) -> Result<()> {
     let (_, s) = common.scenario(path)?;
+    catch_ctrl_c();
     let dir = OutputDir::create(&common.out_dir(&s, ""))?;
     let pool = runner::pool(common.threads);
     let bar = common.progress(s.simulation.replications.into(), "replications");

@@ -356,6 +356,9 @@ fn run_cells(
     let n_cells = scenarios.len();
     let mut start = 0;
     while start < total {
+        if crate::cli::interrupted() {
+            break;
+        }
         let end = (start + CHUNK).min(total);
         let jobs: Vec<(usize, u32)> = (start..end)
             .flat_map(|i| (0..n_cells).map(move |c| (c, i)))
@@ -481,6 +484,9 @@ pub fn arenas(
         })
         .collect();
     let run = run_cells(&scenarios, point, &pairs, &contrast, bar);
+    if crate::cli::interrupted() {
+        return Err(Error::Interrupted);
+    }
     let results: Vec<CellResult> = cells
         .iter()
         .zip(&scenarios)
@@ -634,6 +640,9 @@ pub fn timing(
     let cells = timing_cells(&s)?;
     let scenarios = resolve_cells(source, base, &cells, "timing experiment")?;
     let run = run_cells(&scenarios, point, &[(0, 1), (0, 2)], &[], bar);
+    if crate::cli::interrupted() {
+        return Err(Error::Interrupted);
+    }
     let results = cells
         .iter()
         .zip(&scenarios)
@@ -683,6 +692,7 @@ fn run_experiment<E: Serialize + Send>(
     table: fn(&E) -> String,
 ) -> Result<()> {
     let (source, s) = args.common.scenario(&args.scenario)?;
+    crate::cli::catch_ctrl_c();
     let dir = OutputDir::create(&args.common.out_dir(&s, suffix))?;
     let pool = runner::pool(args.common.threads);
     let bar = args.common.progress(s.simulation.replications.into(), what);

@@ -55,10 +55,24 @@ pub fn replication(s: &Scenario, point: u64, index: u32) -> ReplicationOutcome {
 
 /// Runs `s.simulation.replications` replications in parallel on the current rayon pool and hands
 /// each outcome to `sink` in replication order.
-pub fn replicate(s: &Scenario, point: u64, mut sink: impl FnMut(u32, ReplicationOutcome)) {
+pub fn replicate(s: &Scenario, point: u64, sink: impl FnMut(u32, ReplicationOutcome)) {
+    replicate_while(s, point, || true, sink);
+}
+
+/// As [`replicate`], asking `keep_going` before each chunk; returns whether every replication
+/// ran (false when it was told to stop).
+pub fn replicate_while(
+    s: &Scenario,
+    point: u64,
+    keep_going: impl Fn() -> bool,
+    mut sink: impl FnMut(u32, ReplicationOutcome),
+) -> bool {
     let total = s.simulation.replications;
     let mut start = 0;
     while start < total {
+        if !keep_going() {
+            return false;
+        }
         let end = (start + CHUNK).min(total);
         let outcomes: Vec<ReplicationOutcome> = (start..end)
             .into_par_iter()
@@ -69,6 +83,7 @@ pub fn replicate(s: &Scenario, point: u64, mut sink: impl FnMut(u32, Replication
         }
         start = end;
     }
+    true
 }
 
 /// A rayon pool with `threads` threads (all cores when `None` or 0).

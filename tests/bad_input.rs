@@ -352,9 +352,18 @@ fn an_interrupted_run_leaves_the_previous_outputs_whole() {
         std::thread::sleep(Duration::from_millis(20));
     };
     assert!(!status.success(), "an interrupted run reported success");
+    assert_eq!(status.code(), Some(130), "Ctrl-C ends a run with exit code 130");
     assert_eq!(
         snapshot(&dir.path().join("out")),
         first,
         "outputs were mixed"
     );
+    // Ctrl-C is caught: the run removes its own staging folder on the way out.
+    let leftovers: Vec<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with('.'))
+        .collect();
+    assert!(leftovers.is_empty(), "left behind: {leftovers:?}");
 }
