@@ -352,7 +352,11 @@ fn an_interrupted_run_leaves_the_previous_outputs_whole() {
         std::thread::sleep(Duration::from_millis(20));
     };
     assert!(!status.success(), "an interrupted run reported success");
-    assert_eq!(status.code(), Some(130), "Ctrl-C ends a run with exit code 130");
+    assert_eq!(
+        status.code(),
+        Some(130),
+        "Ctrl-C ends a run with exit code 130"
+    );
     assert_eq!(
         snapshot(&dir.path().join("out")),
         first,
