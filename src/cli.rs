@@ -213,6 +213,7 @@ pub fn main() -> Result<()> {
                 .collect::<Result<Vec<_>>>()?;
             let resolved = source.resolve(&overrides)?;
             runner::check_memory(&resolved, None, &scenario)?;
+            crate::sweep::check_table(&source, &resolved, &overrides)?;
             print!("{}", resolved.to_toml());
             Ok(())
         }

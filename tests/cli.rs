@@ -223,3 +223,24 @@ fn a_bad_set_is_refused() {
         "{err}"
     );
 }
+
+#[test]
+fn check_finds_mistakes_in_the_sweep_table() {
+    let dir = scratch();
+    let base = scenario("baseline.toml");
+    let f = write(
+        dir.path(),
+        "sweep.toml",
+        &format!(
+            "extends = \"{}\"\n[[sweep.param]]\npath = \"arenas.practice.reversion_rat\"\nlo = 0\nhi = 1\n",
+            base.display()
+        ),
+    );
+    let o = run_in(dir.path(), &["check", f.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("did you mean `arenas.practice.reversion_rate`?"),
+        "{}",
+        stderr(&o)
+    );
+}

@@ -274,6 +274,35 @@ fn run_point(ctx: &Ctx<'_>, point: u64) -> Result<Option<Vec<u8>>> {
     Ok(Some(csv_line(&fields)))
 }
 
+/// Checks a scenario's own `[sweep]` table (parameter paths, kinds, ranges, number of points)
+/// as `sweep` would, so that `check` finds its mistakes before a sweep is started.
+pub fn check_table(source: &ScenarioSource, s: &Scenario, base: &[Override]) -> Result<()> {
+    if s.sweep.param.is_empty() {
+        return Ok(());
+    }
+    let specs: Vec<ParamSpec> = s
+        .sweep
+        .param
+        .iter()
+        .enumerate()
+        .map(|(i, p)| ParamSpec::from_scenario(p, i))
+        .collect();
+    let kind = if s.sweep.design == "lhs" {
+        DesignKind::Lhs
+    } else {
+        DesignKind::Grid
+    };
+    Design::new(
+        kind,
+        &specs,
+        s.sweep.points.into(),
+        s.simulation.seed,
+        source,
+        base,
+    )
+    .map(|_| ())
+}
+
 /// Runs a sweep.
 pub fn sweep(args: &SweepArgs) -> Result<()> {
     let common = &args.common;
