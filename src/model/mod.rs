@@ -451,15 +451,7 @@ impl<'s> World<'s> {
     /// Offers each vacant seat to one GP drawn with weight willingness × strategic skill; the GP
     /// declines when its willingness is under the acceptance threshold (MODEL.md §3).
     fn offer_seats(&mut self, month: u32, rng: &mut ChaCha8Rng) {
-        let mut total = 0.0;
-        for (w, gp) in self.seat_weights.iter_mut().zip(&self.gps) {
-            *w = if gp.role == Role::None {
-                gp.willingness * gp.strategic
-            } else {
-                0.0
-            };
-            total += *w;
-        }
+        let mut total = self.cumulate_seat_weights();
         for seat in 0..self.seats.len() {
             if self.seats[seat].is_some() {
                 continue;
@@ -468,24 +460,33 @@ impl<'s> World<'s> {
             if total <= 0.0 {
                 return;
             }
-            let mut acc = 0.0;
-            let mut chosen = None;
-            for (i, &w) in self.seat_weights.iter().enumerate() {
-                acc += w;
-                if acc > draw && w > 0.0 {
-                    chosen = Some(i);
-                    break;
-                }
+            // The first GP whose cumulative weight passes the draw; it has a positive weight.
+            let i = self.seat_weights.partition_point(|&c| c <= draw);
+            if i >= self.gps.len() {
+                continue;
             }
-            let Some(i) = chosen else { continue };
             if self.gps[i].willingness >= self.s.gp.accept_threshold {
+                let weight = self.gps[i].willingness * self.gps[i].strategic;
                 self.seats[seat] = Some(i as u32);
                 self.seat_since[seat] = month;
                 self.gps[i].role = Role::Board;
-                total -= self.seat_weights[i];
-                self.seat_weights[i] = 0.0;
+                total -= weight;
+                self.cumulate_seat_weights();
             }
         }
+    }
+
+    /// Fills `seat_weights` with the cumulative offer weights (willingness × strategic skill of
+    /// GPs without a role) and returns their sum.
+    fn cumulate_seat_weights(&mut self) -> f64 {
+        let mut total = 0.0;
+        for (c, gp) in self.seat_weights.iter_mut().zip(&self.gps) {
+            if gp.role == Role::None {
+                total += gp.willingness * gp.strategic;
+            }
+            *c = total;
+        }
+        total
     }
 
     fn step_down(&mut self, who: Leader) {
