@@ -8,7 +8,9 @@
 use std::error::Error as StdError;
 use std::sync::OnceLock;
 
+use plotters::chart::MeshStyle;
 use plotters::coord::Shift;
+use plotters::coord::ranged1d::ValueFormatter;
 use plotters::element::DashedPathElement;
 use plotters::prelude::*;
 use plotters::style::FontStyle;
@@ -352,6 +354,36 @@ fn wrap<DB: DrawingBackend>(
 }
 
 /// Draws the title (wrapped, centred) and returns the area under it.
+/// The plot area and the legend column to its right.
+fn split_legend<DB: DrawingBackend>(
+    body: &DrawingArea<DB, Shift>,
+) -> (DrawingArea<DB, Shift>, DrawingArea<DB, Shift>) {
+    let (w, _) = body.dim_in_pixel();
+    body.split_horizontally(w.saturating_sub(LEGEND_W))
+}
+
+/// Every chart's axes in the house style: axis titles, readable fonts, light grid lines. The
+/// caller adds its own label formatters and draws.
+fn house_mesh<'a, 'b, X, Y, XT, YT, DB>(
+    chart: &'b mut ChartContext<'a, DB, Cartesian2d<X, Y>>,
+    titles: &Titles<'_>,
+) -> MeshStyle<'a, 'b, X, Y, DB>
+where
+    X: Ranged<ValueType = XT> + ValueFormatter<XT>,
+    Y: Ranged<ValueType = YT> + ValueFormatter<YT>,
+    DB: DrawingBackend,
+{
+    let mut mesh = chart.configure_mesh();
+    mesh.x_desc(titles.x)
+        .y_desc(titles.y)
+        .axis_desc_style(style(AXIS_PX))
+        .label_style(style(TICK_PX))
+        .max_light_lines(2)
+        .light_line_style(GRID_LIGHT)
+        .bold_line_style(GRID_BOLD);
+    mesh
+}
+
 fn header<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
     title: &str,
@@ -574,8 +606,7 @@ impl Chart for Bands<'_> {
         let body = header(root, self.titles.title)?;
         let labelled = self.series.iter().any(|s| !s.label.is_empty()) || self.reference.is_some();
         let (plot, side) = if labelled {
-            let (w, _) = body.dim_in_pixel();
-            let (p, s) = body.split_horizontally(w.saturating_sub(LEGEND_W));
+            let (p, s) = split_legend(&body);
             (p, Some(s))
         } else {
             (body, None)
@@ -593,17 +624,9 @@ impl Chart for Bands<'_> {
             .x_label_area_size(80)
             .y_label_area_size(100)
             .build_cartesian_2d(x0..x1, y0..y1)?;
-        chart
-            .configure_mesh()
-            .x_desc(self.titles.x)
-            .y_desc(self.titles.y)
-            .axis_desc_style(style(AXIS_PX))
-            .label_style(style(TICK_PX))
+        house_mesh(&mut chart, self.titles)
             .x_label_formatter(&num)
             .y_label_formatter(&num)
-            .max_light_lines(2)
-            .light_line_style(GRID_LIGHT)
-            .bold_line_style(GRID_BOLD)
             .draw()?;
         let clamp = |v: f64| finite(v, y0).clamp(y0, y1);
         for s in self.series {
@@ -723,25 +746,16 @@ impl Chart for IntervalBars<'_> {
         );
         let labels: Vec<&str> = self.bars.iter().map(|b| b.label.as_str()).collect();
         let n = self.bars.len().max(1);
-        let (w, _) = body.dim_in_pixel();
-        let (plot, side) = body.split_horizontally(w.saturating_sub(LEGEND_W));
+        let (plot, side) = split_legend(&body);
         let mut chart = ChartBuilder::on(&plot)
             .margin(20)
             .x_label_area_size(80)
             .y_label_area_size(label_width(&plot, &labels))
             .build_cartesian_2d(x0..x1, -0.5..(n as f64 - 0.5))?;
-        chart
-            .configure_mesh()
-            .x_desc(self.titles.x)
-            .y_desc(self.titles.y)
-            .axis_desc_style(style(AXIS_PX))
-            .label_style(style(TICK_PX))
+        house_mesh(&mut chart, self.titles)
             .x_label_formatter(&num)
             .y_labels(0)
             .disable_y_mesh()
-            .max_light_lines(2)
-            .light_line_style(GRID_LIGHT)
-            .bold_line_style(GRID_BOLD)
             .draw()?;
         let clamp = |v: f64| finite(v, x0).clamp(x0, x1);
         let base = clamp(0.0);
@@ -830,8 +844,7 @@ impl Chart for StackedBars<'_> {
         DB::ErrorType: 'static,
     {
         let body = header(root, self.titles.title)?;
-        let (w, _) = body.dim_in_pixel();
-        let (plot, side) = body.split_horizontally(w.saturating_sub(LEGEND_W));
+        let (plot, side) = split_legend(&body);
         let labels: Vec<&str> = self.categories.iter().map(|c| c.as_str()).collect();
         let n = self.categories.len().max(1);
         let mut chart = ChartBuilder::on(&plot)
@@ -839,18 +852,10 @@ impl Chart for StackedBars<'_> {
             .x_label_area_size(80)
             .y_label_area_size(label_width(&plot, &labels))
             .build_cartesian_2d(0.0..100.0, -0.5..(n as f64 - 0.5))?;
-        chart
-            .configure_mesh()
-            .x_desc(self.titles.x)
-            .y_desc(self.titles.y)
-            .axis_desc_style(style(AXIS_PX))
-            .label_style(style(TICK_PX))
+        house_mesh(&mut chart, self.titles)
             .x_label_formatter(&num)
             .y_labels(0)
             .disable_y_mesh()
-            .max_light_lines(2)
-            .light_line_style(GRID_LIGHT)
-            .bold_line_style(GRID_BOLD)
             .draw()?;
         for (k, _) in self.categories.iter().enumerate() {
             let y = row(k, self.categories.len());
@@ -904,8 +909,7 @@ impl Chart for StackedArea<'_> {
         DB::ErrorType: 'static,
     {
         let body = header(root, self.titles.title)?;
-        let (w, _) = body.dim_in_pixel();
-        let (plot, side) = body.split_horizontally(w.saturating_sub(LEGEND_W));
+        let (plot, side) = split_legend(&body);
         // One x still gets a visible strip: widen it by half a unit each way.
         let xs: Vec<f64> = match self.xs {
             [x] => vec![x - 0.5, x + 0.5],
@@ -921,17 +925,9 @@ impl Chart for StackedArea<'_> {
             .x_label_area_size(80)
             .y_label_area_size(100)
             .build_cartesian_2d(x0..x1, 0.0..100.0)?;
-        chart
-            .configure_mesh()
-            .x_desc(self.titles.x)
-            .y_desc(self.titles.y)
-            .axis_desc_style(style(AXIS_PX))
-            .label_style(style(TICK_PX))
+        house_mesh(&mut chart, self.titles)
             .x_label_formatter(&num)
             .y_label_formatter(&num)
-            .max_light_lines(2)
-            .light_line_style(GRID_LIGHT)
-            .bold_line_style(GRID_BOLD)
             .draw()?;
         let mut lower = vec![0.0; xs.len()];
         for s in self.stacks {
@@ -980,8 +976,7 @@ impl Chart for Heatmap<'_> {
     {
         let g = self.grid;
         let body = header(root, self.titles.title)?;
-        let (w, _) = body.dim_in_pixel();
-        let (plot, side) = body.split_horizontally(w.saturating_sub(LEGEND_W));
+        let (plot, side) = split_legend(&body);
         let (nx, ny) = (g.xs.len(), g.ys.len());
         let (cols, rows) = (nx.max(1) as f64, ny.max(1) as f64);
         let (lo, hi) = axis(g.range, g.values.iter().copied());
@@ -990,12 +985,7 @@ impl Chart for Heatmap<'_> {
             .x_label_area_size(80)
             .y_label_area_size(110)
             .build_cartesian_2d(0.0..cols, 0.0..rows)?;
-        chart
-            .configure_mesh()
-            .x_desc(self.titles.x)
-            .y_desc(self.titles.y)
-            .axis_desc_style(style(AXIS_PX))
-            .label_style(style(TICK_PX))
+        house_mesh(&mut chart, self.titles)
             .x_labels(0)
             .y_labels(0)
             .disable_mesh()
