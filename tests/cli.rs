@@ -8,18 +8,7 @@ use common::*;
 #[test]
 fn run_writes_results_and_a_readable_table() {
     let dir = scratch();
-    let o = run_in(
-        dir.path(),
-        &[
-            "run",
-            scenario("baseline.toml").to_str().unwrap(),
-            "-n",
-            "40",
-            "--out",
-            "res",
-            "--no-plots",
-        ],
-    );
+    let o = run_baseline(dir.path(), &["-n", "40", "--out", "res", "--no-plots"]);
     assert!(o.status.success(), "{}", stderr(&o));
     let out = stdout(&o);
     assert!(
@@ -96,18 +85,9 @@ fn summary_is_identical_across_thread_counts_and_differs_across_seeds() {
 #[test]
 fn json_flag_prints_the_summary() {
     let dir = scratch();
-    let o = run_in(
+    let o = run_baseline(
         dir.path(),
-        &[
-            "run",
-            scenario("baseline.toml").to_str().unwrap(),
-            "-n",
-            "10",
-            "--json",
-            "--no-plots",
-            "--out",
-            "j",
-        ],
+        &["-n", "10", "--json", "--no-plots", "--out", "j"],
     );
     assert!(o.status.success());
     let v: serde_json::Value = serde_json::from_str(&stdout(&o)).expect("stdout is JSON");

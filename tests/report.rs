@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{run_in, scenario, scratch, stderr, stdout};
+use common::{run_baseline, run_in, scenario, scratch, stderr, stdout};
 
 /// The size every chart states.
 const SIZE: (u32, u32) = (1280, 720);
@@ -21,6 +21,18 @@ fn ok(dir: &Path, args: &[&str]) -> String {
         out.status.success(),
         "redesign-sim {} failed:\n{}",
         args.join(" "),
+        stderr(&out)
+    );
+    stdout(&out)
+}
+
+/// Runs the baseline with `extra` arguments and insists it succeeded.
+fn ok_baseline(dir: &Path, extra: &[&str]) -> String {
+    let out = run_baseline(dir, extra);
+    assert!(
+        out.status.success(),
+        "redesign-sim run baseline {} failed:\n{}",
+        extra.join(" "),
         stderr(&out)
     );
     stdout(&out)
@@ -156,19 +168,7 @@ fn check_folder(dir: &Path) {
 #[test]
 fn run_writes_every_chart_and_a_page_that_names_only_files_that_exist() {
     let tmp = scratch();
-    let base = scenario("baseline.toml");
-    ok(
-        tmp.path(),
-        &[
-            "run",
-            base.to_str().unwrap_or_default(),
-            "-n",
-            "24",
-            "-q",
-            "--out",
-            "run",
-        ],
-    );
+    ok_baseline(tmp.path(), &["-n", "24", "-q", "--out", "run"]);
     let dir = tmp.path().join("run");
     for stem in ["failure_modes", "gp_seats", "logic_mix"] {
         assert!(dir.join(format!("{stem}.png")).is_file(), "{stem}.png");
@@ -191,20 +191,7 @@ fn run_writes_every_chart_and_a_page_that_names_only_files_that_exist() {
 #[test]
 fn no_plots_writes_no_pictures_and_no_page() {
     let tmp = scratch();
-    let base = scenario("baseline.toml");
-    ok(
-        tmp.path(),
-        &[
-            "run",
-            base.to_str().unwrap_or_default(),
-            "-n",
-            "4",
-            "-q",
-            "--no-plots",
-            "--out",
-            "run",
-        ],
-    );
+    ok_baseline(tmp.path(), &["-n", "4", "-q", "--no-plots", "--out", "run"]);
     let dir = tmp.path().join("run");
     assert!(dir.join("summary.json").is_file());
     assert!(files(&dir, "png").is_empty() && files(&dir, "svg").is_empty());

@@ -44,3 +44,11 @@ pub fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
     std::fs::write(&path, text).expect("write a test file");
     path
 }
+
+/// Runs `redesign-sim run scenarios/baseline.toml` with `extra` arguments in `dir`.
+pub fn run_baseline(dir: &Path, extra: &[&str]) -> Output {
+    let base = scenario("baseline.toml");
+    let mut args = vec!["run", base.to_str().expect("a UTF-8 path")];
+    args.extend_from_slice(extra);
+    run_in(dir, &args)
+}
