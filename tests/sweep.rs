@@ -287,14 +287,21 @@ fn wait_for_rows(dir: &Path, child: &mut Child, n: usize) {
     }
 }
 
-#[test]
-fn killed_and_resumed_equals_an_uninterrupted_run() {
-    let tmp = scratch();
-    let whole = tmp.path().join("whole");
-    let cut = tmp.path().join("cut");
+/// Runs the long sweep uninterrupted in `whole/`, and makes an empty `cut/` for the run that
+/// will be interrupted.
+fn uninterrupted_and_empty(root: &Path) -> (PathBuf, PathBuf) {
+    let whole = root.join("whole");
+    let cut = root.join("cut");
     fs::create_dir_all(&whole).unwrap();
     fs::create_dir_all(&cut).unwrap();
     sweep(&whole, &LONG);
+    (whole, cut)
+}
+
+#[test]
+fn killed_and_resumed_equals_an_uninterrupted_run() {
+    let tmp = scratch();
+    let (whole, cut) = uninterrupted_and_empty(tmp.path());
 
     let mut child = spawn_sweep(&cut, &["--threads", "1"]);
     wait_for_rows(&cut, &mut child, 5);
@@ -329,11 +336,7 @@ fn killed_and_resumed_equals_an_uninterrupted_run() {
 #[test]
 fn ctrl_c_stops_cleanly_and_resume_finishes() {
     let tmp = scratch();
-    let whole = tmp.path().join("whole");
-    let cut = tmp.path().join("cut");
-    fs::create_dir_all(&whole).unwrap();
-    fs::create_dir_all(&cut).unwrap();
-    sweep(&whole, &LONG);
+    let (whole, cut) = uninterrupted_and_empty(tmp.path());
 
     let mut child = spawn_sweep(&cut, &["--threads", "1"]);
     wait_for_rows(&cut, &mut child, 3);
