@@ -1,0 +1,139 @@
+//! Step 3, ideas (ODD §7.2): initiatives without a lead are taken up by a candidate from the
+//! origin arena or another enabled one.
+
+use rand::RngExt;
+use rand_chacha::ChaCha8Rng;
+
+use super::agents::{Leader, Role};
+use super::world::World;
+
+impl World<'_> {
+    /// An initiative with no lead is taken up with one monthly hazard, whatever the number of
+    /// enabled arenas (a hazard per arena would favour cells with more arenas). The lead comes
+    /// from the origin arena when it is enabled and has a candidate, otherwise from another
+    /// enabled arena (MODEL.md §6.3).
+    pub(super) fn ideas(&mut self, rng: &mut ChaCha8Rng) {
+        let enabled = [
+            self.dynamics.arenas.strategic.enabled,
+            self.dynamics.arenas.programme.enabled,
+            self.dynamics.arenas.practice.enabled,
+        ];
+        let idea_rate = self.dynamics.leadership.idea_rate;
+        for k in 0..self.initiatives.len() {
+            let u_idea = rng.random::<f64>();
+            let u_order = rng.random::<f64>();
+            let u_pick = rng.random::<f64>();
+            if self.initiatives[k].lead.is_some() || u_idea >= idea_rate {
+                continue;
+            }
+            let origin = self.initiatives[k].origin;
+            // Origin first, then the other two in an order drawn by chance.
+            let others = [(origin + 1) % 3, (origin + 2) % 3];
+            let others = if u_order < 0.5 {
+                others
+            } else {
+                [others[1], others[0]]
+            };
+            for arena in [origin, others[0], others[1]] {
+                if !enabled[arena] {
+                    continue;
+                }
+                let count = self.candidates(arena, None);
+                if count > 0 {
+                    let pick = ((u_pick * count as f64) as usize).min(count - 1);
+                    if let Some(lead) = self.candidates_nth(arena, pick) {
+                        let init = &mut self.initiatives[k];
+                        init.lead = Some(lead);
+                        init.ever_led = true;
+                        match lead {
+                            Leader::Gp(i) => {
+                                let gp = &mut self.gps[i as usize];
+                                if gp.role == Role::None {
+                                    gp.role = Role::Lead;
+                                }
+                            }
+                            Leader::Manager(i) => {
+                                let m = &mut self.managers[i as usize];
+                                if m.role == Role::None {
+                                    m.role = Role::Lead;
+                                }
+                            }
+                        }
+                    }
+                    break;
+                }
+            }
+        }
+    }
+
+    /// The n-th possible lead of an arena, in the order `candidates` counts them.
+    fn candidates_nth(&self, arena: usize, n: usize) -> Option<Leader> {
+        let mut found = None;
+        self.candidates(arena, Some((n, &mut found)));
+        found
+    }
+
+    /// Counts the possible leads an arena offers (and, with `nth`, finds the n-th) without
+    /// collecting them: board members for the strategic arena, willing GPs and free managers
+    /// for programme boards, credible willing GPs for the practice arena.
+    fn candidates(&self, arena: usize, mut nth: Option<(usize, &mut Option<Leader>)>) -> usize {
+        let clinical = self.dynamics.leadership.clinical;
+        let managerial = self.dynamics.leadership.managerial;
+        let accept = self.s.gp.accept_threshold;
+        let mut count = 0;
+        let mut take = |who: Leader, count: &mut usize| {
+            if let Some((n, slot)) = nth.as_mut()
+                && *count == *n
+            {
+                **slot = Some(who);
+            }
+            *count += 1;
+        };
+        match arena {
+            0 => {
+                if clinical {
+                    for i in self.seats.iter().flatten() {
+                        take(Leader::Gp(*i), &mut count);
+                    }
+                }
+                if managerial {
+                    for &i in &self.board_managers {
+                        take(Leader::Manager(i), &mut count);
+                    }
+                }
+            }
+            1 => {
+                if clinical {
+                    for (i, gp) in self.gps.iter().enumerate() {
+                        if gp.role == Role::None && gp.willingness >= accept {
+                            take(Leader::Gp(i as u32), &mut count);
+                        }
+                    }
+                }
+                if managerial {
+                    for (i, m) in self.managers.iter().enumerate() {
+                        if m.role == Role::None {
+                            take(Leader::Manager(i as u32), &mut count);
+                        }
+                    }
+                }
+            }
+            _ => {
+                if clinical {
+                    let informal = self.s.gp.informal_credibility;
+                    // Informal leaders need less willingness than formal ones: no role to accept.
+                    let threshold = accept - 0.1;
+                    for (i, gp) in self.gps.iter().enumerate() {
+                        if gp.role == Role::None
+                            && gp.credibility >= informal
+                            && gp.willingness >= threshold
+                        {
+                            take(Leader::Gp(i as u32), &mut count);
+                        }
+                    }
+                }
+            }
+        }
+        count
+    }
+}

@@ -1,0 +1,330 @@
+//! Step 6, the practice arena (ODD §7.5): practical and informal leadership, the adoption routes
+//! at every unit (practices and frontline teams), confirmation, routinisation and reversion
+//! under sedimentation, and success.
+
+use rand::RngExt;
+use rand_chacha::ChaCha8Rng;
+
+use super::agents::{HIERARCHY, Leader, NETWORK};
+use super::world::World;
+
+/// 2^-32: turns a 32-bit integer into a uniform number in [0, 1).
+const UNIT_SCALE: f64 = 1.0 / 4_294_967_296.0;
+
+/// Stage of one unit at the point of delivery for one initiative.
+#[derive(Debug, Clone, Copy, Default)]
+pub(super) struct Unit {
+    /// 0 none, 1 trialling, 2 adopted, 3 routinised.
+    pub(super) stage: u8,
+    /// Months in the current stage.
+    pub(super) months: u16,
+    /// Adopted under a directive or contract rather than by choice.
+    pub(super) by_compliance: bool,
+}
+
+pub(super) const NONE: u8 = 0;
+pub(super) const TRIAL: u8 = 1;
+pub(super) const ADOPTED: u8 = 2;
+pub(super) const ROUTINISED: u8 = 3;
+
+impl World<'_> {
+    /// One month at every unit of every initiative, and each initiative's adoption (ODD §7.5).
+    pub(super) fn practice_arena(&mut self, month: u32, rng: &mut ChaCha8Rng) {
+        let pa = &self.dynamics.arenas.practice;
+        let st = &self.dynamics.arenas.strategic;
+        let practice_on = pa.enabled;
+        let clinical = self.dynamics.leadership.clinical;
+        let informal_min = self.s.gp.informal_credibility;
+        // Practical and informal leadership at each practice, from its GPs this month.
+        for (p, practice) in self.practices.iter().enumerate() {
+            let gps = &self.gps[practice.gps.start as usize..practice.gps.end as usize];
+            let mut practical = 0.0f64;
+            let mut informal = 0.0f64;
+            for gp in gps {
+                practical = practical.max(gp.practical * gp.willingness);
+                if gp.credibility >= informal_min {
+                    informal = informal.max(gp.credibility * gp.willingness);
+                }
+            }
+            let leading = practice_on && clinical;
+            self.practical_leadership[p] = if leading { practical } else { 0.0 };
+            self.informal_leadership[p] = if leading { informal } else { 0.0 };
+            self.practice_network[p] =
+                self.drift.scale * self.practice_network_start[p] + self.drift.shift[NETWORK];
+        }
+        let pressure = self.dynamics.environment.central_pressure;
+        let hierarchy = self.board_mix[HIERARCHY];
+        let n_practices = self.practices.len();
+        let all_defensiveness = if self.providers.is_empty() {
+            0.0
+        } else {
+            self.providers.iter().map(|p| p.defensiveness).sum::<f64>()
+                / self.providers.len() as f64
+        };
+        let threshold = self.s.success.threshold;
+        let sustain = self.s.success.sustain_months;
+        let routinisation = self.s.arenas.practice.routinisation_months;
+        let leadership_credibility = if clinical { 1.0 } else { 0.0 };
+        for k in 0..self.initiatives.len() {
+            let init = &mut self.initiatives[k];
+            let (m, d) = (init.mandate, init.design);
+            // Practices feel the established interests of the providers in scope, or of all.
+            let scope_defensiveness = if init.scope.is_empty() {
+                all_defensiveness
+            } else {
+                init.scope
+                    .iter()
+                    .map(|&p| self.providers[p as usize].defensiveness)
+                    .sum::<f64>()
+                    / init.scope.len() as f64
+            };
+            let directive = if st.enabled && init.attention {
+                st.directive_strength
+                    * st.directive_rate
+                    * m
+                    * (0.5 + hierarchy)
+                    * (1.0 + if init.national { pressure } else { 0.0 })
+            } else {
+                0.0
+            };
+            let contract = init.contract_hazard;
+            // Each adopted practice sends a peer signal weighted by its credibility; units read
+            // last month's signals, so the order in which units are visited does not matter.
+            for (p, signal) in self.peer_signal.iter_mut().enumerate() {
+                *signal = if init.units[p].stage >= ADOPTED {
+                    (0.5 + leadership_credibility * self.practice_credibility[p]) / 1.5
+                } else {
+                    0.0
+                };
+            }
+            let rules = UnitRules {
+                practice_on,
+                ever_led: init.ever_led,
+                mandate: m,
+                design: d,
+                pull: pa.pull_rate * (d + m),
+                floor: pa.leadership_floor,
+                peer_rate: pa.peer_rate,
+                grassroots: pa.grassroots_adoption * pa.grassroots_rate,
+                directive,
+                trial_confirm: pa.trial_confirm,
+                routinisation,
+                practice: pa,
+            };
+            let mut counts = [0usize; 2];
+            let (practice_units, team_units) = init.units.split_at_mut(n_practices);
+            let practice_contract = self.s.arenas.programme.contract_practice_reach * contract;
+            for (p, unit) in practice_units.iter_mut().enumerate() {
+                let peers = &self.practices[p].peers;
+                let peers = &self.adjacency[peers.start as usize..peers.end as usize];
+                rules.advance(
+                    unit,
+                    rng.random::<u64>(),
+                    UnitPlace {
+                        leadership: self.practical_leadership[p],
+                        informal: self.informal_leadership[p],
+                        network: self.practice_network[p],
+                        peers,
+                        signal: &self.peer_signal,
+                        contract: practice_contract,
+                        defensiveness: scope_defensiveness,
+                    },
+                    &mut counts,
+                );
+            }
+            let on = if practice_on { 1.0 } else { 0.0 };
+            for (unit, &t) in team_units.iter_mut().zip(&init.unit_teams) {
+                let team = &self.teams[t as usize];
+                let provider = &self.providers[team.provider as usize];
+                let peers = &self.adjacency[team.peers.start as usize..team.peers.end as usize];
+                rules.advance(
+                    unit,
+                    rng.random::<u64>(),
+                    UnitPlace {
+                        leadership: on * team.practical,
+                        informal: on * team.informal,
+                        network: self.drift.apply(&provider.logic)[NETWORK],
+                        peers,
+                        signal: &self.peer_signal,
+                        contract,
+                        defensiveness: provider.defensiveness,
+                    },
+                    &mut counts,
+                );
+            }
+            let [adopted, routinised] = counts;
+            let n = init.units.len().max(1) as f64;
+            init.adoption = adopted as f64 / n;
+            init.routinised = routinised as f64 / n;
+            if init.success_month.is_none() {
+                init.run = if init.routinised >= threshold {
+                    init.run + 1
+                } else {
+                    0
+                };
+                if init.run >= sustain {
+                    init.success_month = Some(month);
+                }
+            }
+            // A GP lead whose initiative shows nothing for a year grows disillusioned.
+            let months_done = self.seats_filled.len();
+            if let Some(Leader::Gp(i)) = init.lead
+                && months_done >= 12
+            {
+                let then = self.trajectories[(months_done - 12) * self.scores.len() + k][2] as f64;
+                if init.adoption - then < 0.01 {
+                    self.gps[i as usize].disillusion += self.s.gp.disillusion * 0.2;
+                }
+            }
+        }
+    }
+}
+
+/// What every unit of one initiative shares this month.
+struct UnitRules<'a> {
+    practice_on: bool,
+    ever_led: bool,
+    mandate: f64,
+    design: f64,
+    /// `pull_rate · (D + M)`.
+    pull: f64,
+    floor: f64,
+    peer_rate: f64,
+    /// `grassroots_adoption · grassroots_rate`.
+    grassroots: f64,
+    directive: f64,
+    trial_confirm: f64,
+    routinisation: u32,
+    practice: &'a crate::scenario::Practice,
+}
+
+/// What is particular to one unit: its leaders, logic, peers, contract reach and the
+/// defensiveness it feels.
+struct UnitPlace<'a> {
+    leadership: f64,
+    informal: f64,
+    network: f64,
+    peers: &'a [u32],
+    signal: &'a [f64],
+    contract: f64,
+    defensiveness: f64,
+}
+
+impl UnitRules<'_> {
+    /// One month at one unit: adoption when it has not adopted (routes add, MODEL.md §5),
+    /// otherwise confirmation, routinisation and reversion. `bits` is the unit's one draw of the
+    /// month, split into two uniforms (32 bits each are ample for monthly hazards).
+    /// `counts` gathers [adopted or routinised, routinised].
+    #[inline(always)]
+    fn advance(&self, unit: &mut Unit, bits: u64, at: UnitPlace<'_>, counts: &mut [usize; 2]) {
+        let u_move = (bits >> 32) as f64 * UNIT_SCALE;
+        let u_other = (bits & 0xFFFF_FFFF) as f64 * UNIT_SCALE;
+        if unit.stage == NONE {
+            if !self.ever_led {
+                return;
+            }
+            let voluntary = if self.practice_on {
+                let peer = if at.peers.is_empty() {
+                    0.0
+                } else {
+                    at.peers.iter().map(|&q| at.signal[q as usize]).sum::<f64>()
+                        / at.peers.len() as f64
+                };
+                self.pull * (self.floor + (1.0 - self.floor) * at.leadership)
+                    + self.peer_rate * peer * (0.5 + at.network)
+                    + self.grassroots * at.informal
+            } else {
+                0.0
+            };
+            let compulsory = self.directive + at.contract;
+            let hazard = voluntary + compulsory;
+            // 1 - exp(-h) <= h, so a draw at or above h cannot adopt: skip the exp.
+            if u_move < hazard && u_move < -(-hazard).exp_m1() {
+                unit.stage = TRIAL;
+                unit.months = 0;
+                unit.by_compliance = u_other * hazard < compulsory;
+            }
+            return;
+        }
+        unit.months = unit.months.saturating_add(1);
+        if unit.stage == TRIAL && u_move < self.trial_confirm {
+            unit.stage = ADOPTED;
+            unit.months = 0;
+        } else if unit.stage == ADOPTED && unit.months as u32 >= self.routinisation {
+            unit.stage = ROUTINISED;
+        }
+        let reversion = reversion_hazard(
+            self.practice,
+            self.mandate,
+            self.design,
+            at.leadership,
+            at.defensiveness,
+            unit,
+        );
+        if u_other < reversion {
+            *unit = Unit::default();
+        }
+        counts[0] += (unit.stage >= ADOPTED) as usize;
+        counts[1] += (unit.stage == ROUTINISED) as usize;
+    }
+}
+
+/// Monthly reversion hazard of an adopted or trialling unit under sedimentation: established
+/// interests (defensiveness) pull it back unless mandate, design and practical leadership support
+/// it; this support is where the arenas reinforce each other (MODEL.md §5).
+fn reversion_hazard(
+    pa: &crate::scenario::Practice,
+    mandate: f64,
+    design: f64,
+    leadership: f64,
+    defensiveness: f64,
+    unit: &Unit,
+) -> f64 {
+    let support = (pa.support_mandate * mandate
+        + pa.support_design * design
+        + pa.support_leadership * leadership)
+        .min(pa.support_cap);
+    let mut hazard =
+        pa.reversion_rate * pa.reversion_base * (0.3 + defensiveness) * (1.0 - support);
+    if unit.stage == ROUTINISED {
+        hazard *= pa.routinised_reversion;
+    }
+    if unit.by_compliance {
+        // Compliance without commitment: it reverts as the mandate behind it fades.
+        hazard *= 1.0 + pa.compliance_penalty * (1.0 - mandate);
+    }
+    hazard
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scenario::Scenario;
+
+    #[test]
+    fn higher_defensiveness_gives_more_reversion_and_support_less() {
+        let pa = Scenario::default().arenas.practice;
+        let unit = Unit {
+            stage: ADOPTED,
+            months: 3,
+            by_compliance: false,
+        };
+        let low = reversion_hazard(&pa, 0.2, 0.2, 0.2, 0.2, &unit);
+        let high = reversion_hazard(&pa, 0.2, 0.2, 0.2, 0.8, &unit);
+        assert!(high > low);
+        assert!(reversion_hazard(&pa, 0.9, 0.9, 0.9, 0.8, &unit) < high);
+        let routinised = Unit {
+            stage: ROUTINISED,
+            ..unit
+        };
+        assert!(reversion_hazard(&pa, 0.2, 0.2, 0.2, 0.8, &routinised) < high);
+        let complied = Unit {
+            by_compliance: true,
+            ..unit
+        };
+        assert!(reversion_hazard(&pa, 0.2, 0.2, 0.2, 0.8, &complied) > high);
+        let mut off = pa.clone();
+        off.reversion_rate = 0.0;
+        assert_eq!(reversion_hazard(&off, 0.0, 0.0, 0.0, 1.0, &unit), 0.0);
+    }
+}

@@ -1,0 +1,316 @@
+//! Step 5, programme boards (ODD §7.4): each led initiative's board, its skill mix, conflict and
+//! logic mode, design and design rounds, contracts, and the board's effect on providers.
+
+use super::agents::{Leader, LogicMix, MARKET, NETWORK, similarity};
+use super::world::World;
+
+/// One member of a board, as the board's arithmetic sees it.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Member {
+    pub(super) logic: LogicMix,
+    pub(super) influence: f64,
+    pub(super) effort: f64,
+}
+
+/// Influence of a provider's representative on a programme board.
+const PROVIDER_BOARD_INFLUENCE: f64 = 0.6;
+/// Influence of the council's representative on a programme board.
+const COUNCIL_BOARD_INFLUENCE: f64 = 0.5;
+/// Design level above which stalled adoption reopens the design.
+const REOPEN_DESIGN: f64 = 0.6;
+/// Months over which adoption is judged to have stalled.
+const STALL_MONTHS: usize = 6;
+/// Rise of adoption under which it has stalled.
+const STALL_RISE: f64 = 0.02;
+
+impl World<'_> {
+    /// One month of every led initiative's programme board (ODD §7.4).
+    pub(super) fn programme_arena(&mut self) {
+        let pr = &self.dynamics.arenas.programme;
+        let managerial = self.dynamics.leadership.managerial;
+        let env = &self.dynamics.environment;
+        let months_done = self.seats_filled.len();
+        let n_init = self.initiatives.len();
+        for k in 0..n_init {
+            self.initiatives[k].contract_hazard = 0.0;
+            let Some(lead) = self.initiatives[k].lead else {
+                continue;
+            };
+            if !pr.enabled {
+                continue;
+            }
+            let init = &self.initiatives[k];
+            self.members.clear();
+            let mut best = [0.0f64; 3];
+            let mut has_gp = false;
+            let mut has_manager = false;
+            let mut loyalty = 0.0;
+            let mut gps_on_board = 0.0;
+            let mut add_human = |members: &mut Vec<Member>,
+                                 logic: LogicMix,
+                                 skills: [f64; 3],
+                                 effort: f64,
+                                 is_lead: bool| {
+                for (b, s) in best.iter_mut().zip(skills) {
+                    *b = b.max(s);
+                }
+                members.push(Member {
+                    logic,
+                    influence: if is_lead { 1.5 } else { 1.0 } * (0.5 + skills[0]),
+                    effort,
+                });
+            };
+            match lead {
+                Leader::Gp(i) => {
+                    let gp = &self.gps[i as usize];
+                    add_human(
+                        &mut self.members,
+                        self.drift.apply(&gp.logic),
+                        [gp.strategic, gp.mediation, gp.practical],
+                        gp.willingness,
+                        true,
+                    );
+                    has_gp = true;
+                    loyalty += gp.loyalty;
+                    gps_on_board += 1.0;
+                }
+                Leader::Manager(i) => {
+                    let m = &self.managers[i as usize];
+                    add_human(
+                        &mut self.members,
+                        self.drift.apply(&m.logic),
+                        [m.strategic, m.mediation, m.practical],
+                        self.s.manager.effort,
+                        true,
+                    );
+                    has_manager = true;
+                }
+            }
+            if managerial {
+                for &mi in init.managers.iter().flatten() {
+                    if lead == Leader::Manager(mi) {
+                        continue;
+                    }
+                    let m = &self.managers[mi as usize];
+                    add_human(
+                        &mut self.members,
+                        self.drift.apply(&m.logic),
+                        [m.strategic, m.mediation, m.practical],
+                        self.s.manager.effort,
+                        false,
+                    );
+                    has_manager = true;
+                }
+            }
+            let mut threat = 0.0;
+            for &p in &init.scope {
+                let p = &self.providers[p as usize];
+                self.members.push(Member {
+                    logic: self.drift.apply(&p.logic),
+                    influence: PROVIDER_BOARD_INFLUENCE,
+                    effort: 0.5 * (1.0 - p.defensiveness),
+                });
+                threat += p.defensiveness * (1.0 - p.trust);
+            }
+            if init.council {
+                self.members.push(Member {
+                    logic: self.drift.apply(&self.council.logic),
+                    influence: COUNCIL_BOARD_INFLUENCE,
+                    effort: self.council.appetite,
+                });
+            }
+            let mut mix = [0.0; 3];
+            let mut total = 0.0;
+            let mut effort = 0.0;
+            for m in &self.members {
+                add_mix(&mut mix, &m.logic, m.influence);
+                total += m.influence;
+                effort += m.effort;
+            }
+            mix.iter_mut().for_each(|x| *x /= total);
+            effort /= self.members.len() as f64;
+            // GPs' loyalty to local providers damps the use of market levers (MODEL.md §9.3).
+            if gps_on_board > 0.0 {
+                mix[MARKET] *= 1.0 - pr.loyalty_damping * loyalty / gps_on_board;
+                let sum: f64 = mix.iter().sum();
+                mix.iter_mut().for_each(|x| *x /= sum);
+            }
+            let mode = (0..3)
+                .max_by(|&a, &b| mix[a].total_cmp(&mix[b]).then(b.cmp(&a)))
+                .unwrap_or(NETWORK);
+            let threat = if init.scope.is_empty() {
+                0.0
+            } else {
+                threat / init.scope.len() as f64 * (0.5 + mix[MARKET])
+            };
+            let conflict = conflict(
+                divergence(&self.members),
+                threat,
+                best[1],
+                pr.mediation_effect,
+            );
+            // Skill mix: complementary skills are worth most together (geometric mean).
+            let skill = (best[0] * best[1] * best[2]).cbrt();
+            let speed = 1.0 + pr.market_speed * mix[MARKET] - pr.network_slowness * mix[NETWORK];
+            let init = &mut self.initiatives[k];
+            let floor = pr.mandate_floor;
+            init.design += pr.design_rate
+                * effort
+                * (0.5 + skill)
+                * (floor + (1.0 - floor) * init.mandate)
+                * speed.max(0.0)
+                * (1.0 - init.design)
+                / (1.0 + pr.conflict_weight * conflict)
+                / (0.5 + init.complexity);
+            init.design = init.design.clamp(0.0, 1.0);
+            init.episodes[mode] += 1;
+            // Stalled adoption reopens part of the design for another round.
+            if init.design > REOPEN_DESIGN && months_done >= STALL_MONTHS {
+                let then = self.trajectories[(months_done - STALL_MONTHS) * n_init + k][2] as f64;
+                if init.adoption - then < STALL_RISE && init.routinised < self.s.success.threshold {
+                    init.design *= 1.0 - pr.reopen_share;
+                    init.rounds += 1;
+                    if let Leader::Gp(i) = lead {
+                        self.gps[i as usize].disillusion += self.s.gp.disillusion;
+                    }
+                }
+            }
+            let design = init.design;
+            init.contract_hazard =
+                pr.contract_strength * pr.contract_rate * design * (0.3 + mix[MARKET]);
+            for &p in &init.scope {
+                let p = &mut self.providers[p as usize];
+                match mode {
+                    MARKET => {
+                        p.trust = (p.trust - env.market_trust_loss).max(0.0);
+                        p.defensiveness =
+                            (p.defensiveness + env.market_defensiveness_gain).min(1.0);
+                        p.viability -= env.market_viability_loss * (1.0 + design);
+                    }
+                    NETWORK => {
+                        p.trust = (p.trust + env.network_trust_gain).min(1.0);
+                        p.defensiveness =
+                            (p.defensiveness - env.network_defensiveness_loss).max(0.0);
+                    }
+                    _ => {}
+                }
+            }
+            // Joint work of clinicians and managers grows their alliance.
+            if has_gp && has_manager {
+                let g = pr.alliance_growth;
+                let lead_gp = match lead {
+                    Leader::Gp(i) => Some(i),
+                    Leader::Manager(_) => None,
+                };
+                if let Some(i) = lead_gp {
+                    let a = &mut self.gps[i as usize].alliance;
+                    *a += g * (1.0 - *a);
+                }
+                for &mi in init.managers.iter().flatten() {
+                    let a = &mut self.managers[mi as usize].alliance;
+                    *a += g * (1.0 - *a);
+                }
+            }
+        }
+    }
+}
+
+/// Divergence of a board's logics: one minus the mean pairwise cosine similarity of its members'
+/// logic mixes (0 when everyone thinks alike).
+fn divergence(members: &[Member]) -> f64 {
+    let n = members.len();
+    if n < 2 {
+        return 0.0;
+    }
+    let mut sum = 0.0;
+    for a in 0..n {
+        for b in a + 1..n {
+            sum += similarity(&members[a].logic, &members[b].logic);
+        }
+    }
+    1.0 - sum / (n * (n - 1) / 2) as f64
+}
+
+/// Conflict on a programme board: competing logics plus the threat the design poses to
+/// providers, of which the board's best mediator pays down a share (MODEL.md §3).
+fn conflict(divergence: f64, threat: f64, best_mediation: f64, mediation_effect: f64) -> f64 {
+    (divergence + threat) * (1.0 - mediation_effect * best_mediation)
+}
+
+pub(super) fn add_mix(mix: &mut LogicMix, logic: &LogicMix, weight: f64) {
+    for k in 0..3 {
+        mix[k] += weight * logic[k];
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::world::test_support::scenario;
+    use crate::runner;
+
+    fn member(logic: LogicMix) -> Member {
+        Member {
+            logic,
+            influence: 1.0,
+            effort: 0.5,
+        }
+    }
+
+    #[test]
+    fn more_divergent_logics_give_more_conflict_and_a_better_mediator_less() {
+        let alike = [member([0.1, 0.2, 0.7]), member([0.1, 0.25, 0.65])];
+        let apart = [member([0.8, 0.1, 0.1]), member([0.05, 0.15, 0.8])];
+        assert!(divergence(&apart) > divergence(&alike));
+        let c_alike = conflict(divergence(&alike), 0.1, 0.5, 0.7);
+        let c_apart = conflict(divergence(&apart), 0.1, 0.5, 0.7);
+        assert!(c_apart > c_alike);
+        assert!(conflict(0.4, 0.1, 0.9, 0.7) < conflict(0.4, 0.1, 0.2, 0.7));
+        assert_eq!(divergence(&alike[..1]), 0.0);
+    }
+
+    #[test]
+    fn a_market_move_lowers_provider_trust_and_raises_defensiveness() {
+        // A board whose every member thinks in market terms works in market mode.
+        let s = scenario(&[
+            "gp.logic.market=1",
+            "gp.logic.hierarchy=0",
+            "gp.logic.network=0",
+            "gp.loyalty.mean=0.01",
+            "gp.loyalty.sd=0",
+            "manager.logic.market=1",
+            "manager.logic.hierarchy=0",
+            "manager.logic.network=0",
+            "environment.regime.market=1",
+            "environment.regime.hierarchy=0",
+            "environment.regime.network=0",
+            "event=[]",
+        ]);
+        let mut streams = runner::streams(1, 0, 0, false);
+        let mut world = World::new(&s, &mut streams.population);
+        for p in &mut world.providers {
+            p.logic = [1.0, 0.0, 0.0];
+        }
+        world.council.logic = [1.0, 0.0, 0.0];
+        let before: Vec<(f64, f64)> = world
+            .providers
+            .iter()
+            .map(|p| (p.trust, p.defensiveness))
+            .collect();
+        let mut month = 0;
+        while world.initiatives.iter().all(|i| i.episodes[MARKET] == 0) && month < 60 {
+            world.step(month, &mut streams);
+            month += 1;
+        }
+        let init = world
+            .initiatives
+            .iter()
+            .find(|i| i.episodes[MARKET] > 0)
+            .expect("a board worked in market mode");
+        for &p in &init.scope {
+            let (trust, defensiveness) = before[p as usize];
+            assert!(world.providers[p as usize].trust < trust);
+            assert!(world.providers[p as usize].defensiveness > defensiveness);
+        }
+    }
+}

@@ -1,0 +1,423 @@
+//! The world: one local health economy (a CCG area) in the middle of a run, how it is drawn
+//! (ODD §5 Initialisation), the fixed order of its monthly step (ODD §3 Process overview and
+//! scheduling) and the outcome it hands back when the run ends (ODD §7.7).
+
+use rand_chacha::ChaCha8Rng;
+
+use super::agents::{
+    Council, Drift, Gp, Leader, LogicMix, Manager, NETWORK, Practice, Provider, Team,
+};
+use super::outcome::{InitiativeOutcome, ReplicationOutcome, SurveyWave, Trajectory, classify};
+use super::population;
+use super::practice::Unit;
+use super::programme::{Member, add_mix};
+use crate::scenario::{Access, Arenas, Environment, Leadership, Scenario, Slot};
+
+/// The random streams of one replication. Each is a `ChaCha8Rng` stream of its own, so that the
+/// draws of one process never shift those of another between the cells of an experiment.
+pub struct Streams {
+    /// Drawing the area and its population.
+    pub population: ChaCha8Rng,
+    /// Individual decisions each month: seat offers, ideas.
+    pub decisions: ChaCha8Rng,
+    /// Adoption, confirmation and reversion at every unit: two draws per unit per month whatever
+    /// its state, so that units meet the same numbers in every cell (common random numbers).
+    pub units: ChaCha8Rng,
+    /// The virtual survey's perception noise.
+    pub survey: ChaCha8Rng,
+}
+
+/// The parameters that scheduled events may change during a run.
+#[derive(Debug, Clone)]
+pub(super) struct Dynamics {
+    pub(super) environment: Environment,
+    pub(super) arenas: Arenas,
+    pub(super) leadership: Leadership,
+}
+
+impl Access for Dynamics {
+    fn slot(&mut self, path: &str) -> Option<Slot<'_>> {
+        let (head, rest) = path.split_once('.')?;
+        match head {
+            "environment" => self.environment.slot(rest),
+            "arenas" => self.arenas.slot(rest),
+            "leadership" => self.leadership.slot(rest),
+            _ => None,
+        }
+    }
+}
+
+/// One initiative's state.
+#[derive(Debug, Clone)]
+pub(super) struct Initiative {
+    pub(super) complexity: f64,
+    pub(super) national: bool,
+    pub(super) council: bool,
+    pub(super) origin: usize,
+    pub(super) scope: Vec<u32>,
+    pub(super) managers: [Option<u32>; 2],
+    pub(super) lead: Option<Leader>,
+    pub(super) ever_led: bool,
+    pub(super) mandate: f64,
+    pub(super) design: f64,
+    pub(super) attention: bool,
+    pub(super) displaced_by_event: bool,
+    /// Units: every practice (by practice index), then the frontline teams in scope.
+    pub(super) units: Vec<Unit>,
+    pub(super) unit_teams: Vec<u32>,
+    pub(super) adoption: f64,
+    pub(super) routinised: f64,
+    pub(super) run: u32,
+    pub(super) success_month: Option<u32>,
+    pub(super) episodes: [u32; 3],
+    pub(super) rounds: u32,
+    pub(super) contract_hazard: f64,
+    pub(super) peak: [f64; 3],
+    pub(super) mature_design_month: Option<u32>,
+}
+
+/// One local health economy in the middle of a run.
+pub struct World<'s> {
+    pub(super) s: &'s Scenario,
+    pub(super) dynamics: Dynamics,
+    pub(super) uncertainty_base: f64,
+    pub(super) gps: Vec<Gp>,
+    pub(super) practices: Vec<Practice>,
+    pub(super) managers: Vec<Manager>,
+    pub(super) providers: Vec<Provider>,
+    pub(super) teams: Vec<Team>,
+    pub(super) council: Council,
+    pub(super) adjacency: Vec<u32>,
+    /// Peer weight of each practice: the credibility of its most credible GP.
+    pub(super) practice_credibility: Vec<f64>,
+    pub(super) seats: Vec<Option<u32>>,
+    pub(super) seat_since: Vec<u32>,
+    pub(super) board_managers: Vec<u32>,
+    pub(super) initiatives: Vec<Initiative>,
+    pub(super) last_event: Option<u32>,
+    pub(super) board_mix: LogicMix,
+    pub(super) gp_influence_now: Option<f64>,
+    /// How far every logic has drifted toward the regime since month 0.
+    pub(super) drift: Drift,
+    /// Mean starting network weight of each practice's GPs.
+    pub(super) practice_network_start: Vec<f64>,
+    /// Mean starting logic of GPs, managers and providers together.
+    pub(super) mean_logic_start: LogicMix,
+    // Scratch buffers, sized once.
+    pub(super) practical_leadership: Vec<f64>,
+    pub(super) informal_leadership: Vec<f64>,
+    pub(super) practice_network: Vec<f64>,
+    pub(super) visible: Vec<f64>,
+    pub(super) seen: Vec<f64>,
+    pub(super) seat_weights: Vec<f64>,
+    pub(super) peer_signal: Vec<f64>,
+    pub(super) members: Vec<Member>,
+    pub(super) scores: Vec<f64>,
+    pub(super) ranking: Vec<usize>,
+    // Records.
+    pub(super) seats_filled: Vec<f32>,
+    pub(super) logic_mix: Vec<[f32; 3]>,
+    pub(super) trajectories: Vec<[f32; 4]>,
+    pub(super) influence_sum: f64,
+    pub(super) influence_months: u32,
+    pub(super) survey: Vec<SurveyWave>,
+}
+
+impl<'s> World<'s> {
+    /// Draws a new area from the scenario with the population stream.
+    pub fn new(s: &'s Scenario, rng: &mut ChaCha8Rng) -> Self {
+        let area = population::draw(s, rng);
+        let months = s.simulation.months as usize;
+        let n_practices = area.practices.len();
+        let n_managers = area.managers.len();
+        let board_size = s.arenas.strategic.manager_seats as usize;
+        let board_managers: Vec<u32> = (0..board_size.min(n_managers) as u32).collect();
+        let initiatives: Vec<Initiative> = s
+            .initiative
+            .iter()
+            .enumerate()
+            .map(|(k, init)| {
+                let scope: Vec<u32> = init
+                    .scope
+                    .iter()
+                    .filter_map(|name| s.provider.iter().position(|p| &p.name == name))
+                    .map(|i| i as u32)
+                    .collect();
+                let unit_teams: Vec<u32> = scope
+                    .iter()
+                    .flat_map(|&p| area.providers[p as usize].teams.clone())
+                    .collect();
+                // Programme boards draw on managers outside the governing body first.
+                let pick = |j: usize| {
+                    (n_managers > 0).then(|| {
+                        let spare = n_managers - board_managers.len();
+                        if spare > 0 {
+                            (board_managers.len() + (2 * k + j) % spare) as u32
+                        } else {
+                            ((2 * k + j) % n_managers) as u32
+                        }
+                    })
+                };
+                let mut managers = [pick(0), pick(1)];
+                if managers[0] == managers[1] {
+                    managers[1] = None;
+                }
+                Initiative {
+                    complexity: init.complexity,
+                    national: init.national,
+                    council: init.council,
+                    origin: crate::scenario::ARENAS
+                        .iter()
+                        .position(|a| *a == init.origin)
+                        .unwrap_or(1),
+                    scope,
+                    managers,
+                    lead: None,
+                    ever_led: false,
+                    mandate: 0.0,
+                    design: 0.0,
+                    attention: false,
+                    displaced_by_event: false,
+                    units: vec![Unit::default(); n_practices + unit_teams.len()],
+                    unit_teams,
+                    adoption: 0.0,
+                    routinised: 0.0,
+                    run: 0,
+                    success_month: None,
+                    episodes: [0; 3],
+                    rounds: 0,
+                    contract_hazard: 0.0,
+                    peak: [0.0; 3],
+                    mature_design_month: None,
+                }
+            })
+            .collect();
+        let practice_credibility = area
+            .practices
+            .iter()
+            .map(|p| {
+                area.gps[p.gps.start as usize..p.gps.end as usize]
+                    .iter()
+                    .map(|g| g.credibility)
+                    .fold(0.0, f64::max)
+            })
+            .collect();
+        let practice_network_start = area
+            .practices
+            .iter()
+            .map(|p| {
+                let gps = &area.gps[p.gps.start as usize..p.gps.end as usize];
+                gps.iter().map(|g| g.logic[NETWORK]).sum::<f64>() / gps.len().max(1) as f64
+            })
+            .collect();
+        let mut mean_logic_start = [0.0; 3];
+        for l in area
+            .gps
+            .iter()
+            .map(|g| &g.logic)
+            .chain(area.managers.iter().map(|m| &m.logic))
+            .chain(area.providers.iter().map(|p| &p.logic))
+        {
+            add_mix(&mut mean_logic_start, l, 1.0);
+        }
+        let agents = (area.gps.len() + area.managers.len() + area.providers.len()).max(1) as f64;
+        mean_logic_start.iter_mut().for_each(|x| *x /= agents);
+        let n_gps = area.gps.len();
+        let n_initiatives = initiatives.len();
+        let max_members = 3 + s.provider.len() + 1;
+        let gp_seats = s.arenas.strategic.gp_seats as usize;
+        World {
+            s,
+            dynamics: Dynamics {
+                environment: s.environment.clone(),
+                arenas: s.arenas.clone(),
+                leadership: s.leadership.clone(),
+            },
+            uncertainty_base: s.environment.policy_uncertainty,
+            gps: area.gps,
+            practices: area.practices,
+            managers: area.managers,
+            providers: area.providers,
+            teams: area.teams,
+            council: area.council,
+            adjacency: area.adjacency,
+            practice_credibility,
+            seats: vec![None; gp_seats],
+            seat_since: vec![0; gp_seats],
+            board_managers,
+            initiatives,
+            last_event: None,
+            board_mix: [0.0; 3],
+            gp_influence_now: None,
+            drift: Drift::default(),
+            practice_network_start,
+            mean_logic_start,
+            practical_leadership: vec![0.0; n_practices],
+            informal_leadership: vec![0.0; n_practices],
+            practice_network: vec![0.0; n_practices],
+            visible: vec![0.0; n_practices],
+            seen: vec![0.0; n_practices],
+            seat_weights: vec![0.0; n_gps],
+            peer_signal: vec![0.0; n_practices],
+            members: Vec::with_capacity(max_members),
+            scores: vec![0.0; n_initiatives],
+            ranking: (0..n_initiatives).collect(),
+            seats_filled: Vec::with_capacity(months),
+            logic_mix: Vec::with_capacity(months),
+            trajectories: Vec::with_capacity(months * n_initiatives),
+            influence_sum: 0.0,
+            influence_months: 0,
+            survey: Vec::with_capacity(s.survey.months.len()),
+        }
+    }
+
+    /// Months recorded so far.
+    pub fn step_count(&self) -> usize {
+        self.seats_filled.len()
+    }
+
+    /// Runs every month and returns the replication's outcome.
+    pub fn run(mut self, streams: &mut Streams) -> ReplicationOutcome {
+        for month in 0..self.s.simulation.months {
+            self.step(month, streams);
+        }
+        self.finish()
+    }
+
+    /// One month, in the fixed order of MODEL.md §6.
+    pub fn step(&mut self, month: u32, streams: &mut Streams) {
+        self.environment(month);
+        self.engagement(month, &mut streams.decisions);
+        self.ideas(&mut streams.decisions);
+        self.strategic_arena(month);
+        self.programme_arena();
+        self.practice_arena(month, &mut streams.units);
+        self.feedback();
+        self.record(month, &mut streams.survey);
+    }
+
+    /// The replication's outcome, from the records.
+    fn finish(self) -> ReplicationOutcome {
+        let n_init = self.initiatives.len();
+        let months = self.seats_filled.len();
+        let initiatives = self
+            .initiatives
+            .iter()
+            .enumerate()
+            .map(|(k, init)| {
+                let last = if months > 0 {
+                    self.trajectories[(months - 1) * n_init + k]
+                } else {
+                    [0.0; 4]
+                };
+                let trajectory = Trajectory {
+                    succeeded: init.success_month.is_some(),
+                    ever_led: init.ever_led,
+                    peak_mandate: init.peak[0],
+                    final_mandate: init.mandate,
+                    peak_design: init.peak[1],
+                    peak_adoption: init.peak[2],
+                    final_adoption: init.adoption,
+                    displaced_by_event: init.displaced_by_event,
+                };
+                InitiativeOutcome {
+                    mode: classify(&trajectory),
+                    months_to_success: init.success_month.map(|m| m + 1),
+                    peak_mandate: init.peak[0],
+                    peak_design: init.peak[1],
+                    peak_adoption: init.peak[2],
+                    final_routinised: last[3] as f64,
+                    episodes: init.episodes,
+                    design_rounds: init.rounds,
+                    months_to_mature_design: init.mature_design_month,
+                }
+            })
+            .collect();
+        let gp_seats_filled_share = if months > 0 {
+            self.seats_filled.iter().map(|&x| x as f64).sum::<f64>() / months as f64
+        } else {
+            0.0
+        };
+        ReplicationOutcome {
+            initiatives,
+            providers_destabilised: self.providers.iter().filter(|p| p.destabilised).count() as u32,
+            gp_seats_filled_share,
+            gp_influence_share: (self.influence_months > 0)
+                .then(|| self.influence_sum / self.influence_months as f64),
+            seats_filled: self.seats_filled,
+            logic_mix: self.logic_mix,
+            trajectories: self.trajectories,
+            survey: self.survey,
+        }
+    }
+}
+
+/// Test helpers shared by the concept files' unit tests.
+#[cfg(test)]
+pub(super) mod test_support {
+    use crate::scenario::{Override, Scenario, load_str};
+    use std::path::Path;
+
+    /// The default scenario with `overrides` applied.
+    pub(in crate::model) fn scenario(overrides: &[&str]) -> Scenario {
+        let o: Vec<Override> = overrides
+            .iter()
+            .map(|s| Override::parse(s).unwrap())
+            .collect();
+        load_str("", Path::new("t.toml"))
+            .unwrap()
+            .resolve(&o)
+            .unwrap()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::test_support::scenario;
+    use crate::runner;
+    use crate::scenario::Scenario;
+
+    /// Sums over replications and initiatives of peak mandate, design and adoption.
+    fn peaks(s: &Scenario, reps: u32) -> [f64; 3] {
+        let mut peaks = [0.0; 3];
+        for i in 0..reps {
+            let o = runner::replication(s, 0, i);
+            for init in &o.initiatives {
+                peaks[0] += init.peak_mandate;
+                peaks[1] += init.peak_design;
+                peaks[2] += init.peak_adoption;
+            }
+        }
+        peaks
+    }
+
+    #[test]
+    fn disabling_an_arena_removes_its_work() {
+        let all = peaks(&scenario(&[]), 20);
+        assert!(all.iter().all(|&x| x > 0.0));
+        let no_board = peaks(&scenario(&["arenas.strategic.enabled=false"]), 20);
+        assert_eq!(no_board[0], 0.0, "no mandate without the strategic arena");
+        let no_programme = peaks(&scenario(&["arenas.programme.enabled=false"]), 20);
+        assert_eq!(no_programme[1], 0.0, "no design without programme boards");
+        // With the practice arena off and the directive and contract routes off too, nothing
+        // at the point of delivery moves.
+        let none = peaks(
+            &scenario(&[
+                "arenas.practice.enabled=false",
+                "arenas.strategic.directive_strength=0",
+                "arenas.programme.contract_strength=0",
+            ]),
+            20,
+        );
+        assert_eq!(none[2], 0.0);
+        let nothing = peaks(
+            &scenario(&[
+                "arenas.strategic.enabled=false",
+                "arenas.programme.enabled=false",
+                "arenas.practice.enabled=false",
+            ]),
+            20,
+        );
+        assert_eq!(nothing, [0.0; 3]);
+    }
+}
