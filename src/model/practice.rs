@@ -22,6 +22,7 @@ pub(super) struct Unit {
     pub(super) by_compliance: bool,
 }
 
+// The stages of a unit, in order: other steps compare them (`stage >= ADOPTED`).
 pub(super) const NONE: u8 = 0;
 pub(super) const TRIAL: u8 = 1;
 pub(super) const ADOPTED: u8 = 2;

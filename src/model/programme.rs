@@ -237,6 +237,7 @@ fn conflict(divergence: f64, threat: f64, best_mediation: f64, mediation_effect:
     (divergence + threat) * (1.0 - mediation_effect * best_mediation)
 }
 
+/// Adds `weight · logic` to an influence-weighted sum of logic mixes; callers divide by the total.
 pub(super) fn add_mix(mix: &mut LogicMix, logic: &LogicMix, weight: f64) {
     for k in 0..3 {
         mix[k] += weight * logic[k];
