@@ -69,9 +69,15 @@ fn main() {
             eprintln!("{e}");
             std::process::exit(2)
         });
-    let sum = simulate(&s, 0, None, &ProgressBar::hidden())
-        .expect("the run succeeds")
-        .summary;
+    let sum = simulate(
+        &s,
+        0,
+        None,
+        &ProgressBar::hidden(),
+        &redesign_sim::runner::Cancel::new(),
+    )
+    .expect("the run succeeds")
+    .summary;
     let (yearly, bins) = per_area(&s);
 
     println!(

@@ -3,14 +3,15 @@
 
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::OnceLock;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use clap::{Args, Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::error::{Error, Result};
-use crate::output::{self, OutputDir, ReplicationRows};
-use crate::runner;
+use crate::output::{self, Claim, OutputDir, ReplicationRows};
+use crate::runner::{self, Cancel};
 use crate::scenario::{self, Override, Scenario, ScenarioSource};
 use crate::stats::{Aggregate, Summary};
 
@@ -74,6 +75,11 @@ pub struct Common {
     /// Output folder (default: `out/<scenario name>/`).
     #[arg(long, short = 'o')]
     pub out: Option<PathBuf>,
+    /// Replace an output folder that holds files redesign-sim did not write: they are moved
+    /// aside whole to OUT.replaced-N, never removed. Never the working, home or root folder, nor
+    /// one holding the scenario.
+    #[arg(long)]
+    pub force: bool,
     /// Print the machine-readable summary on stdout instead of the table.
     #[arg(long)]
     pub json: bool,
@@ -115,8 +121,19 @@ impl Common {
         Ok(out)
     }
 
-    /// Loads and resolves the scenario with these options.
+    /// Loads and resolves the scenario with these options, for a command that holds one run at
+    /// a time.
     pub fn scenario(&self, path: &Path) -> Result<(ScenarioSource, Scenario)> {
+        self.scenario_with_cells(path, 1)
+    }
+
+    /// Loads and resolves the scenario with these options, for a command that holds `runs`
+    /// runs of it at once (the cells of an experiment, the points of a sweep in flight).
+    pub fn scenario_with_cells(
+        &self,
+        path: &Path,
+        runs: u64,
+    ) -> Result<(ScenarioSource, Scenario)> {
         if let Some(t) = self.threads.filter(|&t| t > MAX_THREADS) {
             return Err(Error::Argument {
                 flag: "--threads",
@@ -126,8 +143,14 @@ impl Common {
         }
         let source = scenario::load(path)?;
         let s = source.resolve(&self.overrides()?)?;
-        runner::check_memory(&s, self.threads, path)?;
+        runner::check_memory(&s, self.threads, runs, path)?;
         Ok((source, s))
+    }
+
+    /// Claims the output folder (`--out`, or the default name with `suffix`) before any work:
+    /// refused unless it is new, empty or the tool's own (or `--force`), and locked.
+    pub fn claim(&self, s: &Scenario, suffix: &str, source: &ScenarioSource) -> Result<OutputDir> {
+        claim_output(&self.out_dir(s, suffix), self.force, &source.path)
     }
 
     /// The output folder for a scenario, `suffix` added to the default name.
@@ -157,25 +180,58 @@ impl Common {
     }
 }
 
-/// Set by Ctrl-C during `run` or an experiment: work stops after the chunk in flight and nothing
-/// is written over the previous outputs.
-static INTERRUPTED: AtomicBool = AtomicBool::new(false);
-
-/// Whether Ctrl-C was pressed during `run` or an experiment.
-pub fn interrupted() -> bool {
-    INTERRUPTED.load(Ordering::Relaxed)
+/// Claims an output folder for a command, printing what was cleaned up of stopped runs.
+pub fn claim_output(target: &Path, force: bool, scenario: &Path) -> Result<OutputDir> {
+    let dir = OutputDir::claim(
+        target,
+        &Claim {
+            force,
+            keep: vec![scenario.to_path_buf()],
+        },
+    )?;
+    for p in &dir.cleaned {
+        eprintln!("note: cleaned up {}, left by a stopped run", p.display());
+    }
+    Ok(dir)
 }
 
-/// Catches Ctrl-C: the first press stops the run cleanly (the output folder keeps its previous
-/// contents), a second ends the process at once.
-pub fn catch_ctrl_c() {
-    // Fails only if a handler is already set, which then is ours from an earlier call.
-    let _ = ctrlc::set_handler(|| {
-        if INTERRUPTED.swap(true, Ordering::SeqCst) {
-            std::process::exit(130);
-        }
-        eprintln!("\nstopping: the previous outputs are kept (Ctrl-C again to quit at once)");
-    });
+/// Puts a finished output folder in place, saying where the previous one went when it held
+/// files the tool did not write.
+pub fn commit_output(dir: OutputDir) -> Result<PathBuf> {
+    let (target, aside) = dir.commit_keeping()?;
+    if let Some(aside) = aside {
+        eprintln!(
+            "note: {} held files redesign-sim did not write; the whole previous folder is now {}",
+            target.display(),
+            aside.display()
+        );
+    }
+    Ok(target)
+}
+
+/// The process's stop token, bound to the signals that ask a command to stop.
+static STOP: OnceLock<Cancel> = OnceLock::new();
+
+/// Returns the token that Ctrl-C (SIGINT), SIGTERM and SIGHUP cancel: the first signal stops
+/// the command cleanly within about a replication's time (previous outputs and finished sweep
+/// points kept, staging removed, exit 130); a second ends the process at once.
+pub fn stop_on_signals() -> Cancel {
+    STOP.get_or_init(|| {
+        let token = Cancel::new();
+        let handler = token.clone();
+        static SEEN: AtomicUsize = AtomicUsize::new(0);
+        // Fails only if a handler is already set, which cannot happen inside this once-cell.
+        let _ = ctrlc::set_handler(move || {
+            if SEEN.fetch_add(1, Ordering::SeqCst) > 0 {
+                std::process::exit(130);
+            }
+            handler.cancel();
+            // The handler runs on its own thread, so printing here is safe.
+            eprintln!("\nstopping: finished outputs are kept (Ctrl-C again to quit at once)");
+        });
+        token
+    })
+    .clone()
 }
 
 /// The most worker threads `--threads` accepts: more would only cost memory and start-up time.
@@ -212,7 +268,7 @@ pub fn main() -> Result<()> {
                 .map(|s| Override::parse(s))
                 .collect::<Result<Vec<_>>>()?;
             let resolved = source.resolve(&overrides)?;
-            runner::check_memory(&resolved, None, &scenario)?;
+            runner::check_memory(&resolved, None, 1, &scenario)?;
             crate::sweep::check_table(&source, &resolved, &overrides)?;
             print!("{}", resolved.to_toml());
             Ok(())
@@ -238,6 +294,7 @@ pub fn simulate(
     point: u64,
     dir: Option<&OutputDir>,
     bar: &ProgressBar,
+    cancel: &Cancel,
 ) -> Result<RunResult> {
     let mut aggregate = Aggregate::new(s);
     let mut rows = match dir.filter(|_| s.output.replications_csv) {
@@ -249,21 +306,16 @@ pub fn simulate(
         None => None,
     };
     let mut failure = None;
-    let finished = runner::replicate_while(
-        s,
-        point,
-        || !interrupted(),
-        |i, o| {
-            aggregate.push(&o);
-            if let Some((w, d)) = rows.as_mut()
-                && failure.is_none()
-                && let Err(e) = w.push(s, point, i, &o)
-            {
-                failure = Some(output::csv_error(d, "replications.csv", e));
-            }
-            bar.inc(1);
-        },
-    );
+    let finished = runner::replicate_while(s, point, cancel, |i, o| {
+        aggregate.push(&o);
+        if let Some((w, d)) = rows.as_mut()
+            && failure.is_none()
+            && let Err(e) = w.push(s, point, i, &o)
+        {
+            failure = Some(output::csv_error(d, "replications.csv", e));
+        }
+        bar.inc(1);
+    });
     if let Some(e) = failure {
         return Err(e);
     }
@@ -279,18 +331,20 @@ pub fn simulate(
 }
 
 fn run(path: &Path, common: &Common) -> Result<()> {
-    let (_, s) = common.scenario(path)?;
-    catch_ctrl_c();
-    let dir = OutputDir::create(&common.out_dir(&s, ""))?;
+    let (source, s) = common.scenario(path)?;
+    let cancel = stop_on_signals();
+    let dir = common.claim(&s, "", &source)?;
     let pool = runner::pool(common.threads);
     let bar = common.progress(s.simulation.replications.into(), "replications");
-    let result = pool.install(|| simulate(&s, 0, Some(&dir), &bar))?;
+    let result = pool.install(|| simulate(&s, 0, Some(&dir), &bar, &cancel))?;
     bar.finish_and_clear();
     write_run_files(&dir, &s, &result)?;
     if s.output.plots && !common.no_plots {
         crate::report::write_run_report(&dir, &s, &result)?;
     }
-    let target = dir.commit()?;
+    // The last look: a signal during the writing keeps the previous outputs too.
+    cancel.check()?;
+    let target = commit_output(dir)?;
     if common.json {
         print!(
             "{}",

@@ -88,6 +88,15 @@ pub enum Error {
     /// Shard outputs that do not belong together.
     #[error("{0}")]
     Merge(String),
+    /// An output folder the tool may not write now: it holds files the tool did not write, it is
+    /// a folder that must never be replaced, or another process is writing it.
+    #[error("{path}: {message}")]
+    Output {
+        /// The output folder.
+        path: PathBuf,
+        /// Why it is refused and what to do.
+        message: String,
+    },
     /// The run was interrupted (Ctrl-C); finished outputs were kept.
     #[error("interrupted")]
     Interrupted,

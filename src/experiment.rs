@@ -16,7 +16,7 @@ use crate::cli::Common;
 use crate::error::{Error, Result};
 use crate::model::outcome::{Mode, ReplicationOutcome};
 use crate::output::{self, OutputDir};
-use crate::runner::{self, CHUNK};
+use crate::runner::{self, CHUNK, Cancel};
 use crate::scenario::{Origin, Override, Scenario, ScenarioSource};
 use crate::stats::{Aggregate, Moments, Z95, wilson};
 
@@ -348,6 +348,7 @@ fn run_cells(
     pairs: &[(usize, usize)],
     contrast: &[f64],
     bar: &ProgressBar,
+    cancel: &Cancel,
 ) -> CellRun {
     let mut aggregates: Vec<Aggregate> = scenarios.iter().map(Aggregate::new).collect();
     let mut pair_moments = vec![Moments::default(); pairs.len()];
@@ -356,17 +357,21 @@ fn run_cells(
     let n_cells = scenarios.len();
     let mut start = 0;
     while start < total {
-        if crate::cli::interrupted() {
-            break;
-        }
         let end = (start + CHUNK).min(total);
         let jobs: Vec<(usize, u32)> = (start..end)
             .flat_map(|i| (0..n_cells).map(move |c| (c, i)))
             .collect();
-        let outcomes: Vec<ReplicationOutcome> = jobs
+        // Each replication looks at the token before it starts, so a stop comes within one
+        // replication's time.
+        let Some(outcomes) = jobs
             .par_iter()
-            .map(|&(c, i)| runner::replication(&scenarios[c], point, i))
-            .collect();
+            .map(|&(c, i)| {
+                (!cancel.is_cancelled()).then(|| runner::replication(&scenarios[c], point, i))
+            })
+            .collect::<Option<Vec<ReplicationOutcome>>>()
+        else {
+            break;
+        };
         for per_rep in outcomes.chunks(n_cells) {
             let rates: Vec<f64> = per_rep
                 .iter()
@@ -470,6 +475,7 @@ pub fn arenas(
     base: &[Override],
     point: u64,
     bar: &ProgressBar,
+    cancel: &Cancel,
 ) -> Result<ArenaExperiment> {
     let cells = arena_cells();
     let scenarios = resolve_cells(source, base, &cells, "arena experiment")?;
@@ -483,10 +489,8 @@ pub fn arenas(
             if off % 2 == 0 { 1.0 } else { -1.0 }
         })
         .collect();
-    let run = run_cells(&scenarios, point, &pairs, &contrast, bar);
-    if crate::cli::interrupted() {
-        return Err(Error::Interrupted);
-    }
+    let run = run_cells(&scenarios, point, &pairs, &contrast, bar, cancel);
+    cancel.check()?;
     let results: Vec<CellResult> = cells
         .iter()
         .zip(&scenarios)
@@ -635,14 +639,13 @@ pub fn timing(
     base: &[Override],
     point: u64,
     bar: &ProgressBar,
+    cancel: &Cancel,
 ) -> Result<TimingExperiment> {
     let s = source.resolve(base)?;
     let cells = timing_cells(&s)?;
     let scenarios = resolve_cells(source, base, &cells, "timing experiment")?;
-    let run = run_cells(&scenarios, point, &[(0, 1), (0, 2)], &[], bar);
-    if crate::cli::interrupted() {
-        return Err(Error::Interrupted);
-    }
+    let run = run_cells(&scenarios, point, &[(0, 1), (0, 2)], &[], bar, cancel);
+    cancel.check()?;
     let results = cells
         .iter()
         .zip(&scenarios)
@@ -666,6 +669,7 @@ pub fn command(c: &ExperimentCommand) -> Result<()> {
             args,
             "-arenas",
             "replications × 10 cells",
+            10,
             arenas,
             write_arena_outputs,
             arena_table,
@@ -674,6 +678,7 @@ pub fn command(c: &ExperimentCommand) -> Result<()> {
             args,
             "-timing",
             "replications × 3 cells",
+            3,
             timing,
             write_timing_outputs,
             timing_table,
@@ -687,20 +692,22 @@ fn run_experiment<E: Serialize + Send>(
     args: &ExperimentArgs,
     suffix: &str,
     what: &str,
-    run: impl FnOnce(&ScenarioSource, &[Override], u64, &ProgressBar) -> Result<E> + Send,
+    cells: u64,
+    run: impl FnOnce(&ScenarioSource, &[Override], u64, &ProgressBar, &Cancel) -> Result<E> + Send,
     write: fn(&OutputDir, &Scenario, &E, bool) -> Result<()>,
     table: fn(&E) -> String,
 ) -> Result<()> {
-    let (source, s) = args.common.scenario(&args.scenario)?;
-    crate::cli::catch_ctrl_c();
-    let dir = OutputDir::create(&args.common.out_dir(&s, suffix))?;
+    let (source, s) = args.common.scenario_with_cells(&args.scenario, cells)?;
+    let cancel = crate::cli::stop_on_signals();
+    let dir = args.common.claim(&s, suffix, &source)?;
     let pool = runner::pool(args.common.threads);
     let bar = args.common.progress(s.simulation.replications.into(), what);
     let overrides = args.common.overrides()?;
-    let exp = pool.install(|| run(&source, &overrides, 0, &bar))?;
+    let exp = pool.install(|| run(&source, &overrides, 0, &bar, &cancel))?;
     bar.finish_and_clear();
     write(&dir, &s, &exp, !args.common.no_plots && s.output.plots)?;
-    let target = dir.commit()?;
+    cancel.check()?;
+    let target = crate::cli::commit_output(dir)?;
     if args.common.json {
         print!("{}", String::from_utf8_lossy(&output::json(&exp)));
     } else {

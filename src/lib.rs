@@ -32,7 +32,8 @@
 //!     Override::parse("simulation.replications=4")?,
 //!     Override::parse("arenas.practice.reversion_rate=0.2")?,
 //! ];
-//! let result = experiment::arenas(&source, &set, 0, &indicatif::ProgressBar::hidden())?;
+//! let cancel = redesign_sim::runner::Cancel::new();
+//! let result = experiment::arenas(&source, &set, 0, &indicatif::ProgressBar::hidden(), &cancel)?;
 //! assert_eq!(result.cells.len(), 10);
 //! assert!(["supported", "refuted", "inconclusive"].contains(&result.verdict.result.as_str()));
 //! # Ok::<(), redesign_sim::Error>(())

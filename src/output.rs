@@ -1,5 +1,5 @@
-//! Writing results: an output folder that appears whole or not at all, and the CSV and JSON
-//! files of a run.
+//! Writing results: an output folder that appears whole or not at all, that is the tool's or
+//! nobody's, and that one process writes at a time; and the CSV and JSON files of a run.
 
 use std::fs;
 use std::io::{BufWriter, Write};
@@ -10,19 +10,47 @@ use crate::model::outcome::ReplicationOutcome;
 use crate::scenario::Scenario;
 use crate::stats::Aggregate;
 
+/// The marker file in every output folder the tool writes. It lists the files the tool wrote
+/// there, so a later run replaces the folder only when it holds nothing else.
+pub const MARKER: &str = ".redesign-sim";
+
+/// The first line of [`MARKER`]; a file without it is not ours.
+const MARKER_HEAD: &str = "# written by redesign-sim; it replaces this folder whole only while \
+                           it holds just the files listed below";
+
+/// How an output folder may claim its place.
+#[derive(Debug, Clone, Default)]
+pub struct Claim {
+    /// Replace a folder that holds files the tool did not write; those are moved aside whole to
+    /// `NAME.replaced-K`, never removed.
+    pub force: bool,
+    /// Files the run reads (the scenario and its parents): a folder holding one is never replaced.
+    pub keep: Vec<PathBuf>,
+}
+
 /// An output folder being written: files go to a hidden staging folder beside the target, which
-/// replaces the target only when [`OutputDir::commit`] is called, so an interrupted run leaves
-/// the previous complete outputs, never a mixture.
+/// is swapped in place of the target only when [`OutputDir::commit`] is called, so an
+/// interrupted run leaves the previous complete outputs, never a mixture. While it exists it
+/// holds the folder's lock, so no second process writes the same folder.
 #[derive(Debug)]
 pub struct OutputDir {
     target: PathBuf,
     staging: PathBuf,
     committed: bool,
+    /// Leftovers of stopped runs that were cleaned up when the folder was claimed.
+    pub cleaned: Vec<PathBuf>,
+    _lock: Option<FolderLock>,
 }
 
 impl OutputDir {
-    /// Prepares to write `target`; fails before any work if the place cannot be written.
+    /// Prepares to write `target` with no `--force`; see [`OutputDir::claim`].
     pub fn create(target: &Path) -> Result<Self> {
+        Self::claim(target, &Claim::default())
+    }
+
+    /// Prepares to write `target`: checks, before any work, that the place can be written, that
+    /// the folder there (if any) is the tool's or may be moved aside, and takes its lock.
+    pub fn claim(target: &Path, claim: &Claim) -> Result<Self> {
         let (name, parent) = name_and_parent(target);
         // A file where a folder of the path should be is the likeliest mistake; name it rather
         // than pass on the bare "File exists" or "Not a directory" of the OS.
@@ -36,24 +64,57 @@ impl OutputDir {
                 std::io::Error::other(format!("{} is a file, not a folder", file.display())),
             ));
         }
-        fs::create_dir_all(&parent).map_err(|e| Error::write(&parent, e))?;
         if target.exists() && !target.is_dir() {
             return Err(Error::write(
                 target,
                 std::io::Error::other("it exists and is not a folder"),
             ));
         }
-        remove_stale_staging(&parent, &name);
-        let staging = parent.join(format!(".{name}.partial-{}", std::process::id()));
-        if staging.exists() {
-            fs::remove_dir_all(&staging).map_err(|e| Error::write(&staging, e))?;
+        if target.is_dir() {
+            refuse_protected(target, claim)?;
         }
+        fs::create_dir_all(&parent).map_err(|e| Error::write(&parent, e))?;
+        let lock = FolderLock::take(target, &parent, &name)?;
+        let cleaned = clean_leftovers(target, &parent, &name)?;
+        if target.is_dir()
+            && !claim.force
+            && let Some(foreign) = foreign_file(target)
+        {
+            return Err(Error::Output {
+                path: target.to_path_buf(),
+                message: format!(
+                    "the folder holds files redesign-sim did not write (such as {}); nothing \
+                     was changed. Choose a new folder with --out, or add --force to move the \
+                     folder aside whole as {}.replaced-N and write the results in its place",
+                    foreign.display(),
+                    name
+                ),
+            });
+        }
+        let staging = parent.join(format!(".{name}.partial-{}", std::process::id()));
         // Reported against the target: the staging folder is an implementation detail.
         fs::create_dir(&staging).map_err(|e| Error::write(target, e))?;
         Ok(OutputDir {
             target: target.to_path_buf(),
             staging,
             committed: false,
+            cleaned,
+            _lock: Some(lock),
+        })
+    }
+
+    /// Prepares a folder inside another output folder being written, which already holds the
+    /// lock and checks the place.
+    pub fn nested(&self, name: &str) -> Result<Self> {
+        let target = self.file(name);
+        let staging = self.file(&format!(".{name}.partial-{}", std::process::id()));
+        fs::create_dir(&staging).map_err(|e| Error::write(&target, e))?;
+        Ok(OutputDir {
+            target,
+            staging,
+            committed: false,
+            cleaned: Vec::new(),
+            _lock: None,
         })
     }
 
@@ -81,65 +142,288 @@ impl OutputDir {
             .map_err(|e| Error::write(&path, e))
     }
 
-    /// Puts the finished folder in place of the target.
-    pub fn commit(mut self) -> Result<PathBuf> {
-        // Named after the staging folder, so it is this process's own: `with_extension` would
-        // give `.NAME.old` for every process, and one left by a run killed between the two
-        // renames below would make this rename fail and lose the finished results.
-        let mut old_name = self.staging.as_os_str().to_owned();
-        old_name.push(".old");
-        let old = PathBuf::from(old_name);
-        if old.exists() {
-            fs::remove_dir_all(&old).map_err(|e| Error::write(&old, e))?;
-        }
-        if self.target.exists() {
-            fs::rename(&self.target, &old).map_err(|e| Error::write(&self.target, e))?;
-        }
-        fs::rename(&self.staging, &self.target).map_err(|e| Error::write(&self.target, e))?;
-        if old.exists() {
-            fs::remove_dir_all(&old).map_err(|e| Error::write(&old, e))?;
-        }
-        self.committed = true;
-        Ok(self.target.clone())
+    /// Puts the finished folder in place of the target in one step (an atomic exchange where
+    /// the platform has one), then removes the previous folder if it holds only the tool's
+    /// files, or moves it aside whole otherwise.
+    pub fn commit(self) -> Result<PathBuf> {
+        self.commit_keeping().map(|(path, _)| path)
     }
-}
 
-/// Removes the staging folders of `name` left by runs that were killed (their process is gone),
-/// where `/proc` tells which processes live; elsewhere they stay, hidden and named as partial.
-/// A `.old` folder is left alone: a run killed inside its commit leaves the previous outputs
-/// only there. (Two machines writing the same target on a shared file system at once would
-/// clash anyway, since each commit replaces the other's folder.)
-fn remove_stale_staging(parent: &Path, name: &str) {
-    let proc = Path::new("/proc");
-    if !proc.join("self").exists() {
-        return;
-    }
-    let prefix = format!(".{name}.partial-");
-    let Ok(entries) = fs::read_dir(parent) else {
-        return;
-    };
-    for entry in entries.flatten() {
-        let file = entry.file_name();
-        let Some(pid) = file.to_str().and_then(|f| f.strip_prefix(&prefix)) else {
-            continue;
-        };
-        if pid.parse::<u32>().is_ok() && !proc.join(pid).exists() {
-            let _ = fs::remove_dir_all(entry.path());
+    /// As [`OutputDir::commit`], also saying where the previous folder was moved when it held
+    /// files the tool did not write.
+    pub fn commit_keeping(mut self) -> Result<(PathBuf, Option<PathBuf>)> {
+        let mut kept_aside = None;
+        write_marker(&self.staging)?;
+        sync_dir(&self.staging);
+        let (name, parent) = name_and_parent(&self.target);
+        if self.target.exists() {
+            let old = match exchange(&self.staging, &self.target) {
+                // The staging path now holds the previous folder.
+                Ok(()) => self.staging.clone(),
+                Err(_) => {
+                    // No atomic exchange here (an old kernel, a file system without it): two
+                    // renames, with the previous folder kept under a name a later run restores.
+                    let mut old = self.staging.as_os_str().to_owned();
+                    old.push(".old");
+                    let old = PathBuf::from(old);
+                    fs::rename(&self.target, &old).map_err(|e| Error::write(&self.target, e))?;
+                    fs::rename(&self.staging, &self.target)
+                        .map_err(|e| Error::write(&self.target, e))?;
+                    old
+                }
+            };
+            self.committed = true;
+            // Looked at again now: files may have been added while the run went on.
+            if foreign_file(&old).is_none() {
+                fs::remove_dir_all(&old).map_err(|e| Error::write(&old, e))?;
+            } else {
+                let aside = (1..)
+                    .map(|k| parent.join(format!("{name}.replaced-{k}")))
+                    .find(|p| !p.exists())
+                    .unwrap_or_else(|| parent.join(format!("{name}.replaced")));
+                fs::rename(&old, &aside).map_err(|e| Error::write(&aside, e))?;
+                kept_aside = Some(aside);
+            }
+        } else {
+            fs::rename(&self.staging, &self.target).map_err(|e| Error::write(&self.target, e))?;
+            self.committed = true;
         }
+        sync_dir(&parent);
+        Ok((self.target.clone(), kept_aside))
     }
 }
 
 impl Drop for OutputDir {
     fn drop(&mut self) {
         if !self.committed {
-            // Best effort: a staging folder left behind is hidden and named as partial.
+            // Best effort: a staging folder left behind (a kill) is cleaned by the next run.
             let _ = fs::remove_dir_all(&self.staging);
         }
     }
 }
 
+/// Exchanges two paths in one step (Linux `renameat2(RENAME_EXCHANGE)`).
+#[cfg(any(target_os = "linux", target_os = "android"))]
+fn exchange(a: &Path, b: &Path) -> std::io::Result<()> {
+    use rustix::fs::{CWD, RenameFlags, renameat_with};
+    renameat_with(CWD, a, CWD, b, RenameFlags::EXCHANGE).map_err(std::io::Error::from)
+}
+
+/// No atomic exchange on this platform: the caller falls back to two renames.
+#[cfg(not(any(target_os = "linux", target_os = "android")))]
+fn exchange(_: &Path, _: &Path) -> std::io::Result<()> {
+    Err(std::io::Error::from(std::io::ErrorKind::Unsupported))
+}
+
+/// Writes [`MARKER`] listing every file under `dir`, the marker files of nested folders too.
+fn write_marker(dir: &Path) -> Result<()> {
+    let mut files = Vec::new();
+    list_files(dir, Path::new(""), &mut files).map_err(|e| Error::write(dir, e))?;
+    files.sort();
+    let mut text = format!("{MARKER_HEAD}\n");
+    for f in files.iter().filter(|f| f.as_path() != Path::new(MARKER)) {
+        text.push_str(&f.to_string_lossy());
+        text.push('\n');
+    }
+    let path = dir.join(MARKER);
+    fs::write(&path, text).map_err(|e| Error::write(&path, e))
+}
+
+/// Every file under `dir`, as paths relative to it.
+fn list_files(dir: &Path, rel: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
+    for entry in fs::read_dir(dir.join(rel))? {
+        let entry = entry?;
+        let path = rel.join(entry.file_name());
+        if entry.file_type()?.is_dir() {
+            list_files(dir, &path, out)?;
+        } else {
+            out.push(path);
+        }
+    }
+    Ok(())
+}
+
+/// A file in `dir` that the tool did not write there (or `dir` itself when it cannot be read):
+/// anything not listed in its [`MARKER`]. An empty folder holds nothing to lose.
+fn foreign_file(dir: &Path) -> Option<PathBuf> {
+    let mut files = Vec::new();
+    if list_files(dir, Path::new(""), &mut files).is_err() {
+        return Some(dir.to_path_buf());
+    }
+    if files.is_empty() {
+        return None;
+    }
+    let marker = fs::read_to_string(dir.join(MARKER)).unwrap_or_default();
+    let mut lines = marker.lines();
+    if lines.next() != Some(MARKER_HEAD) {
+        files.sort();
+        return files.into_iter().next();
+    }
+    let ours: std::collections::BTreeSet<&str> = lines.collect();
+    files.sort();
+    files
+        .into_iter()
+        .find(|f| f.as_path() != Path::new(MARKER) && !ours.contains(f.to_string_lossy().as_ref()))
+}
+
+/// Refuses folders that no run may replace, `--force` or not: the root, the home folder, the
+/// working folder or one above it, and a folder holding a file the run reads.
+fn refuse_protected(target: &Path, claim: &Claim) -> Result<()> {
+    let Ok(real) = target.canonicalize() else {
+        return Ok(());
+    };
+    let refuse = |why: String| {
+        Err(Error::Output {
+            path: target.to_path_buf(),
+            message: format!("{why}; nothing was changed. Choose another folder with --out"),
+        })
+    };
+    if real.parent().is_none() {
+        return refuse("redesign-sim never replaces the root folder".into());
+    }
+    if let Some(home) = std::env::var_os("HOME").and_then(|h| PathBuf::from(h).canonicalize().ok())
+        && home == real
+    {
+        return refuse("redesign-sim never replaces the home folder".into());
+    }
+    if let Ok(cwd) = std::env::current_dir().and_then(|c| c.canonicalize())
+        && cwd.starts_with(&real)
+    {
+        return refuse(
+            "this is the working folder or a folder above it, which redesign-sim never replaces"
+                .into(),
+        );
+    }
+    for file in &claim.keep {
+        if let Ok(f) = file.canonicalize()
+            && f.starts_with(&real)
+        {
+            return refuse(format!(
+                "it holds {}, which this run reads, and redesign-sim never replaces such a folder",
+                file.display()
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Removes what runs stopped by a kill left beside `target` (staging folders, a journal being
+/// made or removed), and puts back a previous folder a run killed inside a two-rename commit
+/// had moved aside. Called with the folder's lock held, so none of it belongs to a live run.
+fn clean_leftovers(target: &Path, parent: &Path, name: &str) -> Result<Vec<PathBuf>> {
+    let mut cleaned = Vec::new();
+    let Ok(entries) = fs::read_dir(parent) else {
+        return Ok(cleaned);
+    };
+    let partial = format!(".{name}.partial-");
+    let journal_temp = format!(".{name}.tmp-");
+    let journal_removing = format!(".{name}.sweep-journal.removing");
+    let mut entries: Vec<_> = entries.flatten().map(|e| e.path()).collect();
+    entries.sort();
+    for path in entries {
+        let Some(file) = path.file_name().and_then(|f| f.to_str()) else {
+            continue;
+        };
+        if file.starts_with(&partial) && file.ends_with(".old") && !target.exists() {
+            // The previous outputs of a run killed between the two renames of its commit.
+            fs::rename(&path, target).map_err(|e| Error::write(target, e))?;
+            cleaned.push(path);
+        } else if file.starts_with(&partial)
+            || file.starts_with(&journal_temp)
+            || file == journal_removing
+        {
+            fs::remove_dir_all(&path).map_err(|e| Error::write(&path, e))?;
+            cleaned.push(path);
+        }
+    }
+    Ok(cleaned)
+}
+
+/// The advisory lock of an output folder: the hidden file `.NAME.lock` beside it, holding the
+/// PID of its writer, locked for as long as the writer runs and removed when it is done.
+#[derive(Debug)]
+struct FolderLock {
+    path: PathBuf,
+    file: fs::File,
+}
+
+impl FolderLock {
+    fn take(target: &Path, parent: &Path, name: &str) -> Result<Self> {
+        let path = parent.join(format!(".{name}.lock"));
+        loop {
+            let file = fs::OpenOptions::new()
+                .read(true)
+                .write(true)
+                .create(true)
+                .truncate(false)
+                .open(&path)
+                .map_err(|e| Error::write(&path, e))?;
+            match file.try_lock() {
+                Ok(()) => {}
+                Err(fs::TryLockError::WouldBlock) => {
+                    let holder = fs::read_to_string(&path).unwrap_or_default();
+                    let holder = holder.trim();
+                    return Err(Error::Output {
+                        path: target.to_path_buf(),
+                        message: format!(
+                            "another redesign-sim process{} is writing this folder; wait for it \
+                             to finish, or choose another folder with --out",
+                            if holder.is_empty() {
+                                String::new()
+                            } else {
+                                format!(" (PID {holder})")
+                            }
+                        ),
+                    });
+                }
+                Err(fs::TryLockError::Error(e)) => return Err(Error::write(&path, e)),
+            }
+            // The holder before us removes the file before it unlocks; if it did so after we
+            // opened it, our lock is on a file nobody else will see: open the path again.
+            if !same_file(&file, &path) {
+                continue;
+            }
+            let mut f = &file;
+            let _ = f.set_len(0);
+            let _ = f.write_all(format!("{}\n", std::process::id()).as_bytes());
+            return Ok(FolderLock { path, file });
+        }
+    }
+}
+
+impl Drop for FolderLock {
+    fn drop(&mut self) {
+        // Removed while still locked, so the next writer never locks a stale file.
+        let _ = fs::remove_file(&self.path);
+        let _ = self.file.unlock();
+    }
+}
+
+/// Whether the open `file` is still the one at `path`.
+#[cfg(unix)]
+fn same_file(file: &fs::File, path: &Path) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    match (file.metadata(), fs::metadata(path)) {
+        (Ok(a), Ok(b)) => a.dev() == b.dev() && a.ino() == b.ino(),
+        _ => false,
+    }
+}
+
+/// Elsewhere a lock file is not removed while held, so it stays the same file.
+#[cfg(not(unix))]
+fn same_file(_: &fs::File, path: &Path) -> bool {
+    path.exists()
+}
+
+/// Best effort: makes renames inside `dir` durable; not every platform can open a folder.
+pub fn sync_dir(dir: &Path) {
+    if let Ok(f) = fs::File::open(dir) {
+        let _ = f.sync_all();
+    }
+}
+
 /// The last part of an output path and the folder it is in (`.` for a bare name), where the
-/// hidden staging and journal folders beside it go.
+/// hidden staging, lock and journal files beside it go.
 pub fn name_and_parent(target: &Path) -> (String, PathBuf) {
     let name = target
         .file_name()
@@ -293,9 +577,19 @@ mod tests {
                     fs::read(e.path()).unwrap(),
                 )
             })
+            .filter(|(n, _)| n != MARKER)
             .collect();
         out.sort();
         out
+    }
+
+    fn names(dir: &Path) -> Vec<String> {
+        let mut n: Vec<String> = fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        n.sort();
+        n
     }
 
     #[test]
@@ -320,24 +614,31 @@ mod tests {
             assert!(!target.exists());
         }
         assert!(!target.exists());
-        assert_eq!(fs::read_dir(tmp.path()).unwrap().count(), 0, "staging left");
+        assert_eq!(
+            names(tmp.path()),
+            Vec::<String>::new(),
+            "staging or lock left"
+        );
     }
 
     #[test]
-    fn staging_left_by_a_dead_run_is_removed_and_a_live_one_kept() {
+    fn leftovers_of_killed_runs_are_cleaned_and_a_half_commit_restored() {
         let tmp = tempfile::tempdir().unwrap();
-        // PIDs are below 2^22 on Linux, so this one cannot be alive.
-        let dead = tmp.path().join(".out.partial-4294967295");
-        let live = tmp
-            .path()
-            .join(format!(".out.partial-{}", std::process::id()));
-        let old = tmp.path().join(".out.partial-4294967295.old");
-        for d in [&dead, &live, &old] {
+        let target = tmp.path().join("out");
+        let staging = tmp.path().join(".out.partial-4294967295");
+        let journal_temp = tmp.path().join(".out.tmp-77");
+        let removing = tmp.path().join(".out.sweep-journal.removing");
+        let old = tmp.path().join(".out.partial-12.old");
+        for d in [&staging, &journal_temp, &removing, &old] {
             fs::create_dir(d).unwrap();
         }
-        remove_stale_staging(tmp.path(), "out");
-        assert_eq!(dead.exists(), !Path::new("/proc/self").exists());
-        assert!(live.exists() && old.exists());
+        fs::write(old.join("a.txt"), b"previous").unwrap();
+        write_marker(&old).unwrap();
+        let dir = OutputDir::create(&target).unwrap();
+        assert_eq!(dir.cleaned.len(), 4, "{:?}", dir.cleaned);
+        assert_eq!(fs::read(target.join("a.txt")).unwrap(), b"previous");
+        drop(dir);
+        assert_eq!(names(tmp.path()), vec!["out".to_string()]);
     }
 
     #[test]
@@ -350,17 +651,88 @@ mod tests {
         dir.commit().unwrap();
         let dir = OutputDir::create(&target).unwrap();
         dir.write("a.txt", b"second").unwrap();
-        // A folder left by a run killed between the two renames of its commit.
-        let mut stale = dir.staging.as_os_str().to_owned();
-        stale.push(".old");
-        fs::create_dir(&stale).unwrap();
-        fs::write(Path::new(&stale).join("x"), b"stale").unwrap();
-        dir.commit().unwrap();
+        let dir = dir.commit().unwrap();
+        assert_eq!(dir, target);
         assert_eq!(files(&target), vec![("a.txt".into(), b"second".to_vec())]);
-        let names: Vec<String> = fs::read_dir(tmp.path())
-            .unwrap()
-            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-            .collect();
-        assert_eq!(names, vec!["out".to_string()]);
+        assert_eq!(names(tmp.path()), vec!["out".to_string()]);
+    }
+
+    #[test]
+    fn a_folder_with_foreign_files_is_refused_then_moved_aside_with_force() {
+        let tmp = tempfile::tempdir().unwrap();
+        let target = tmp.path().join("d");
+        fs::create_dir(&target).unwrap();
+        fs::write(target.join("notes.txt"), b"mine").unwrap();
+        let e = OutputDir::create(&target).unwrap_err();
+        assert_eq!(e.exit_code(), 2);
+        assert!(e.to_string().contains("notes.txt"), "{e}");
+        assert!(e.to_string().contains("--force"), "{e}");
+        assert_eq!(names(tmp.path()), vec!["d".to_string()], "left something");
+        let claim = Claim {
+            force: true,
+            keep: Vec::new(),
+        };
+        let dir = OutputDir::claim(&target, &claim).unwrap();
+        dir.write("r.csv", b"x").unwrap();
+        dir.commit().unwrap();
+        assert_eq!(files(&target), vec![("r.csv".into(), b"x".to_vec())]);
+        let aside = tmp.path().join("d.replaced-1");
+        assert_eq!(fs::read(aside.join("notes.txt")).unwrap(), b"mine");
+    }
+
+    #[test]
+    fn a_file_added_to_an_output_folder_makes_it_foreign() {
+        let tmp = tempfile::tempdir().unwrap();
+        let target = tmp.path().join("out");
+        let dir = OutputDir::create(&target).unwrap();
+        dir.write("a.txt", b"ours").unwrap();
+        dir.commit().unwrap();
+        assert_eq!(foreign_file(&target), None);
+        fs::write(target.join("notes.txt"), b"theirs").unwrap();
+        assert_eq!(foreign_file(&target), Some(PathBuf::from("notes.txt")));
+        // Added while a run is going: the previous folder is moved aside, not removed.
+        fs::remove_file(target.join("notes.txt")).unwrap();
+        let dir = OutputDir::create(&target).unwrap();
+        fs::write(target.join("notes.txt"), b"theirs").unwrap();
+        dir.write("a.txt", b"new").unwrap();
+        dir.commit().unwrap();
+        assert_eq!(fs::read(target.join("a.txt")).unwrap(), b"new");
+        let aside = tmp.path().join("out.replaced-1");
+        assert_eq!(fs::read(aside.join("notes.txt")).unwrap(), b"theirs");
+    }
+
+    #[test]
+    fn protected_folders_are_refused_even_with_force() {
+        let tmp = tempfile::tempdir().unwrap();
+        let target = tmp.path().join("d");
+        fs::create_dir(&target).unwrap();
+        fs::write(target.join("my.toml"), b"").unwrap();
+        let claim = Claim {
+            force: true,
+            keep: vec![target.join("my.toml")],
+        };
+        let e = OutputDir::claim(&target, &claim).unwrap_err();
+        assert!(e.to_string().contains("my.toml"), "{e}");
+        let e = OutputDir::claim(Path::new("/"), &claim).unwrap_err();
+        assert!(e.to_string().contains("root"), "{e}");
+        let cwd = std::env::current_dir().unwrap();
+        let e = OutputDir::claim(&cwd, &claim).unwrap_err();
+        assert!(e.to_string().contains("working folder"), "{e}");
+    }
+
+    #[test]
+    fn a_second_writer_is_refused_and_told_who_holds_the_folder() {
+        let tmp = tempfile::tempdir().unwrap();
+        let target = tmp.path().join("out");
+        let first = OutputDir::create(&target).unwrap();
+        let e = OutputDir::create(&target).unwrap_err();
+        assert_eq!(e.exit_code(), 2);
+        assert!(
+            e.to_string()
+                .contains(&format!("PID {}", std::process::id())),
+            "{e}"
+        );
+        drop(first);
+        OutputDir::create(&target).unwrap();
     }
 }

@@ -852,6 +852,10 @@ pub struct DemoArgs {
     /// No progress bar.
     #[arg(long, short = 'q')]
     pub quiet: bool,
+    /// Replace an output folder that holds files redesign-sim did not write (moved aside whole
+    /// to OUT.replaced-N, never removed).
+    #[arg(long)]
+    pub force: bool,
 }
 
 /// The classroom demo: the baseline run and the arena experiment, with one page to open.
@@ -877,36 +881,39 @@ pub fn demo(args: &DemoArgs) -> Result<()> {
     let arena_overrides = with_replications(arena_replications)?;
     let s = source.resolve(&run_overrides)?;
     let sa = source.resolve(&arena_overrides)?;
-    runner::check_memory(&s, args.threads, &source.path)?;
+    // The arena experiment holds its ten cells at once.
+    runner::check_memory(&s, args.threads, 10, &source.path)?;
     let target = args
         .out
         .clone()
         .unwrap_or_else(|| PathBuf::from("out/demo"));
-    let top = OutputDir::create(&target)?;
+    let cancel = cli::stop_on_signals();
+    let top = cli::claim_output(&target, args.force, &source.path)?;
     let pool = runner::pool(args.threads);
 
     // Each part is a complete output folder of its own inside the demo folder.
-    let run_dir = OutputDir::create(&top.file("baseline"))?;
+    let run_dir = top.nested("baseline")?;
     let bar = common.progress(s.simulation.replications.into(), "replications (baseline)");
-    let result = pool.install(|| cli::simulate(&s, 0, Some(&run_dir), &bar))?;
+    let result = pool.install(|| cli::simulate(&s, 0, Some(&run_dir), &bar, &cancel))?;
     bar.finish_and_clear();
     cli::write_run_files(&run_dir, &s, &result)?;
     let run_figures = run_report(&run_dir, &s, &result)?;
     run_dir.commit()?;
 
-    let arena_dir = OutputDir::create(&top.file("arenas"))?;
+    let arena_dir = top.nested("arenas")?;
     let bar = common.progress(
         sa.simulation.replications.into(),
         "replications × 10 cells (arena experiment)",
     );
-    let exp = pool.install(|| experiment::arenas(&source, &arena_overrides, 0, &bar))?;
+    let exp = pool.install(|| experiment::arenas(&source, &arena_overrides, 0, &bar, &cancel))?;
     bar.finish_and_clear();
     experiment::write_arena_outputs(&arena_dir, &sa, &exp, false)?;
     let arena_figure = arena_report(&arena_dir, &sa, &exp)?;
     arena_dir.commit()?;
 
     demo_page(&s, &result, &run_figures, &exp, &arena_figure).write(&top)?;
-    let target = top.commit()?;
+    cancel.check()?;
+    let target = cli::commit_output(top)?;
     print!("{}", cli::summary_table(&result.summary));
     println!(
         "\nArena experiment: {} ({} replications per cell).",

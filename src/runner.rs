@@ -4,6 +4,9 @@
 //! `simulation.independent_points` asks for it) and the replication index, so results are the
 //! same for any thread count, chunking or shard layout.
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use rayon::prelude::*;
@@ -41,6 +44,37 @@ pub fn streams(seed: u64, point: u64, replication: u32, independent_points: bool
     }
 }
 
+/// A cancellation token: whoever holds a clone can ask the work to stop; replications look at
+/// it before each one starts, so a run stops within one replication's time.
+#[derive(Debug, Clone, Default)]
+pub struct Cancel(Arc<AtomicBool>);
+
+impl Cancel {
+    /// A token nobody has cancelled yet.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Asks every holder's work to stop.
+    pub fn cancel(&self) {
+        self.0.store(true, Ordering::SeqCst);
+    }
+
+    /// Whether the work was asked to stop.
+    pub fn is_cancelled(&self) -> bool {
+        self.0.load(Ordering::Relaxed)
+    }
+
+    /// `Err(Error::Interrupted)` once cancelled: the last look before outputs are put in place.
+    pub fn check(&self) -> crate::error::Result<()> {
+        if self.is_cancelled() {
+            Err(crate::error::Error::Interrupted)
+        } else {
+            Ok(())
+        }
+    }
+}
+
 /// Runs one replication of a scenario at a design point.
 pub fn replication(s: &Scenario, point: u64, index: u32) -> ReplicationOutcome {
     let mut streams = streams(
@@ -56,34 +90,44 @@ pub fn replication(s: &Scenario, point: u64, index: u32) -> ReplicationOutcome {
 /// Runs `s.simulation.replications` replications in parallel on the current rayon pool and hands
 /// each outcome to `sink` in replication order.
 pub fn replicate(s: &Scenario, point: u64, sink: impl FnMut(u32, ReplicationOutcome)) {
-    replicate_while(s, point, || true, sink);
+    replicate_while(s, point, &Cancel::new(), sink);
 }
 
-/// As [`replicate`], asking `keep_going` before each chunk; returns whether every replication
-/// ran (false when it was told to stop).
+/// As [`replicate`], looking at `cancel` before each replication; returns whether every
+/// replication ran (false when it was told to stop; the outcomes handed on are then a prefix).
 pub fn replicate_while(
     s: &Scenario,
     point: u64,
-    keep_going: impl Fn() -> bool,
+    cancel: &Cancel,
     mut sink: impl FnMut(u32, ReplicationOutcome),
 ) -> bool {
     let total = s.simulation.replications;
     let mut start = 0;
     while start < total {
-        if !keep_going() {
-            return false;
-        }
         let end = (start + CHUNK).min(total);
-        let outcomes: Vec<ReplicationOutcome> = (start..end)
-            .into_par_iter()
-            .map(|i| replication(s, point, i))
-            .collect();
+        let Some(outcomes) = replicate_range(start..end, cancel, |i| replication(s, point, i))
+        else {
+            return false;
+        };
         for (i, o) in (start..end).zip(outcomes) {
             sink(i, o);
         }
         start = end;
     }
-    true
+    !cancel.is_cancelled()
+}
+
+/// Runs `job` for every index of `range` in parallel, in order; `None` when `cancel` was set
+/// before every job had started.
+pub fn replicate_range<T: Send>(
+    range: std::ops::Range<u32>,
+    cancel: &Cancel,
+    job: impl Fn(u32) -> T + Sync,
+) -> Option<Vec<T>> {
+    range
+        .into_par_iter()
+        .map(|i| (!cancel.is_cancelled()).then(|| job(i)))
+        .collect()
 }
 
 /// A rayon pool with `threads` threads (all cores when `None` or 0).
@@ -101,12 +145,32 @@ pub fn pool(threads: Option<usize>) -> rayon::ThreadPool {
     })
 }
 
-/// Memory this machine may use for one run; scenarios estimated above it are refused up front.
+/// The most memory a command may plan to use; scenarios estimated above it are refused up front.
 pub const MEMORY_LIMIT: u64 = 20 * (1 << 30);
 
-/// A rough upper estimate, in bytes, of the memory a run of `s` needs: the aggregate, one chunk
-/// of finished outcomes, and one world per thread.
-pub fn memory_estimate(s: &Scenario, threads: Option<usize>) -> u64 {
+/// The memory a command may use here: [`MEMORY_LIMIT`], or less where the process's address
+/// space is limited (`ulimit -v`, a batch system's limit). Free memory is not counted: it
+/// changes from one moment to the next, and the page cache gives way.
+pub fn memory_limit() -> u64 {
+    let mut limit = MEMORY_LIMIT;
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    {
+        if let Some(cap) = rustix::process::getrlimit(rustix::process::Resource::As).current {
+            // Address space, not resident memory: thread stacks and allocator arenas reserve
+            // more than they use, so that much is set apart.
+            limit = limit.min(cap.saturating_sub(RESERVED_ADDRESS_SPACE));
+        }
+    }
+    limit
+}
+
+/// Address space a process reserves beyond what it uses (stacks, allocator arenas).
+const RESERVED_ADDRESS_SPACE: u64 = 512 << 20;
+
+/// A rough upper estimate, in bytes, of the memory a command needs that holds `runs` runs of `s`
+/// at once (the cells of an experiment, the sweep points in flight): each run's aggregate and
+/// one chunk of its finished outcomes, one world per thread, and the process's own base.
+pub fn memory_estimate(s: &Scenario, threads: Option<usize>, runs: u64) -> u64 {
     let months = u64::from(s.simulation.months);
     let inits = s.initiative.len() as u64;
     let gps = u64::from(s.population.gps);
@@ -121,24 +185,33 @@ pub fn memory_estimate(s: &Scenario, threads: Option<usize>) -> u64 {
     let threads = threads
         .filter(|&t| t > 0)
         .unwrap_or_else(rayon::current_num_threads) as u64;
-    aggregate + u64::from(CHUNK) * outcome + threads * world
+    let runs = runs.max(1);
+    BASE_MEMORY + runs * (aggregate + u64::from(CHUNK) * outcome) + threads * world
 }
 
-/// Refuses a scenario whose estimated memory exceeds [`MEMORY_LIMIT`], saying how much it needs.
+/// What the process holds whatever the scenario: code, the thread pool's stacks, buffers.
+const BASE_MEMORY: u64 = 64 << 20;
+
+/// Refuses a scenario whose estimated memory for `runs` runs at once exceeds [`MEMORY_LIMIT`],
+/// saying how much it needs.
 pub fn check_memory(
     s: &Scenario,
     threads: Option<usize>,
+    runs: u64,
     file: &std::path::Path,
 ) -> crate::error::Result<()> {
-    let need = memory_estimate(s, threads);
-    if need > MEMORY_LIMIT {
+    let need = memory_estimate(s, threads, runs);
+    let limit = memory_limit();
+    if need > limit {
         return Err(crate::error::Error::Invalid {
             at: crate::scenario::Origin::Flag(file.display().to_string()),
             key: "scenario size".into(),
             message: format!(
-                "would need about {:.1} GiB of memory (population, initiatives and months together); the limit is {} GiB",
+                "would need about {:.1} GiB of memory (population, initiatives and months, times \
+                 {runs} run{} held at once); {:.1} GiB may be used here",
                 need as f64 / (1u64 << 30) as f64,
-                MEMORY_LIMIT >> 30
+                if runs == 1 { "" } else { "s" },
+                limit as f64 / (1u64 << 30) as f64
             ),
         });
     }

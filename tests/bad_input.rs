@@ -32,10 +32,11 @@ fn cases() -> Vec<String> {
     for entry in fs::read_dir(corpus()).expect("the corpus folder") {
         let path = entry.expect("a corpus entry").path();
         let ext = path.extension().and_then(|e| e.to_str());
-        if path.is_file() && matches!(ext, Some("toml" | "args" | "expected")) {
-            if let Some(stem) = path.file_stem().and_then(|s| s.to_str()) {
-                names.insert(stem.to_string());
-            }
+        if path.is_file()
+            && matches!(ext, Some("toml" | "args" | "expected"))
+            && let Some(stem) = path.file_stem().and_then(|s| s.to_str())
+        {
+            names.insert(stem.to_string());
         }
     }
     names.into_iter().collect()

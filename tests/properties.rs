@@ -375,7 +375,7 @@ proptest! {
             check_replication(&s, &runner::replication(&s, 0, i))?;
         }
         let bar = indicatif::ProgressBar::hidden();
-        let result = cli::simulate(&s, 0, None, &bar).expect("a run without output cannot fail");
+        let result = cli::simulate(&s, 0, None, &bar, &redesign_sim::runner::Cancel::new()).expect("a run without output cannot fail");
         let sum = &result.summary;
         prop_assert_eq!(sum.replications, u64::from(n));
         prop_assert_eq!(sum.initiatives.len(), s.initiative.len());

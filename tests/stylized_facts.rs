@@ -56,9 +56,15 @@ fn outcomes(s: &Scenario) -> Vec<ReplicationOutcome> {
 
 /// The run's summary, as `redesign-sim run --json` prints it.
 fn summary(s: &Scenario) -> Summary {
-    simulate(s, 0, None, &ProgressBar::hidden())
-        .expect("the run succeeds")
-        .summary
+    simulate(
+        s,
+        0,
+        None,
+        &ProgressBar::hidden(),
+        &redesign_sim::runner::Cancel::new(),
+    )
+    .expect("the run succeeds")
+    .summary
 }
 
 /// Pooled success rate over initiatives and replications.

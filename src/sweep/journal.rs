@@ -56,7 +56,12 @@ impl Journal {
                     ),
                 });
             }
-            let on_disk = fs::read(folder.join("identity")).unwrap_or_default();
+            let Ok(on_disk) = fs::read(folder.join("identity")) else {
+                // Only a journal torn while it was removed by an earlier version lacks its
+                // identity; its rows cannot be trusted, so the sweep starts afresh.
+                fs::remove_dir_all(&folder).map_err(|e| Error::write(&folder, e))?;
+                return Self::open(target, identity, resume, expect);
+            };
             if on_disk != identity {
                 return Err(Error::Argument {
                     flag: "--resume",
@@ -124,10 +129,17 @@ impl Journal {
         &self.folder
     }
 
-    /// Removes the journal once the sweep's outputs are in place.
+    /// Removes the journal once the sweep's outputs are in place: renamed first, in one step, so
+    /// a kill at any moment leaves either the whole journal (resumable) or none under its name;
+    /// a half-removed one keeps the `.removing` name, which the next run of the folder cleans.
     pub fn remove(self) -> Result<()> {
         drop(self.rows);
-        fs::remove_dir_all(&self.folder).map_err(|e| Error::write(&self.folder, e))
+        let mut gone = self.folder.as_os_str().to_owned();
+        gone.push(".removing");
+        let gone = PathBuf::from(gone);
+        fs::rename(&self.folder, &gone).map_err(|e| Error::write(&self.folder, e))?;
+        sync_dir(self.folder.parent());
+        fs::remove_dir_all(&gone).map_err(|e| Error::write(&gone, e))
     }
 }
 

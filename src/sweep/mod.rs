@@ -16,18 +16,16 @@ use std::fs::{self, File};
 use std::io::{BufRead, BufReader, Write};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::mpsc;
 
 use clap::{Args, ValueEnum};
 use indicatif::ProgressBar;
-use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::cli::Common;
 use crate::error::{Error, Result};
 use crate::output::{self, OutputDir, fmt};
-use crate::runner::{self, CHUNK};
+use crate::runner::{self, CHUNK, Cancel};
 use crate::scenario::{Override, Scenario, ScenarioSource};
 use crate::stats::Aggregate;
 
@@ -81,6 +79,10 @@ pub struct MergeArgs {
     /// Write no plots.
     #[arg(long)]
     pub no_plots: bool,
+    /// Replace an output folder that holds files redesign-sim did not write (moved aside whole
+    /// to OUT.replaced-N, never removed).
+    #[arg(long)]
+    pub force: bool,
 }
 
 /// Which part of a sweep a shard runs: the points with `index % count == index`.
@@ -169,38 +171,20 @@ const EXPERIMENT_COLUMNS: [&str; 7] = [
     "difference_hi",
 ];
 
-/// Ctrl-C presses seen: the first stops the sweep cleanly, the second ends the process (the
-/// journal is consistent at every moment, so nothing is lost but the points in flight).
-static INTERRUPTS: AtomicUsize = AtomicUsize::new(0);
-
-fn interrupted() -> bool {
-    INTERRUPTS.load(Ordering::Relaxed) > 0
-}
-
-fn catch_ctrl_c() {
-    // Fails only if a handler is already set, which then is ours from an earlier call.
-    let _ = ctrlc::set_handler(|| {
-        if INTERRUPTS.fetch_add(1, Ordering::SeqCst) > 0 {
-            std::process::exit(130);
-        }
-        // The handler runs on its own thread, so printing here is safe.
-        eprintln!("\nstopping: keeping every finished point (Ctrl-C again to quit at once)");
-    });
-}
-
 /// What a sweep needs at every point.
 struct Ctx<'a> {
     source: &'a ScenarioSource,
     base: &'a [Override],
     design: &'a Design,
     experiment: Option<SweepExperiment>,
-    /// Set when the sweep stops early, so points in flight give up between chunks.
-    cancel: AtomicBool,
+    /// Set by a signal, or when the sweep stops early after an error, so points in flight give
+    /// up before their next replication.
+    cancel: Cancel,
 }
 
 impl Ctx<'_> {
     fn stopping(&self) -> bool {
-        self.cancel.load(Ordering::Relaxed) || interrupted()
+        self.cancel.is_cancelled()
     }
 }
 
@@ -236,14 +220,12 @@ fn run_point(ctx: &Ctx<'_>, point: u64) -> Result<Option<Vec<u8>>> {
     // The same chunks, in the same order, as `runner::replicate`, so a point's figures are
     // those `run` would report for the same settings.
     while start < total {
-        if ctx.stopping() {
-            return Ok(None);
-        }
         let end = (start + CHUNK).min(total);
-        let outcomes: Vec<_> = (start..end)
-            .into_par_iter()
-            .map(|i| runner::replication(&s, point, i))
-            .collect();
+        let Some(outcomes) = runner::replicate_range(start..end, &ctx.cancel, |i| {
+            runner::replication(&s, point, i)
+        }) else {
+            return Ok(None);
+        };
         for o in &outcomes {
             agg.push(o);
         }
@@ -256,10 +238,16 @@ fn run_point(ctx: &Ctx<'_>, point: u64) -> Result<Option<Vec<u8>>> {
     fields.extend([fmt(rate), fmt(ci[0]), fmt(ci[1]), n.to_string()]);
     fields.extend((0..s.initiative.len()).map(|k| fmt(agg.successes(k) as f64 / n.max(1) as f64)));
     if ctx.experiment == Some(SweepExperiment::Arenas) {
-        let exp = crate::experiment::arenas(ctx.source, &overrides, point, &ProgressBar::hidden())?;
-        if ctx.stopping() {
-            return Ok(None);
-        }
+        let exp = match crate::experiment::arenas(
+            ctx.source,
+            &overrides,
+            point,
+            &ProgressBar::hidden(),
+            &ctx.cancel,
+        ) {
+            Err(Error::Interrupted) => return Ok(None),
+            other => other?,
+        };
         let v = &exp.verdict;
         fields.extend([
             v.result.clone(),
@@ -307,6 +295,10 @@ pub fn check_table(source: &ScenarioSource, s: &Scenario, base: &[Override]) -> 
 pub fn sweep(args: &SweepArgs) -> Result<()> {
     let common = &args.common;
     let (source, s) = common.scenario(&args.scenario)?;
+    // Points in flight at once (each with its runs), for the memory guard and the scheduler.
+    let window = points_in_flight(common.threads);
+    let runs = window * if args.experiment.is_some() { 10 } else { 1 };
+    runner::check_memory(&s, common.threads, runs, &args.scenario)?;
     let base = common.overrides()?;
     let specs = if args.param.is_empty() {
         s.sweep
@@ -349,38 +341,47 @@ pub fn sweep(args: &SweepArgs) -> Result<()> {
     let part = shard.unwrap_or(whole);
     let total = part.len(design.points);
 
-    if args.resume && already_done(&target, &info_bytes, shard) {
+    let point_of = |j: u64| part.point(j);
+    let expect = journal::Expect {
+        columns: info.columns.len(),
+        total,
+        point: &point_of,
+    };
+    // Claimed before any work, and locked until the end: a second sweep into the same folder
+    // (a SLURM array resubmitted while its tasks still run) is refused, not interleaved.
+    let cancel = crate::cli::stop_on_signals();
+    let keep = vec![args.scenario.clone()];
+    let dir = OutputDir::claim(
+        &target,
+        &output::Claim {
+            force: common.force,
+            keep,
+        },
+    )?;
+    for p in &dir.cleaned {
+        eprintln!("note: cleaned up {}, left by a stopped run", p.display());
+    }
+    if args.resume && already_done(&target, &info_bytes, &header, shard, &expect)? {
         if !common.quiet && !common.json {
             println!("The sweep in {} is already complete.", target.display());
         }
         return Ok(());
     }
-    let point_of = |j: u64| part.point(j);
     // The journal belongs to this design and this shard only.
     let mut identity = info_bytes.clone();
     identity.extend(output::json(&part));
-    let mut journal = journal::Journal::open(
-        &target,
-        &identity,
-        args.resume,
-        &journal::Expect {
-            columns: info.columns.len(),
-            total,
-            point: &point_of,
-        },
-    )?;
-    catch_ctrl_c();
+    let mut journal = journal::Journal::open(&target, &identity, args.resume, &expect)?;
     let ctx = Ctx {
         source: &source,
         base: &base,
         design: &design,
         experiment: args.experiment,
-        cancel: AtomicBool::new(false),
+        cancel,
     };
     let pool = runner::pool(common.threads);
     let bar = common.progress(total, "points");
     bar.set_position(journal.done);
-    let result = run_points(&pool, &ctx, &mut journal, total, &point_of, &bar);
+    let result = run_points(&pool, &ctx, &mut journal, total, window, &point_of, &bar);
     bar.finish_and_clear();
     result?;
     if journal.done < total {
@@ -394,7 +395,6 @@ pub fn sweep(args: &SweepArgs) -> Result<()> {
         return Err(Error::Interrupted);
     }
 
-    let dir = OutputDir::create(&target)?;
     dir.write("sweep.json", &info_bytes)?;
     write_csv(&dir, &header, &[journal.rows_path()], None)?;
     match shard {
@@ -403,7 +403,8 @@ pub fn sweep(args: &SweepArgs) -> Result<()> {
         None if s.output.plots && !common.no_plots => plots::write(&dir, &info)?,
         None => {}
     }
-    let out = dir.commit()?;
+    ctx.cancel.check()?;
+    let out = crate::cli::commit_output(dir)?;
     journal.remove()?;
     if common.json {
         print!("{}", String::from_utf8_lossy(&info_bytes));
@@ -462,16 +463,64 @@ fn sweep_info(s: &Scenario, design: &Design, experiment: Option<SweepExperiment>
     }
 }
 
-/// Whether `target` already holds this very sweep, finished (a resumed job that had completed).
-fn already_done(target: &Path, info: &[u8], shard: Option<Shard>) -> bool {
+/// Whether `target` already holds this very sweep, finished (a resumed job that had completed):
+/// its `sweep.json` and shard, and a `sweep.csv` holding every point once, in order. A
+/// `sweep.csv` that does not is said so and run again.
+fn already_done(
+    target: &Path,
+    info: &[u8],
+    header: &[u8],
+    shard: Option<Shard>,
+    expect: &journal::Expect<'_>,
+) -> Result<bool> {
     let shard_ok = match shard {
         Some(sh) => fs::read(target.join("shard.json")).ok() == Some(output::json(&sh)),
         None => !target.join("shard.json").exists(),
     };
-    !journal::folder(target).exists()
-        && fs::read(target.join("sweep.json")).ok().as_deref() == Some(info)
-        && target.join("sweep.csv").is_file()
-        && shard_ok
+    if journal::folder(target).exists()
+        || fs::read(target.join("sweep.json")).ok().as_deref() != Some(info)
+        || !shard_ok
+    {
+        return Ok(false);
+    }
+    let csv = target.join("sweep.csv");
+    let Ok(file) = File::open(&csv) else {
+        return Ok(false);
+    };
+    let mut reader = BufReader::new(file);
+    let mut line = Vec::new();
+    let mut whole = reader.read_until(b'\n', &mut line).is_ok() && line == header;
+    let mut rows = 0u64;
+    while whole {
+        line.clear();
+        match reader.read_until(b'\n', &mut line) {
+            Ok(0) => break,
+            Ok(_) => {
+                whole = rows < expect.total
+                    && line.ends_with(b"\n")
+                    && journal::row_point(&line, expect.columns) == Some((expect.point)(rows));
+                rows += 1;
+            }
+            Err(_) => whole = false,
+        }
+    }
+    if whole && rows == expect.total {
+        return Ok(true);
+    }
+    eprintln!(
+        "note: {} does not hold every point of the sweep once, in order; running the sweep again",
+        csv.display()
+    );
+    Ok(false)
+}
+
+/// Design points run at once by a sweep on `threads` threads: enough to keep every thread busy
+/// while a slow point holds up the rows after it, few enough to bound memory.
+fn points_in_flight(threads: Option<usize>) -> u64 {
+    let threads = threads
+        .filter(|&t| t > 0)
+        .unwrap_or_else(rayon::current_num_threads) as u64;
+    (threads * 2).max(2)
 }
 
 /// Runs the journal's missing points on the pool, several at a time, and appends their rows in
@@ -482,12 +531,10 @@ fn run_points(
     ctx: &Ctx<'_>,
     journal: &mut journal::Journal,
     total: u64,
+    window: u64,
     point_of: &(dyn Fn(u64) -> u64 + Sync),
     bar: &ProgressBar,
 ) -> Result<()> {
-    // Points in flight or waiting to be written, at most; bounds memory whatever the number of
-    // points, and keeps every thread busy while a slow point holds up the rows after it.
-    let window = (pool.current_num_threads() as u64 * 2).max(2);
     let (tx, rx) = mpsc::channel::<(u64, Outcome)>();
     let mut buffer: BTreeMap<u64, Vec<u8>> = BTreeMap::new();
     let mut next_spawn = journal.done;
@@ -527,11 +574,11 @@ fn run_points(
                 }
                 Outcome::Cancelled => {}
                 Outcome::Failed(e) => {
-                    ctx.cancel.store(true, Ordering::Relaxed);
+                    ctx.cancel.cancel();
                     failure.get_or_insert(e);
                 }
                 Outcome::Panicked(p) => {
-                    ctx.cancel.store(true, Ordering::Relaxed);
+                    ctx.cancel.cancel();
                     panic.get_or_insert(p);
                 }
             }
@@ -540,7 +587,7 @@ fn run_points(
                 && let Some(row) = buffer.remove(&journal.done)
             {
                 if let Err(e) = journal.append(&row) {
-                    ctx.cancel.store(true, Ordering::Relaxed);
+                    ctx.cancel.cancel();
                     failure = Some(e);
                     break;
                 }
@@ -548,7 +595,7 @@ fn run_points(
                 bar.inc(1);
             }
             if wrote && let Err(e) = journal.sync() {
-                ctx.cancel.store(true, Ordering::Relaxed);
+                ctx.cancel.cancel();
                 failure = Some(e);
             }
         }
@@ -736,7 +783,19 @@ pub fn merge(args: &MergeArgs) -> Result<()> {
         s.simulation.name = info.scenario.clone();
         Common::default().out_dir(&s, "-sweep")
     });
-    let dir = OutputDir::create(&target)?;
+    let cancel = crate::cli::stop_on_signals();
+    // A folder holding a shard being merged is never replaced.
+    let keep = ordered.iter().map(|p| p.dir.join("sweep.csv")).collect();
+    let dir = OutputDir::claim(
+        &target,
+        &output::Claim {
+            force: args.force,
+            keep,
+        },
+    )?;
+    for p in &dir.cleaned {
+        eprintln!("note: cleaned up {}, left by a stopped run", p.display());
+    }
     dir.write("sweep.json", &first.info)?;
     let dirs: Vec<PathBuf> = ordered.iter().map(|p| p.dir.clone()).collect();
     write_csv(
@@ -753,7 +812,8 @@ pub fn merge(args: &MergeArgs) -> Result<()> {
     if plots_wanted && !args.no_plots {
         plots::write(&dir, &info)?;
     }
-    let out = dir.commit()?;
+    cancel.check()?;
+    let out = crate::cli::commit_output(dir)?;
     println!(
         "Merged {count} shard{} of {} points into {}",
         if count == 1 { "" } else { "s" },
