@@ -20,7 +20,7 @@ pub enum Error {
         message: String,
     },
     /// A key the schema does not know.
-    #[error("{at}: unknown key `{key}`{}", hint.as_ref().map(|h| format!(" (did you mean `{h}`?)")).unwrap_or_default())]
+    #[error("{at}: unknown key {}{}", quote(key, '`'), hint.as_ref().map(|h| format!(" (did you mean {}?)", quote(h, '`'))).unwrap_or_default())]
     UnknownKey {
         /// Where it was written.
         at: Origin,
@@ -30,7 +30,7 @@ pub enum Error {
         hint: Option<String>,
     },
     /// A value of the wrong type.
-    #[error("{at}: `{key}` expects {expected}, found {found}")]
+    #[error("{at}: {} expects {expected}, found {found}", quote(key, '`'))]
     Type {
         /// Where it was written.
         at: Origin,
@@ -42,7 +42,7 @@ pub enum Error {
         found: String,
     },
     /// A value outside its allowed range, or otherwise unusable.
-    #[error("{at}: `{key}` {message}")]
+    #[error("{at}: {} {message}", quote(key, '`'))]
     Invalid {
         /// Where it was written.
         at: Origin,
@@ -68,7 +68,7 @@ pub enum Error {
         chain: String,
     },
     /// A `--set`, `--param` or similar command-line argument that cannot be understood.
-    #[error("{flag} {arg}: {message}")]
+    #[error("{flag} {}: {message}", cut(arg))]
     Argument {
         /// The flag.
         flag: &'static str,
@@ -122,5 +122,77 @@ impl Error {
     }
 }
 
+/// Characters of a key or value that a message shows when the whole would be too long.
+const SHOWN_CHARS: usize = 60;
+/// Length in characters above which a key or value is cut in messages; a little above
+/// [`SHOWN_CHARS`] so that cutting always saves more than the note it adds.
+const CUT_ABOVE: usize = 80;
+
+/// `text` as it goes into a message: whole when short, otherwise its first characters and its
+/// length, so that a million-character key names itself without filling the terminal.
+pub(crate) fn cut(text: &str) -> String {
+    match text.char_indices().nth(CUT_ABOVE) {
+        None => text.to_string(),
+        Some(_) => format!("{}… ({} characters)", head(text), text.chars().count()),
+    }
+}
+
+/// `text` between two `mark`s (a backtick for keys, a double quote for strings), cut as by
+/// [`cut`] with the length outside the marks.
+pub(crate) fn quote(text: &str, mark: char) -> String {
+    match text.char_indices().nth(CUT_ABOVE) {
+        None => format!("{mark}{text}{mark}"),
+        Some(_) => format!(
+            "{mark}{}…{mark} ({} characters)",
+            head(text),
+            text.chars().count()
+        ),
+    }
+}
+
+/// Names a message lists before it only counts the rest.
+const LISTED_NAMES: usize = 20;
+
+/// `names` joined with commas, each cut as by [`cut`], and after the first few only a count of
+/// the rest: a scenario may have tens of thousands of them.
+pub(crate) fn some_of(names: &[&str]) -> String {
+    let mut out: Vec<String> = names.iter().take(LISTED_NAMES).map(|n| cut(n)).collect();
+    if names.len() > LISTED_NAMES {
+        out.push(format!("… and {} more", names.len() - LISTED_NAMES));
+    }
+    out.join(", ")
+}
+
+/// The first [`SHOWN_CHARS`] characters of `text`.
+fn head(text: &str) -> &str {
+    text.char_indices()
+        .nth(SHOWN_CHARS)
+        .map_or(text, |(end, _)| &text[..end])
+}
+
 /// Results of the tool.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn long_text_is_cut_with_its_length_and_short_text_is_whole() {
+        let short = "é".repeat(CUT_ABOVE);
+        assert_eq!(cut(&short), short);
+        assert_eq!(quote(&short, '`'), format!("`{short}`"));
+        let long = "é".repeat(CUT_ABOVE + 1);
+        let head = "é".repeat(SHOWN_CHARS);
+        assert_eq!(cut(&long), format!("{head}… (81 characters)"));
+        assert_eq!(quote(&long, '"'), format!("\"{head}…\" (81 characters)"));
+    }
+
+    #[test]
+    fn a_long_list_of_names_ends_with_a_count() {
+        assert_eq!(some_of(&["a", "b"]), "a, b");
+        let many: Vec<String> = (0..25).map(|i| i.to_string()).collect();
+        let many: Vec<&str> = many.iter().map(String::as_str).collect();
+        assert!(some_of(&many).ends_with("18, 19, … and 5 more"));
+    }
+}

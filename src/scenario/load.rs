@@ -2,6 +2,7 @@
 
 use std::collections::BTreeMap;
 use std::fmt;
+use std::ops::Bound;
 use std::path::{Path, PathBuf};
 
 use toml::de::{DeTable, DeValue};
@@ -9,7 +10,7 @@ use toml::{Table, Value};
 
 use super::Scenario;
 use super::validate;
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, cut, quote, some_of};
 
 /// Where a value came from, for error messages.
 #[derive(Debug, Clone, PartialEq)]
@@ -35,7 +36,7 @@ impl fmt::Display for Origin {
             Origin::File { path, line, column } => {
                 write!(f, "{}:{line}:{column}", path.display())
             }
-            Origin::Flag(arg) => write!(f, "{arg}"),
+            Origin::Flag(arg) => write!(f, "{}", cut(arg)),
             Origin::Default => write!(f, "default scenario"),
         }
     }
@@ -171,10 +172,12 @@ fn load_layer(
             chain: names.join(" -> "),
         });
     }
-    let text = std::fs::read_to_string(path).map_err(|source| Error::Read {
+    let bytes = std::fs::read(path).map_err(|source| Error::Read {
         path: path.to_path_buf(),
         source,
     })?;
+    let text =
+        String::from_utf8(bytes).map_err(|e| not_utf8(path, e.as_bytes(), e.utf8_error()))?;
     let (mut table, mut origins) = parse_layer(&text, path)?;
     let Some(parent) = table.remove("extends") else {
         return Ok((table, origins));
@@ -216,26 +219,115 @@ fn merge(base: &mut Table, base_origins: &mut BTreeMap<String, Origin>, top: Tab
         match (base.get_mut(&key), value) {
             (Some(Value::Table(b)), Value::Table(t)) => merge(b, base_origins, t, &path),
             (_, value) => {
-                let element = format!("{path}[");
-                base_origins.retain(|k, _| !k.starts_with(&element));
+                remove_under(base_origins, &format!("{path}["));
                 base.insert(key, value);
             }
         }
     }
 }
 
+/// The error for a file that is not UTF-8 text, located at the first bad byte: its line and
+/// column, its byte within the line (the column counts characters, and an editor may show the
+/// bad byte as one or several) and the bytes found, so the user can tell a Latin-1 `é` from a
+/// stray binary file.
+fn not_utf8(file: &Path, bytes: &[u8], e: std::str::Utf8Error) -> Error {
+    let bad = e.valid_up_to();
+    // Everything before `bad` is valid, so lines and columns there are well defined.
+    let good = std::str::from_utf8(&bytes[..bad]).unwrap_or_default();
+    let line_start = good.rfind('\n').map_or(0, |i| i + 1);
+    let line = good[..line_start].bytes().filter(|&b| b == b'\n').count() + 1;
+    let column = good[line_start..].chars().count() + 1;
+    // A sequence cut short by the end of the file has no error length: show what is left.
+    let len = e.error_len().unwrap_or(bytes.len() - bad).clamp(1, 4);
+    let found: Vec<String> = bytes[bad..(bad + len).min(bytes.len())]
+        .iter()
+        .map(|b| format!("0x{b:02X}"))
+        .collect();
+    Error::Syntax {
+        file: file.to_path_buf(),
+        line,
+        column,
+        message: format!(
+            "invalid UTF-8 at byte {} of line {line}: found {} {}; save the file as UTF-8",
+            bad - line_start + 1,
+            if found.len() == 1 {
+                "the byte"
+            } else {
+                "the bytes"
+            },
+            found.join(" ")
+        ),
+    }
+}
+
+/// Line and column of byte offsets in one text. The line starts are found once, so that locating
+/// every key of a large file costs a binary search each rather than a scan from the start (which
+/// made loading quadratic in the number of keys).
+struct Lines<'a> {
+    /// The text.
+    text: &'a str,
+    /// Byte offset of the start of each line.
+    starts: Vec<usize>,
+    /// Whether each line is ASCII, so that a column is a subtraction even when many keys share
+    /// one long line.
+    ascii: Vec<bool>,
+}
+
+impl<'a> Lines<'a> {
+    fn new(text: &'a str) -> Self {
+        let mut starts = vec![0];
+        let mut ascii = Vec::new();
+        let mut start = 0;
+        for line in text.split_inclusive('\n') {
+            ascii.push(line.is_ascii());
+            start += line.len();
+            if line.ends_with('\n') {
+                starts.push(start);
+            }
+        }
+        Lines {
+            text,
+            starts,
+            ascii,
+        }
+    }
+
+    /// 1-based line and column (in characters) of a byte offset.
+    fn at(&self, offset: usize) -> (usize, usize) {
+        let offset = offset.min(self.text.len());
+        // The last line starting at or before `offset`; the first start is 0, so there is one.
+        let index = self.starts.partition_point(|&s| s <= offset) - 1;
+        let start = self.starts[index];
+        // After a final newline comes an empty line, which has a start but no entry here.
+        let column = if self.ascii.get(index).copied().unwrap_or(true) {
+            offset - start
+        } else {
+            // Spans fall on character boundaries; `get` keeps a stray one from panicking.
+            self.text
+                .get(start..offset)
+                .map_or(offset - start, |l| l.chars().count())
+        };
+        (index + 1, column + 1)
+    }
+}
+
+/// Forgets where the keys starting with `prefix` were written. They sort together, so this visits
+/// only them rather than every origin (once per merged key, that was quadratic).
+fn remove_under(origins: &mut BTreeMap<String, Origin>, prefix: &str) {
+    let doomed: Vec<String> = origins
+        .range::<str, _>((Bound::Included(prefix), Bound::Unbounded))
+        .map(|(k, _)| k)
+        .take_while(|k| k.starts_with(prefix))
+        .cloned()
+        .collect();
+    for k in doomed {
+        origins.remove(&k);
+    }
+}
+
 fn parse_layer(text: &str, file: &Path) -> Result<(Table, BTreeMap<String, Origin>)> {
-    let at = |offset: usize| {
-        let before = &text[..offset.min(text.len())];
-        let line = before.matches('\n').count() + 1;
-        let column = before
-            .rsplit('\n')
-            .next()
-            .map(|l| l.chars().count())
-            .unwrap_or(0)
-            + 1;
-        (line, column)
-    };
+    let lines = Lines::new(text);
+    let at = |offset: usize| lines.at(offset);
     let spanned = DeTable::parse(text).map_err(|e| {
         let (line, column) = e.span().map(|s| at(s.start)).unwrap_or((1, 1));
         Error::Syntax {
@@ -255,7 +347,8 @@ fn parse_layer(text: &str, file: &Path) -> Result<(Table, BTreeMap<String, Origi
         let message =
             if !digits.is_empty() && digits.chars().all(|c| c.is_ascii_digit() || c == '_') {
                 format!(
-                    "the integer {written} is too large (TOML integers lie between {} and {})",
+                    "the integer {} is too large (TOML integers lie between {} and {})",
+                    cut(written),
                     i64::MIN,
                     i64::MAX
                 )
@@ -363,31 +456,36 @@ fn apply_override(
                         .filter_map(|item| item.get("name").and_then(Value::as_str))
                         .collect();
                     return Err(bad(format!(
-                        "`{canonical}` has no element `{selector}` (it has {} elements{})",
+                        "{} has no element {} (it has {} elements{})",
+                        quote(&canonical, '`'),
+                        quote(selector, '`'),
                         items.len(),
                         if names.is_empty() {
                             String::new()
                         } else {
-                            format!(": {}", names.join(", "))
+                            format!(": {}", some_of(&names))
                         }
                     )));
                 };
                 canonical = format!("{canonical}[{index}]");
                 match &mut items[index] {
                     Value::Table(t) => node = t,
-                    _ => return Err(bad(format!("`{canonical}` is not a table"))),
+                    _ => {
+                        return Err(bad(format!("{} is not a table", quote(&canonical, '`'))));
+                    }
                 }
                 i += 2;
                 if i >= parts.len() {
                     return Err(bad(format!(
-                        "`{}` names a whole element; name one of its keys",
-                        o.path
+                        "{} names a whole element; name one of its keys",
+                        quote(&o.path, '`')
                     )));
                 }
             }
             other => {
                 return Err(bad(format!(
-                    "`{canonical}` is {}, not a table",
+                    "{} is {}, not a table",
+                    quote(&canonical, '`'),
                     describe_value(other)
                 )));
             }
@@ -396,9 +494,8 @@ fn apply_override(
     let last = parts[parts.len() - 1];
     let key = join(&canonical, last);
     if o.value.is_array() || o.value.is_table() {
-        origins.retain(|k, _| {
-            !k.starts_with(&format!("{key}[")) && !k.starts_with(&format!("{key}."))
-        });
+        remove_under(origins, &format!("{key}["));
+        remove_under(origins, &format!("{key}."));
     }
     node.insert(last.to_string(), o.value.clone());
     origins.insert(key, o.origin.clone());
@@ -419,7 +516,7 @@ fn default_array(path: &str) -> Option<Value> {
 /// A short description of a TOML value's type and content, for messages.
 pub(crate) fn describe_value(value: &Value) -> String {
     match value {
-        Value::String(s) => format!("the string \"{s}\""),
+        Value::String(s) => format!("the string {}", quote(s, '"')),
         Value::Integer(i) => format!("the integer {i}"),
         Value::Float(f) => format!("the number {f}"),
         Value::Boolean(b) => format!("the boolean {b}"),
@@ -443,6 +540,20 @@ mod tests {
         assert_eq!(o.value, Value::String("abc def".into()));
         assert!(Override::parse("no_equals_sign").is_err());
         assert!(Override::parse("a..b=1").is_err());
+    }
+
+    #[test]
+    fn lines_agree_with_counting_from_the_start() {
+        let text = "a = 1\nnamé = \"ü\"\n\n  b = 2\nlast";
+        let lines = Lines::new(text);
+        for (offset, _) in text.char_indices().chain([(text.len(), ' ')]) {
+            let before = &text[..offset];
+            let line = before.matches('\n').count() + 1;
+            let column = before.rsplit('\n').next().unwrap().chars().count() + 1;
+            assert_eq!(lines.at(offset), (line, column), "offset {offset}");
+        }
+        assert_eq!(Lines::new("a\n").at(2), (2, 1));
+        assert_eq!(Lines::new("").at(0), (1, 1));
     }
 
     #[test]

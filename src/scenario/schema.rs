@@ -237,10 +237,21 @@ pub fn leaves(fields: &'static [Field], prefix: &str, out: &mut Vec<(String, &'s
     }
 }
 
+/// Longest key, in characters, for which a nearest known key is sought. The edit distance takes
+/// time in the product of the two lengths, so a million-character key took many seconds; no
+/// key of the schema comes near this length, so nothing that is a typo loses its hint.
+const NEAREST_MAX_CHARS: usize = 100;
+
 /// The known key nearest to `key`, if one is close enough to be a likely typo.
 pub fn nearest<'a>(key: &str, known: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    let short = |s: &str| s.chars().nth(NEAREST_MAX_CHARS).is_none();
+    if !short(key) {
+        return None;
+    }
     known
         .into_iter()
+        // Names the user wrote (providers) may be long too.
+        .filter(|k| short(k))
         .map(|k| (strsim::normalized_damerau_levenshtein(key, k), k))
         .filter(|(score, k)| *score >= 0.5 || k.contains(key) || key.contains(k))
         .max_by(|a, b| a.0.total_cmp(&b.0))
@@ -257,6 +268,8 @@ mod tests {
         assert_eq!(nearest("reversion_rat", known), Some("reversion_rate"));
         assert_eq!(nearest("enabeld", known), Some("enabled"));
         assert_eq!(nearest("zzzzqqq", known), None);
+        // Too long to compare: no hint rather than minutes of edit distance.
+        assert_eq!(nearest(&"reversion_rate".repeat(10), known), None);
     }
 
     #[test]

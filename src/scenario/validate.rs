@@ -1,6 +1,7 @@
 //! Validation: the merged table is checked against the schema (unknown keys, types, ranges),
 //! turned into a [`Scenario`], and checked for consistency across sections.
 
+use std::cell::OnceCell;
 use std::collections::{BTreeMap, BTreeSet};
 
 use toml::{Table, Value};
@@ -8,7 +9,7 @@ use toml::{Table, Value};
 use super::load::describe_value;
 use super::schema::{Field, Kind, leaves, nearest};
 use super::{Dist, Logic, Scenario};
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, quote, some_of};
 use crate::scenario::Origin;
 
 /// Sections whose parameters a scheduled event may change mid-run; the rest are drawn or fixed
@@ -17,7 +18,10 @@ const EVENT_SECTIONS: [&str; 3] = ["environment.", "arenas.", "leadership."];
 
 pub(super) fn validate(table: &Table, origins: &BTreeMap<String, Origin>) -> Result<Scenario> {
     let mut table = table.clone();
-    let ctx = Ctx { origins };
+    let ctx = Ctx {
+        origins,
+        leaves: OnceCell::new(),
+    };
     ctx.walk_table(&mut table, Scenario::fields(), "")?;
     let scenario: Scenario = Value::Table(table)
         .try_into()
@@ -32,9 +36,20 @@ pub(super) fn validate(table: &Table, origins: &BTreeMap<String, Origin>) -> Res
 
 struct Ctx<'a> {
     origins: &'a BTreeMap<String, Origin>,
+    /// Every parameter path of the schema, listed once on first use rather than for every
+    /// event target (a scenario may have many events).
+    leaves: OnceCell<Vec<(String, &'static Field)>>,
 }
 
 impl Ctx<'_> {
+    fn leaves(&self) -> &[(String, &'static Field)] {
+        self.leaves.get_or_init(|| {
+            let mut all = Vec::new();
+            leaves(Scenario::fields(), "", &mut all);
+            all
+        })
+    }
+
     fn at(&self, path: &str) -> Origin {
         // An element path like `provider[2].teams` may be recorded only down to `provider[2]` or
         // `provider` when it came from a whole-array override.
@@ -79,13 +94,11 @@ impl Ctx<'_> {
 
     /// A known full path whose last part is close to `key`, for keys put in the wrong section.
     fn nearest_anywhere(&self, key: &str) -> Option<String> {
-        let mut all = Vec::new();
-        leaves(Scenario::fields(), "", &mut all);
-        let names: Vec<&str> = all.iter().map(|(_, f)| f.name).collect();
-        let best = nearest(key, names.iter().copied())?;
-        all.into_iter()
+        let all = self.leaves();
+        let best = nearest(key, all.iter().map(|(_, f)| f.name))?;
+        all.iter()
             .find(|(_, f)| f.name == best)
-            .map(|(p, _)| p)
+            .map(|(p, _)| p.clone())
     }
 
     fn check_value(&self, value: &mut Value, kind: Kind, path: &str) -> Result<()> {
@@ -133,7 +146,7 @@ impl Ctx<'_> {
                     let hint = nearest(s, words.iter().copied())
                         .map(|h| format!(" (did you mean \"{h}\"?)"))
                         .unwrap_or_default();
-                    return Err(range_error(format!("\"{s}\"{hint}")));
+                    return Err(range_error(format!("{}{hint}", quote(s, '"'))));
                 }
                 other => return Err(type_error(other)),
             },
@@ -192,8 +205,7 @@ impl Ctx<'_> {
     /// An event may set or add to a numeric or boolean parameter of the sections that act
     /// month by month.
     fn check_event_target(&self, target: &str, v: &mut Value, add: bool, path: &str) -> Result<()> {
-        let mut all = Vec::new();
-        leaves(Scenario::fields(), "", &mut all);
+        let all = self.leaves();
         let Some((_, field)) = all.iter().find(|(p, _)| p == target) else {
             let hint = nearest(target, all.iter().map(|(p, _)| p.as_str())).map(str::to_string);
             return Err(Error::UnknownKey {
@@ -317,7 +329,7 @@ impl Ctx<'_> {
             if !names.insert(p.name.as_str()) {
                 return Err(invalid(
                     &format!("provider[{i}].name"),
-                    format!("\"{}\" is used by two providers", p.name),
+                    format!("{} is used by two providers", quote(&p.name, '"')),
                 ));
             }
         }
@@ -332,26 +344,29 @@ impl Ctx<'_> {
             if !initiative_names.insert(init.name.as_str()) {
                 return Err(invalid(
                     &format!("initiative[{i}].name"),
-                    format!("\"{}\" is used by two initiatives", init.name),
+                    format!("{} is used by two initiatives", quote(&init.name, '"')),
                 ));
             }
             for (j, name) in init.scope.iter().enumerate() {
                 if !names.contains(name.as_str()) {
                     let hint = nearest(name, names.iter().copied())
-                        .map(|h| format!(" (did you mean \"{h}\"?)"))
+                        .map(|h| format!(" (did you mean {}?)", quote(h, '"')))
                         .unwrap_or_default();
                     let known = if names.is_empty() {
                         "the scenario has no [[provider]]".to_string()
                     } else {
                         format!(
                             "providers are: {}",
-                            names.iter().copied().collect::<Vec<_>>().join(", ")
+                            some_of(&names.iter().copied().collect::<Vec<_>>())
                         )
                     };
                     return Err(clash(
                         &format!("initiative[{i}].scope[{j}]"),
                         "provider",
-                        format!("names \"{name}\", which is not a provider{hint}; {known}"),
+                        format!(
+                            "names {}, which is not a provider{hint}; {known}",
+                            quote(name, '"')
+                        ),
                     ));
                 }
             }
