@@ -72,7 +72,8 @@ write_config() {
     [[ $node == NodeName=* ]] || die "slurmd -C did not describe this node: $node"
     mkdir -p "$(dirname "$CONF")"
     cat >"$CONF" <<EOF
-$MARK; removed by its 'stop'.
+$MARK
+# (and removed by its 'stop'; a one-node cluster for tests/slurm.rs)
 ClusterName=redesign-local
 SlurmctldHost=$host
 SlurmUser=root
