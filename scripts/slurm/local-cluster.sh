@@ -14,6 +14,11 @@
 set -euo pipefail
 
 STATE=${REDESIGN_SLURM_STATE:-/run/redesign-slurm}
+# start empties this folder, so it must be one of its own.
+[[ $STATE == /?*/?* ]] || {
+    echo "local-cluster: REDESIGN_SLURM_STATE must be an absolute path two levels deep (e.g. /run/x), not '$STATE'" >&2
+    exit 2
+}
 CONF=/etc/slurm/slurm.conf
 # The first line of a configuration this script wrote, so it knows it may replace it.
 MARK="# Written by redesign-sim scripts/slurm/local-cluster.sh"
