@@ -224,3 +224,87 @@ fn check_finds_mistakes_in_the_sweep_table() {
         stderr(&o)
     );
 }
+
+/// Every entry of `dir`, recursively, hidden ones too: what a dry run must leave untouched.
+fn entries(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).expect("read the folder").flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            out.extend(entries(&p));
+        }
+        out.push(p);
+    }
+    out.sort();
+    out
+}
+
+#[test]
+fn sweep_dry_run_prints_the_design_and_writes_nothing() {
+    let dir = scratch();
+    let base = scenario("baseline.toml");
+    let before = entries(dir.path());
+    let o = run_in(
+        dir.path(),
+        &[
+            "sweep",
+            base.to_str().unwrap(),
+            "--param",
+            "arenas.practice.grassroots_adoption=0:1:3",
+            "--param",
+            "leadership.clinical=false:true",
+            "--shard",
+            "1/4",
+            "--resume",
+            "--out",
+            "res",
+            "--dry-run",
+        ],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = stdout(&o);
+    for want in [
+        "grid design, 6 points",
+        "arenas.practice.grassroots_adoption (real), 3 levels: 0, 0.5, 1",
+        "leadership.clinical (switch), 2 levels: false, true",
+        "Shard 1/4 runs 2 of the 6 points (each of the 4 shards runs 1 or 2)",
+        "nothing was run or written",
+    ] {
+        assert!(out.contains(want), "missing {want:?} in:\n{out}");
+    }
+    assert_eq!(entries(dir.path()), before, "a dry run wrote files");
+}
+
+#[test]
+fn sweep_dry_run_refuses_a_bad_param() {
+    let dir = scratch();
+    let base = scenario("baseline.toml");
+    for (param, message) in [
+        (
+            "arenas.practice.grassroot_adoption=0:1:3",
+            "did you mean `arenas.practice.grassroots_adoption`?",
+        ),
+        (
+            "arenas.practice.grassroots_adoption=0:2:3",
+            "must be a number in [0, 1], found 2",
+        ),
+    ] {
+        let o = run_in(
+            dir.path(),
+            &[
+                "sweep",
+                base.to_str().unwrap(),
+                "--param",
+                param,
+                "--dry-run",
+            ],
+        );
+        assert_eq!(o.status.code(), Some(2), "{param}: {}", stderr(&o));
+        assert!(stderr(&o).contains(message), "{param}: {}", stderr(&o));
+        assert!(stdout(&o).is_empty(), "{param}: {}", stdout(&o));
+    }
+    assert!(
+        entries(dir.path()).is_empty(),
+        "a refused dry run wrote files"
+    );
+}

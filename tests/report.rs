@@ -300,6 +300,11 @@ fn the_page_renders_with_its_images_in_headless_chromium() {
         .map(Path::new)
         .find(|p| p.is_file());
     let Some(chromium) = chromium else {
+        // CI must never skip silently: there, a missing Chromium is a failure.
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "Chromium is not installed and CI is set (apt-get install chromium)"
+        );
         println!("skipped: Chromium is not installed (apt-get install chromium)");
         return;
     };

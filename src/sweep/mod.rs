@@ -8,6 +8,7 @@
 //! continues; the finished `sweep.csv` is the header followed by the journal's rows.
 
 mod design;
+mod dry_run;
 mod journal;
 mod plots;
 
@@ -55,6 +56,10 @@ pub struct SweepArgs {
     /// Also run an experiment at every point and add its verdict to each row.
     #[arg(long, value_enum)]
     pub experiment: Option<SweepExperiment>,
+    /// Check the scenario, the design and every --param, print the design and exit without
+    /// running or writing anything.
+    #[arg(long)]
+    pub dry_run: bool,
     #[command(flatten)]
     /// Options shared with `run`.
     pub common: Common,
@@ -340,6 +345,15 @@ pub fn sweep(args: &SweepArgs) -> Result<()> {
     let whole = Shard { index: 0, count: 1 };
     let part = shard.unwrap_or(whole);
     let total = part.len(design.points);
+    if args.dry_run {
+        if common.json {
+            print!("{}", String::from_utf8_lossy(&info_bytes));
+        } else if !common.quiet {
+            let reps = s.simulation.replications;
+            dry_run::print(&info.scenario, &design, reps, shard, &target);
+        }
+        return Ok(());
+    }
 
     let point_of = |j: u64| part.point(j);
     let expect = journal::Expect {
