@@ -13,10 +13,9 @@
 
 use std::path::{Path, PathBuf};
 
-use indicatif::ProgressBar;
-use redesign_sim::cli::simulate;
 use redesign_sim::runner;
 use redesign_sim::scenario::{self, Override, Scenario};
+use redesign_sim::stats::simulate;
 use redesign_sim::stats::{Summary, SurveySummary};
 use serde::Deserialize;
 
@@ -72,9 +71,9 @@ fn main() {
     let sum = simulate(
         &s,
         0,
-        None,
-        &ProgressBar::hidden(),
+        &redesign_sim::runner::Silent,
         &redesign_sim::runner::Cancel::new(),
+        |_, _| Ok(()),
     )
     .expect("the run succeeds")
     .summary;

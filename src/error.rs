@@ -1,8 +1,7 @@
 //! One error type for the whole tool; every variant says where the problem is.
 
+use std::fmt;
 use std::path::PathBuf;
-
-use crate::scenario::Origin;
 
 /// Everything that can go wrong before or around a simulation. The model itself cannot fail.
 #[derive(Debug, thiserror::Error)]
@@ -194,5 +193,35 @@ mod tests {
         let many: Vec<String> = (0..25).map(|i| i.to_string()).collect();
         let many: Vec<&str> = many.iter().map(String::as_str).collect();
         assert!(some_of(&many).ends_with("18, 19, … and 5 more"));
+    }
+}
+
+/// Where a value came from, for error messages.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Origin {
+    /// A place in a scenario file.
+    File {
+        /// The file.
+        path: PathBuf,
+        /// 1-based line.
+        line: usize,
+        /// 1-based column.
+        column: usize,
+    },
+    /// A command-line override.
+    Flag(String),
+    /// A built-in default.
+    Default,
+}
+
+impl fmt::Display for Origin {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Origin::File { path, line, column } => {
+                write!(f, "{}:{line}:{column}", path.display())
+            }
+            Origin::Flag(arg) => write!(f, "{}", cut(arg)),
+            Origin::Default => write!(f, "default scenario"),
+        }
     }
 }

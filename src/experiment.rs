@@ -4,40 +4,15 @@
 //! differences are sharp. The verdict is computed from the cells' results; no code in the model
 //! knows which cell it is in.
 
-use std::path::PathBuf;
-
-use clap::{Args, Subcommand};
-use indicatif::ProgressBar;
 use rayon::prelude::*;
 use serde::Serialize;
 use toml::Value;
 
-use crate::cli::Common;
 use crate::error::{Error, Result};
 use crate::model::outcome::{Mode, ReplicationOutcome};
-use crate::output::{self, OutputDir};
-use crate::runner::{self, CHUNK, Cancel};
+use crate::runner::{self, CHUNK, Cancel, Observer};
 use crate::scenario::{Origin, Override, Scenario, ScenarioSource};
 use crate::stats::{Aggregate, Moments, Z95, wilson};
-
-/// The experiment subcommands.
-#[derive(Debug, Subcommand)]
-pub enum ExperimentCommand {
-    /// The 2×2×2 arena factorial plus the clinical and managerial knockouts, with a verdict.
-    Arenas(ExperimentArgs),
-    /// Arenas acting at the same time versus one after another.
-    Timing(ExperimentArgs),
-}
-
-/// Arguments of an experiment.
-#[derive(Debug, Args)]
-pub struct ExperimentArgs {
-    /// The scenario file.
-    pub scenario: PathBuf,
-    #[command(flatten)]
-    /// Options shared with `run`.
-    pub common: Common,
-}
 
 /// One cell: a name and the parameter values that make it.
 #[derive(Debug, Clone)]
@@ -347,7 +322,7 @@ fn run_cells(
     point: u64,
     pairs: &[(usize, usize)],
     contrast: &[f64],
-    bar: &ProgressBar,
+    observer: &dyn Observer,
     cancel: &Cancel,
 ) -> CellRun {
     let mut aggregates: Vec<Aggregate> = scenarios.iter().map(Aggregate::new).collect();
@@ -355,6 +330,7 @@ fn run_cells(
     let mut contrast_moments = Moments::default();
     let total = scenarios[0].simulation.replications;
     let n_cells = scenarios.len();
+    observer.start(total.into(), 0);
     let mut start = 0;
     while start < total {
         let end = (start + CHUNK).min(total);
@@ -393,7 +369,7 @@ fn run_cells(
             if !contrast.is_empty() {
                 contrast_moments.push(contrast.iter().zip(&rates).map(|(w, x)| w * x).sum());
             }
-            bar.inc(1);
+            observer.advance(1);
         }
         start = end;
     }
@@ -474,7 +450,7 @@ pub fn arenas(
     source: &ScenarioSource,
     base: &[Override],
     point: u64,
-    bar: &ProgressBar,
+    observer: &dyn Observer,
     cancel: &Cancel,
 ) -> Result<ArenaExperiment> {
     let cells = arena_cells();
@@ -489,7 +465,7 @@ pub fn arenas(
             if off % 2 == 0 { 1.0 } else { -1.0 }
         })
         .collect();
-    let run = run_cells(&scenarios, point, &pairs, &contrast, bar, cancel);
+    let run = run_cells(&scenarios, point, &pairs, &contrast, observer, cancel);
     cancel.check()?;
     let results: Vec<CellResult> = cells
         .iter()
@@ -638,13 +614,13 @@ pub fn timing(
     source: &ScenarioSource,
     base: &[Override],
     point: u64,
-    bar: &ProgressBar,
+    observer: &dyn Observer,
     cancel: &Cancel,
 ) -> Result<TimingExperiment> {
     let s = source.resolve(base)?;
     let cells = timing_cells(&s)?;
     let scenarios = resolve_cells(source, base, &cells, "timing experiment")?;
-    let run = run_cells(&scenarios, point, &[(0, 1), (0, 2)], &[], bar, cancel);
+    let run = run_cells(&scenarios, point, &[(0, 1), (0, 2)], &[], observer, cancel);
     cancel.check()?;
     let results = cells
         .iter()
@@ -660,231 +636,4 @@ pub fn timing(
         concurrent_minus_sequential: Difference::from(&run.pairs[0]),
         concurrent_minus_staggered: Difference::from(&run.pairs[1]),
     })
-}
-
-/// Runs an experiment command.
-pub fn command(c: &ExperimentCommand) -> Result<()> {
-    match c {
-        ExperimentCommand::Arenas(args) => run_experiment(
-            args,
-            "-arenas",
-            "replications × 10 cells",
-            10,
-            arenas,
-            write_arena_outputs,
-            arena_table,
-        ),
-        ExperimentCommand::Timing(args) => run_experiment(
-            args,
-            "-timing",
-            "replications × 3 cells",
-            3,
-            timing,
-            write_timing_outputs,
-            timing_table,
-        ),
-    }
-}
-
-/// What an experiment command does whatever the experiment: resolve, run on the pool with a
-/// progress bar, write the outputs whole, then print the table or the JSON.
-fn run_experiment<E: Serialize + Send>(
-    args: &ExperimentArgs,
-    suffix: &str,
-    what: &str,
-    cells: u64,
-    run: impl FnOnce(&ScenarioSource, &[Override], u64, &ProgressBar, &Cancel) -> Result<E> + Send,
-    write: fn(&OutputDir, &Scenario, &E, bool) -> Result<()>,
-    table: fn(&E) -> String,
-) -> Result<()> {
-    let (source, s) = args.common.scenario_with_cells(&args.scenario, cells)?;
-    let cancel = crate::cli::stop_on_signals();
-    let dir = args.common.claim(&s, suffix, &source)?;
-    let pool = runner::pool(args.common.threads);
-    let bar = args.common.progress(s.simulation.replications.into(), what);
-    let overrides = args.common.overrides()?;
-    let exp = pool.install(|| run(&source, &overrides, 0, &bar, &cancel))?;
-    bar.finish_and_clear();
-    write(&dir, &s, &exp, !args.common.no_plots && s.output.plots)?;
-    cancel.check()?;
-    let target = crate::cli::commit_output(dir)?;
-    if args.common.json {
-        print!("{}", String::from_utf8_lossy(&output::json(&exp)));
-    } else {
-        print!("{}", table(&exp));
-        println!("\nResults in {}", target.display());
-    }
-    Ok(())
-}
-
-/// `arenas.csv`: one row per cell.
-fn cells_csv(cells: &[CellResult]) -> Result<Vec<u8>, csv::Error> {
-    let mut out = csv::Writer::from_writer(Vec::new());
-    let mut header = vec![
-        "cell".to_string(),
-        "strategic".into(),
-        "programme".into(),
-        "practice".into(),
-        "clinical".into(),
-        "managerial".into(),
-        "success_rate".into(),
-        "ci_lo".into(),
-        "ci_hi".into(),
-        "replications".into(),
-    ];
-    if let Some(first) = cells.first() {
-        header.extend(
-            first
-                .initiatives
-                .iter()
-                .map(|i| format!("{}_success_rate", i.name)),
-        );
-    }
-    out.write_record(&header)?;
-    for c in cells {
-        let mut row = vec![
-            c.label.clone(),
-            c.strategic.to_string(),
-            c.programme.to_string(),
-            c.practice.to_string(),
-            c.clinical.to_string(),
-            c.managerial.to_string(),
-            output::fmt(c.success_rate),
-            output::fmt(c.ci95[0]),
-            output::fmt(c.ci95[1]),
-            c.replications.to_string(),
-        ];
-        row.extend(c.initiatives.iter().map(|i| output::fmt(i.success_rate)));
-        out.write_record(&row)?;
-    }
-    out.into_inner()
-        .map_err(|e| csv::Error::from(e.into_error()))
-}
-
-/// Writes `arenas.json`, `arenas.csv` and, with `plots`, the chart and report.
-pub fn write_arena_outputs(
-    dir: &OutputDir,
-    s: &Scenario,
-    exp: &ArenaExperiment,
-    plots: bool,
-) -> Result<()> {
-    dir.write("arenas.json", &output::json(exp))?;
-    let csv = cells_csv(&exp.cells).map_err(|e| output::csv_error(dir, "arenas.csv", e))?;
-    dir.write("arenas.csv", &csv)?;
-    if plots {
-        crate::report::write_arena_report(dir, s, exp)?;
-    }
-    Ok(())
-}
-
-/// Writes `timing.json`, `timing.csv` and, with `plots`, the chart and report.
-pub fn write_timing_outputs(
-    dir: &OutputDir,
-    s: &Scenario,
-    exp: &TimingExperiment,
-    plots: bool,
-) -> Result<()> {
-    dir.write("timing.json", &output::json(exp))?;
-    let csv = cells_csv(&exp.cells).map_err(|e| output::csv_error(dir, "timing.csv", e))?;
-    dir.write("timing.csv", &csv)?;
-    if plots {
-        crate::report::write_timing_report(dir, s, exp)?;
-    }
-    Ok(())
-}
-
-/// The table `experiment arenas` prints.
-pub fn arena_table(exp: &ArenaExperiment) -> String {
-    use std::fmt::Write;
-    let mut t = String::new();
-    let _ = writeln!(
-        t,
-        "Arena experiment on {} — {} replications per cell, seed {}, same areas in every cell",
-        exp.scenario, exp.replications, exp.seed
-    );
-    let _ = writeln!(
-        t,
-        "S = strategic board, P = programme boards, D = point of delivery\n"
-    );
-    let names: Vec<&str> = exp
-        .cells
-        .first()
-        .map(|c| c.initiatives.iter().map(|i| i.name.as_str()).collect())
-        .unwrap_or_default();
-    let _ = write!(t, "{:<22} {:>8} {:>15}", "cell", "success", "95% CI");
-    for n in &names {
-        let _ = write!(t, " {:>14}", truncate(n, 14));
-    }
-    let _ = writeln!(t);
-    for c in &exp.cells {
-        let _ = write!(
-            t,
-            "{:<22} {:>7.1}% {:>15}",
-            c.label,
-            100.0 * c.success_rate,
-            format!("[{:.1}–{:.1}]", 100.0 * c.ci95[0], 100.0 * c.ci95[1])
-        );
-        for i in &c.initiatives {
-            let _ = write!(t, " {:>13.1}%", 100.0 * i.success_rate);
-        }
-        let _ = writeln!(t);
-    }
-    let v = &exp.verdict;
-    let _ = writeln!(
-        t,
-        "\nAll three arenas: {:.1}%. Best with fewer: {} at {:.1}%; difference {:.1} points [{:.1}, {:.1}] (paired).",
-        100.0 * v.all_three_rate,
-        v.best_fewer_label,
-        100.0 * v.best_fewer_rate,
-        100.0 * v.difference.estimate,
-        100.0 * v.difference.ci95[0],
-        100.0 * v.difference.ci95[1]
-    );
-    let _ = writeln!(
-        t,
-        "Three-way interaction contrast: {:.3} [{:.3}, {:.3}].",
-        v.interaction.estimate, v.interaction.ci95[0], v.interaction.ci95[1]
-    );
-    let _ = writeln!(t, "\nVerdict: {}", v.result.to_uppercase());
-    let _ = writeln!(t, "  {}", v.reason);
-    let _ = writeln!(t, "  Rule: {}", v.rule);
-    t
-}
-
-/// The table `experiment timing` prints.
-pub fn timing_table(exp: &TimingExperiment) -> String {
-    use std::fmt::Write;
-    let mut t = String::new();
-    let _ = writeln!(
-        t,
-        "Timing experiment on {} — {} replications per cell, seed {}\n",
-        exp.scenario, exp.replications, exp.seed
-    );
-    for c in &exp.cells {
-        let _ = writeln!(
-            t,
-            "{:<48} {:>6.1}% [{:.1}–{:.1}]",
-            c.label,
-            100.0 * c.success_rate,
-            100.0 * c.ci95[0],
-            100.0 * c.ci95[1]
-        );
-    }
-    for (name, d) in [
-        ("concurrent − sequential", &exp.concurrent_minus_sequential),
-        ("concurrent − staggered", &exp.concurrent_minus_staggered),
-    ] {
-        let _ = writeln!(
-            t,
-            "{name}: {:.1} points [{:.1}, {:.1}] (paired)",
-            100.0 * d.estimate,
-            100.0 * d.ci95[0],
-            100.0 * d.ci95[1]
-        );
-    }
-    t
-}
-
-fn truncate(s: &str, n: usize) -> String {
-    s.chars().take(n).collect()
 }

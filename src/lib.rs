@@ -33,15 +33,17 @@
 //!     Override::parse("arenas.practice.reversion_rate=0.2")?,
 //! ];
 //! let cancel = redesign_sim::runner::Cancel::new();
-//! let result = experiment::arenas(&source, &set, 0, &indicatif::ProgressBar::hidden(), &cancel)?;
+//! let result = experiment::arenas(&source, &set, 0, &redesign_sim::runner::Silent, &cancel)?;
 //! assert_eq!(result.cells.len(), 10);
 //! assert!(["supported", "refuted", "inconclusive"].contains(&result.verdict.result.as_str()));
 //! # Ok::<(), redesign_sim::Error>(())
 //! ```
 
 pub mod cli;
+pub mod commands;
 pub mod error;
 pub mod experiment;
+pub mod memory;
 pub mod model;
 pub mod output;
 pub mod plot;
@@ -50,5 +52,6 @@ pub mod runner;
 pub mod scenario;
 pub mod stats;
 pub mod sweep;
+pub mod tables;
 
 pub use error::{Error, Result};

@@ -3,7 +3,7 @@
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    let result = redesign_sim::cli::main();
+    let result = redesign_sim::commands::main();
     // A diagnostic for measuring the memory guard against reality (see the README).
     if std::env::var_os("REDESIGN_SIM_REPORT_PEAK").is_some()
         && let Some(peak) = std::fs::read_to_string("/proc/self/status")

@@ -6,6 +6,7 @@ use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
+use crate::experiment::CellResult;
 use crate::model::outcome::ReplicationOutcome;
 use crate::scenario::Scenario;
 use crate::stats::Aggregate;
@@ -436,6 +437,27 @@ pub fn name_and_parent(target: &Path) -> (String, PathBuf) {
     (name, parent)
 }
 
+/// The default output folder of a scenario: `out/<name><suffix>`, the name made safe as a
+/// folder name.
+pub fn default_out_dir(scenario_name: &str, suffix: &str) -> PathBuf {
+    PathBuf::from("out").join(format!("{}{suffix}", sanitise(scenario_name)))
+}
+
+/// A scenario name made safe as a folder name.
+fn sanitise(name: &str) -> String {
+    let s: String = name
+        .chars()
+        .map(|c| {
+            if c.is_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    if s.is_empty() { "scenario".into() } else { s }
+}
+
 /// Writes one row per replication and initiative of `replications.csv`, as results arrive.
 pub struct ReplicationRows<W: Write> {
     out: csv::Writer<W>,
@@ -561,6 +583,136 @@ pub fn json<T: serde::Serialize>(value: &T) -> Vec<u8> {
 /// Maps a CSV error while writing `name` to a write error.
 pub fn csv_error(dir: &OutputDir, name: &str, e: csv::Error) -> Error {
     Error::write(dir.file(name), std::io::Error::other(e.to_string()))
+}
+
+/// Writes `summary.json` (with the resolved parameters) and `timeseries.csv`.
+pub fn write_run_files(
+    dir: &OutputDir,
+    s: &Scenario,
+    result: &crate::stats::RunResult,
+) -> Result<()> {
+    let mut summary = serde_json::to_value(&result.summary).unwrap_or_default();
+    if let Some(obj) = summary.as_object_mut() {
+        obj.insert(
+            "parameters".into(),
+            serde_json::to_value(s).unwrap_or_default(),
+        );
+    }
+    dir.write("summary.json", &json(&summary))?;
+    if s.output.timeseries {
+        let bytes = timeseries_csv(s, &result.aggregate)
+            .map_err(|e| csv_error(dir, "timeseries.csv", e))?;
+        dir.write("timeseries.csv", &bytes)?;
+    }
+    Ok(())
+}
+
+/// `replications.csv` of a run as it is written: one row per replication and initiative, or
+/// nothing when the scenario asks for no such file.
+pub struct ReplicationFile<'a> {
+    dir: &'a OutputDir,
+    rows: Option<ReplicationRows<BufWriter<fs::File>>>,
+}
+
+impl<'a> ReplicationFile<'a> {
+    /// Opens the file in `dir` when `s.output.replications_csv` asks for it.
+    pub fn open(dir: &'a OutputDir, s: &Scenario) -> Result<Self> {
+        let rows = if s.output.replications_csv {
+            Some(
+                ReplicationRows::new(dir.open("replications.csv")?)
+                    .map_err(|e| csv_error(dir, "replications.csv", e))?,
+            )
+        } else {
+            None
+        };
+        Ok(ReplicationFile { dir, rows })
+    }
+
+    /// Writes the rows of one replication.
+    pub fn push(
+        &mut self,
+        s: &Scenario,
+        point: u64,
+        replication: u32,
+        r: &ReplicationOutcome,
+    ) -> Result<()> {
+        match self.rows.as_mut() {
+            Some(w) => w
+                .push(s, point, replication, r)
+                .map_err(|e| csv_error(self.dir, "replications.csv", e)),
+            None => Ok(()),
+        }
+    }
+
+    /// Flushes the file.
+    pub fn finish(self) -> Result<()> {
+        if let Some(w) = self.rows {
+            w.finish()
+                .map_err(|e| csv_error(self.dir, "replications.csv", e))?;
+        }
+        Ok(())
+    }
+}
+
+/// `arenas.csv`: one row per cell.
+pub fn cells_csv(cells: &[CellResult]) -> Result<Vec<u8>, csv::Error> {
+    let mut out = csv::Writer::from_writer(Vec::new());
+    let mut header = vec![
+        "cell".to_string(),
+        "strategic".into(),
+        "programme".into(),
+        "practice".into(),
+        "clinical".into(),
+        "managerial".into(),
+        "success_rate".into(),
+        "ci_lo".into(),
+        "ci_hi".into(),
+        "replications".into(),
+    ];
+    if let Some(first) = cells.first() {
+        header.extend(
+            first
+                .initiatives
+                .iter()
+                .map(|i| format!("{}_success_rate", i.name)),
+        );
+    }
+    out.write_record(&header)?;
+    for c in cells {
+        let mut row = vec![
+            c.label.clone(),
+            c.strategic.to_string(),
+            c.programme.to_string(),
+            c.practice.to_string(),
+            c.clinical.to_string(),
+            c.managerial.to_string(),
+            fmt(c.success_rate),
+            fmt(c.ci95[0]),
+            fmt(c.ci95[1]),
+            c.replications.to_string(),
+        ];
+        row.extend(c.initiatives.iter().map(|i| fmt(i.success_rate)));
+        out.write_record(&row)?;
+    }
+    out.into_inner()
+        .map_err(|e| csv::Error::from(e.into_error()))
+}
+
+/// Writes `arenas.json` and `arenas.csv`.
+pub fn write_arena_files(dir: &OutputDir, exp: &crate::experiment::ArenaExperiment) -> Result<()> {
+    dir.write("arenas.json", &json(exp))?;
+    let csv = cells_csv(&exp.cells).map_err(|e| csv_error(dir, "arenas.csv", e))?;
+    dir.write("arenas.csv", &csv)
+}
+
+/// Writes `timing.json` and `timing.csv`.
+pub fn write_timing_files(
+    dir: &OutputDir,
+    exp: &crate::experiment::TimingExperiment,
+) -> Result<()> {
+    dir.write("timing.json", &json(exp))?;
+    let csv = cells_csv(&exp.cells).map_err(|e| csv_error(dir, "timing.csv", e))?;
+    dir.write("timing.csv", &csv)
 }
 
 #[cfg(test)]

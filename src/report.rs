@@ -6,17 +6,13 @@
 //! network: inline CSS, no scripts, images referenced by relative file name.
 
 use std::fmt::Write as _;
-use std::path::{Path, PathBuf};
 
-use clap::Args;
-
-use crate::cli::{self, Common, RunResult};
 use crate::error::Result;
 use crate::experiment::{self, ArenaExperiment, CellResult, TimingExperiment};
 use crate::output::OutputDir;
 use crate::plot::{self, Bar, Colour, Reference, Series, Stack, Titles};
-use crate::runner;
-use crate::scenario::{self, Origin, Override, Scenario, ScenarioSource};
+use crate::scenario::Scenario;
+use crate::stats::RunResult;
 
 // ------------------------------------------------------------------------------ pages
 
@@ -267,7 +263,7 @@ pub fn write_run_report(dir: &OutputDir, s: &Scenario, result: &RunResult) -> Re
 }
 
 /// Writes the run's charts and page; returns the figures so that other pages can show them.
-fn run_report(dir: &OutputDir, s: &Scenario, result: &RunResult) -> Result<Vec<Figure>> {
+pub fn run_report(dir: &OutputDir, s: &Scenario, result: &RunResult) -> Result<Vec<Figure>> {
     let figures = run_charts(dir, s, result)?;
     let sum = &result.summary;
     let mut page = Page::new(&format!(
@@ -674,7 +670,8 @@ pub fn write_arena_report(dir: &OutputDir, s: &Scenario, exp: &ArenaExperiment) 
     arena_report(dir, s, exp).map(|_| ())
 }
 
-fn arena_report(dir: &OutputDir, s: &Scenario, exp: &ArenaExperiment) -> Result<Figure> {
+/// Writes the arena experiment's chart and page; returns the chart so the demo page can show it.
+pub fn arena_report(dir: &OutputDir, s: &Scenario, exp: &ArenaExperiment) -> Result<Figure> {
     let v = &exp.verdict;
     let title = "Success by arena cell: which arenas must act for redesign to succeed?";
     let caption = format!(
@@ -825,122 +822,8 @@ pub fn write_timing_report(dir: &OutputDir, s: &Scenario, exp: &TimingExperiment
 
 // ------------------------------------------------------------------------------ demo
 
-/// The baseline scenario, built in, so `demo` works from any folder.
-const BASELINE: &str = include_str!("../scenarios/baseline.toml");
-
-/// Replications of the baseline run in the demo: enough for smooth bands.
-const DEMO_RUN_REPLICATIONS: u32 = 2000;
-
-/// Arguments of `demo`.
-#[derive(Debug, Args)]
-pub struct DemoArgs {
-    /// Scenario file (default: scenarios/baseline.toml if present, else the built-in baseline).
-    #[arg(long)]
-    pub scenario: Option<PathBuf>,
-    /// Output folder (default: out/demo/).
-    #[arg(long, short = 'o')]
-    pub out: Option<PathBuf>,
-    /// Replications of the baseline run; the arena experiment runs half as many per cell.
-    #[arg(long, short = 'n', default_value_t = DEMO_RUN_REPLICATIONS)]
-    pub replications: u32,
-    /// Scenario seed (overrides simulation.seed).
-    #[arg(long)]
-    pub seed: Option<u64>,
-    /// Worker threads (default: all cores).
-    #[arg(long, short = 't')]
-    pub threads: Option<usize>,
-    /// No progress bar.
-    #[arg(long, short = 'q')]
-    pub quiet: bool,
-    /// Replace an output folder that holds files redesign-sim did not write (moved aside whole
-    /// to OUT.replaced-N, never removed).
-    #[arg(long)]
-    pub force: bool,
-}
-
-/// The classroom demo: the baseline run and the arena experiment, with one page to open.
-pub fn demo(args: &DemoArgs) -> Result<()> {
-    let source = demo_source(args.scenario.as_deref())?;
-    let common = Common {
-        seed: args.seed,
-        threads: args.threads,
-        quiet: args.quiet,
-        ..Common::default()
-    };
-    let with_replications = |n: u32| -> Result<Vec<Override>> {
-        let mut o = common.overrides()?;
-        o.push(Override::new(
-            "simulation.replications",
-            toml::Value::Integer(n.into()),
-            Origin::Flag(format!("demo --replications {}", args.replications)),
-        ));
-        Ok(o)
-    };
-    let arena_replications = (args.replications / 2).max(1);
-    let run_overrides = with_replications(args.replications.max(1))?;
-    let arena_overrides = with_replications(arena_replications)?;
-    let s = source.resolve(&run_overrides)?;
-    let sa = source.resolve(&arena_overrides)?;
-    // The arena experiment holds its ten cells at once.
-    runner::check_memory(&s, args.threads, 10, &source.path)?;
-    let target = args
-        .out
-        .clone()
-        .unwrap_or_else(|| PathBuf::from("out/demo"));
-    let cancel = cli::stop_on_signals();
-    let top = cli::claim_output(&target, args.force, &source.path)?;
-    let pool = runner::pool(args.threads);
-
-    // Each part is a complete output folder of its own inside the demo folder.
-    let run_dir = top.nested("baseline")?;
-    let bar = common.progress(s.simulation.replications.into(), "replications (baseline)");
-    let result = pool.install(|| cli::simulate(&s, 0, Some(&run_dir), &bar, &cancel))?;
-    bar.finish_and_clear();
-    cli::write_run_files(&run_dir, &s, &result)?;
-    let run_figures = run_report(&run_dir, &s, &result)?;
-    run_dir.commit()?;
-
-    let arena_dir = top.nested("arenas")?;
-    let bar = common.progress(
-        sa.simulation.replications.into(),
-        "replications × 10 cells (arena experiment)",
-    );
-    let exp = pool.install(|| experiment::arenas(&source, &arena_overrides, 0, &bar, &cancel))?;
-    bar.finish_and_clear();
-    experiment::write_arena_outputs(&arena_dir, &sa, &exp, false)?;
-    let arena_figure = arena_report(&arena_dir, &sa, &exp)?;
-    arena_dir.commit()?;
-
-    demo_page(&s, &result, &run_figures, &exp, &arena_figure).write(&top)?;
-    cancel.check()?;
-    let target = cli::commit_output(top)?;
-    print!("{}", cli::summary_table(&result.summary));
-    println!(
-        "\nArena experiment: {} ({} replications per cell).",
-        exp.verdict.result.to_uppercase(),
-        exp.replications
-    );
-    println!("\nOpen the report: {}", target.join("index.html").display());
-    Ok(())
-}
-
-/// The scenario of the demo: the file given, else `scenarios/baseline.toml` when run from the
-/// project, else the built-in copy.
-fn demo_source(path: Option<&Path>) -> Result<ScenarioSource> {
-    match path {
-        Some(p) => scenario::load(p),
-        None => {
-            let local = Path::new("scenarios/baseline.toml");
-            if local.is_file() {
-                scenario::load(local)
-            } else {
-                scenario::load_str(BASELINE, Path::new("baseline.toml (built in)"))
-            }
-        }
-    }
-}
-
-fn demo_page(
+/// The page of the classroom demo: the baseline run and the arena experiment together.
+pub fn demo_page(
     s: &Scenario,
     result: &RunResult,
     run_figures: &[Figure],

@@ -4,6 +4,7 @@
 use serde::Serialize;
 
 use crate::model::outcome::{Mode, ReplicationOutcome};
+use crate::runner::{self, Cancel, Observer};
 use crate::scenario::Scenario;
 
 /// The normal quantile for a two-sided 95% interval.
@@ -580,6 +581,46 @@ pub struct SurveySummary {
     pub gp_formal_engaged_share: f64,
     /// Governing-body members asked, over all replications.
     pub members_asked: u64,
+}
+
+/// The outcome of a Monte Carlo run of one scenario, aggregated.
+pub struct RunResult {
+    /// The aggregate.
+    pub aggregate: Aggregate,
+    /// Its summary.
+    pub summary: Summary,
+}
+
+/// Runs a scenario's replications on the current rayon pool, aggregating them as they come and
+/// handing each to `each` in replication order (to stream `replications.csv`, say); stops with
+/// [`crate::Error::Interrupted`] when `cancel` is set, and with the first error `each` returns.
+pub fn simulate(
+    s: &Scenario,
+    point: u64,
+    observer: &dyn Observer,
+    cancel: &Cancel,
+    mut each: impl FnMut(u32, &ReplicationOutcome) -> crate::Result<()>,
+) -> crate::Result<RunResult> {
+    let mut aggregate = Aggregate::new(s);
+    let mut failure = None;
+    observer.start(s.simulation.replications.into(), 0);
+    let finished = runner::replicate_while(s, point, cancel, |i, o| {
+        aggregate.push(&o);
+        if failure.is_none()
+            && let Err(e) = each(i, &o)
+        {
+            failure = Some(e);
+        }
+        observer.advance(1);
+    });
+    if let Some(e) = failure {
+        return Err(e);
+    }
+    if !finished {
+        return Err(crate::Error::Interrupted);
+    }
+    let summary = aggregate.summary(s);
+    Ok(RunResult { aggregate, summary })
 }
 
 #[cfg(test)]

@@ -5,7 +5,6 @@
 mod common;
 
 use common::*;
-use indicatif::ProgressBar;
 use proptest::prelude::*;
 use redesign_sim::experiment;
 use redesign_sim::runner::Cancel;
@@ -21,7 +20,14 @@ fn verdict(file: &str, seed: u64, replications: u32) -> experiment::ArenaExperim
         format!("simulation.seed={seed}"),
         format!("simulation.replications={replications}"),
     ]);
-    experiment::arenas(&source, &base, 0, &ProgressBar::hidden(), &Cancel::new()).unwrap()
+    experiment::arenas(
+        &source,
+        &base,
+        0,
+        &redesign_sim::runner::Silent,
+        &Cancel::new(),
+    )
+    .unwrap()
 }
 
 #[test]
@@ -72,8 +78,14 @@ fn single_route(arena: &str, route: &str, reversion: f64) -> f64 {
     set.push(format!("arenas.practice.reversion_rate={reversion}"));
     set.push("simulation.replications=150".into());
     let s = source.resolve(&overrides(&set)).unwrap();
-    let r =
-        redesign_sim::cli::simulate(&s, 0, None, &ProgressBar::hidden(), &Cancel::new()).unwrap();
+    let r = redesign_sim::stats::simulate(
+        &s,
+        0,
+        &redesign_sim::runner::Silent,
+        &redesign_sim::runner::Cancel::new(),
+        |_, _| Ok(()),
+    )
+    .unwrap();
     r.summary.overall_success_rate
 }
 
@@ -104,7 +116,7 @@ fn timing_compares_concurrent_with_sequential_arenas() {
         &source,
         &overrides(&["simulation.replications=120".into()]),
         0,
-        &ProgressBar::hidden(),
+        &redesign_sim::runner::Silent,
         &Cancel::new(),
     )
     .unwrap();
@@ -139,7 +151,7 @@ proptest! {
             format!("simulation.seed={seed}"),
             "simulation.replications=12".into(),
         ]);
-        let e = experiment::arenas(&source, &base, 0, &ProgressBar::hidden(), &Cancel::new()).unwrap();
+        let e = experiment::arenas(&source, &base, 0, &redesign_sim::runner::Silent, &Cancel::new()).unwrap();
         prop_assert!(["supported", "refuted", "inconclusive"].contains(&e.verdict.result.as_str()));
         for c in &e.cells {
             prop_assert!(0.0 <= c.ci95[0] && c.ci95[0] <= c.success_rate + 1e-12);

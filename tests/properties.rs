@@ -8,8 +8,8 @@ use std::path::Path;
 use proptest::prelude::*;
 use proptest::sample::Index;
 use redesign_sim::model::outcome::{Mode, ReplicationOutcome};
+use redesign_sim::runner;
 use redesign_sim::scenario::{Origin, Override, Scenario, load_str};
-use redesign_sim::{cli, runner};
 use toml::Value;
 
 fn baseline_text() -> String {
@@ -374,8 +374,7 @@ proptest! {
         for i in 0..n {
             check_replication(&s, &runner::replication(&s, 0, i))?;
         }
-        let bar = indicatif::ProgressBar::hidden();
-        let result = cli::simulate(&s, 0, None, &bar, &redesign_sim::runner::Cancel::new()).expect("a run without output cannot fail");
+        let result = redesign_sim::stats::simulate(&s, 0, &redesign_sim::runner::Silent, &redesign_sim::runner::Cancel::new(), |_, _| Ok(())).expect("a run without output cannot fail");
         let sum = &result.summary;
         prop_assert_eq!(sum.replications, u64::from(n));
         prop_assert_eq!(sum.initiatives.len(), s.initiative.len());

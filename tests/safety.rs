@@ -445,7 +445,7 @@ fn peak(o: &Output) -> u64 {
 
 #[test]
 fn the_memory_estimate_covers_the_measured_peak_of_each_command() {
-    use redesign_sim::{runner, scenario as sc};
+    use redesign_sim::{memory, scenario as sc};
     let tmp = scratch();
     let root = tmp.path();
     let base = scenario(BASELINE);
@@ -491,7 +491,7 @@ fn the_memory_estimate_covers_the_measured_peak_of_each_command() {
             .unwrap();
         assert!(o.status.success(), "{args:?}: {}", stderr(&o));
         let measured = peak(&o);
-        let estimate = runner::memory_estimate(&s, Some(2), runs);
+        let estimate = memory::memory_estimate(&s, Some(2), runs);
         assert!(
             estimate >= measured,
             "{command:?}: estimate {estimate} below the measured peak {measured}"

@@ -21,12 +21,11 @@
 
 use std::path::Path;
 
-use indicatif::ProgressBar;
-use redesign_sim::cli::simulate;
 use redesign_sim::model::outcome::{Mode, ReplicationOutcome};
 use redesign_sim::runner;
 use redesign_sim::scenario::{self, Override, Scenario};
 use redesign_sim::stats::Summary;
+use redesign_sim::stats::simulate;
 
 /// Replications per test: a share near 0.5 has a standard error of 0.025, enough for the margins
 /// below, and the whole file stays within about a minute in the test profile on two cores.
@@ -59,9 +58,9 @@ fn summary(s: &Scenario) -> Summary {
     simulate(
         s,
         0,
-        None,
-        &ProgressBar::hidden(),
+        &redesign_sim::runner::Silent,
         &redesign_sim::runner::Cancel::new(),
+        |_, _| Ok(()),
     )
     .expect("the run succeeds")
     .summary

@@ -1,7 +1,6 @@
 //! Reading scenario files: TOML with spans, `extends` chains, and `--set` overrides.
 
 use std::collections::BTreeMap;
-use std::fmt;
 use std::ops::Bound;
 use std::path::{Path, PathBuf};
 
@@ -12,35 +11,7 @@ use super::Scenario;
 use super::validate;
 use crate::error::{Error, Result, cut, quote, some_of};
 
-/// Where a value came from, for error messages.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Origin {
-    /// A place in a scenario file.
-    File {
-        /// The file.
-        path: PathBuf,
-        /// 1-based line.
-        line: usize,
-        /// 1-based column.
-        column: usize,
-    },
-    /// A command-line override.
-    Flag(String),
-    /// A built-in default.
-    Default,
-}
-
-impl fmt::Display for Origin {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Origin::File { path, line, column } => {
-                write!(f, "{}:{line}:{column}", path.display())
-            }
-            Origin::Flag(arg) => write!(f, "{}", cut(arg)),
-            Origin::Default => write!(f, "default scenario"),
-        }
-    }
-}
+pub use crate::error::Origin;
 
 /// A `PATH=VALUE` override of one parameter.
 #[derive(Debug, Clone, PartialEq)]

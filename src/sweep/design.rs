@@ -20,7 +20,7 @@ const LHS_STREAM: u64 = u64::MAX - 1;
 pub const MAX_POINTS: u64 = 10_000_000;
 
 /// The kind of design.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DesignKind {
     /// Every combination of the parameters' grid values.
     Grid,

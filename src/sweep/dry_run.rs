@@ -7,14 +7,17 @@ use super::{Design, DesignKind, Level, Scale, Shard};
 
 /// Prints the design: its points, each parameter with its levels (or range, for a Latin
 /// hypercube), the replications, the shard's part if any and where results would go.
-pub(super) fn print(
+pub(super) fn describe(
     scenario: &str,
     design: &Design,
     replications: u32,
     shard: Option<Shard>,
     target: &Path,
-) {
-    println!(
+) -> String {
+    use std::fmt::Write;
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
         "Sweep of {scenario}: {} design, {} points × {replications} replications",
         design.kind.name(),
         design.points
@@ -28,25 +31,30 @@ pub(super) fn print(
         match design.kind {
             DesignKind::Grid => {
                 let levels = grid_levels(design, k);
-                println!(
+                let _ = writeln!(
+                    out,
                     "  {} ({kind}), {} levels: {}",
                     p.path,
                     levels.len(),
                     levels.join(", ")
                 );
             }
-            DesignKind::Lhs => println!(
-                "  {} ({kind}), from {} to {}",
-                p.path,
-                Level::Float(p.lo).to_csv(),
-                Level::Float(p.hi).to_csv()
-            ),
+            DesignKind::Lhs => {
+                let _ = writeln!(
+                    out,
+                    "  {} ({kind}), from {} to {}",
+                    p.path,
+                    Level::Float(p.lo).to_csv(),
+                    Level::Float(p.hi).to_csv()
+                );
+            }
         }
     }
     if let Some(sh) = shard {
         // Shards differ by at most one point; with more shards than points some are empty.
         let (fewest, most) = (design.points / sh.count, design.points.div_ceil(sh.count));
-        println!(
+        let _ = writeln!(
+            out,
             "Shard {}/{} runs {} of the {} points (each of the {} shards runs {})",
             sh.index,
             sh.count,
@@ -60,10 +68,12 @@ pub(super) fn print(
             }
         );
     }
-    println!(
+    let _ = writeln!(
+        out,
         "Results would go to {} (dry run: nothing was run or written)",
         target.display()
     );
+    out
 }
 
 /// The distinct values of grid parameter `k`, in order: the first parameter varies slowest, so

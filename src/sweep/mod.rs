@@ -19,75 +19,21 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
 use std::sync::mpsc;
 
-use clap::{Args, ValueEnum};
-use indicatif::ProgressBar;
 use serde::{Deserialize, Serialize};
 
-use crate::cli::Common;
 use crate::error::{Error, Result};
 use crate::output::{self, OutputDir, fmt};
-use crate::runner::{self, CHUNK, Cancel};
+use crate::runner::{self, CHUNK, Cancel, Observer};
 use crate::scenario::{Override, Scenario, ScenarioSource};
 use crate::stats::Aggregate;
 
 pub use design::{Design, DesignKind, Level, MAX_POINTS, Param, ParamSpec, Scale};
 
-/// Arguments of `sweep`.
-#[derive(Debug, Args)]
-pub struct SweepArgs {
-    /// The scenario file.
-    pub scenario: PathBuf,
-    /// Sweep a parameter from LO to HI in STEPS grid values (repeatable; replaces the
-    /// scenario's [[sweep.param]] tables). Whole numbers and switches (false:true) too.
-    #[arg(long = "param", value_name = "PATH=LO:HI:STEPS")]
-    pub param: Vec<String>,
-    /// The design (default: the scenario's sweep.design).
-    #[arg(long, value_enum)]
-    pub design: Option<DesignKind>,
-    /// Points of a Latin hypercube (default: the scenario's sweep.points).
-    #[arg(long)]
-    pub points: Option<u64>,
-    /// Run only the points with index % N == K, into their own output folder, for `merge`.
-    #[arg(long, value_name = "K/N")]
-    pub shard: Option<String>,
-    /// Continue an interrupted sweep in the same output folder (starts afresh if there is none).
-    #[arg(long)]
-    pub resume: bool,
-    /// Also run an experiment at every point and add its verdict to each row.
-    #[arg(long, value_enum)]
-    pub experiment: Option<SweepExperiment>,
-    /// Check the scenario, the design and every --param, print the design and exit without
-    /// running or writing anything.
-    #[arg(long)]
-    pub dry_run: bool,
-    #[command(flatten)]
-    /// Options shared with `run`.
-    pub common: Common,
-}
-
 /// Experiments a sweep can run at every design point.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SweepExperiment {
     /// The arena factorial and knockouts, with the verdict on the proposition.
     Arenas,
-}
-
-/// Arguments of `merge`.
-#[derive(Debug, Args)]
-pub struct MergeArgs {
-    /// Shard output folders (every shard of one sweep, in any order).
-    #[arg(required = true)]
-    pub dirs: Vec<PathBuf>,
-    /// Output folder (default: `out/<scenario name>-sweep/`).
-    #[arg(long, short = 'o')]
-    pub out: Option<PathBuf>,
-    /// Write no plots.
-    #[arg(long)]
-    pub no_plots: bool,
-    /// Replace an output folder that holds files redesign-sim did not write (moved aside whole
-    /// to OUT.replaced-N, never removed).
-    #[arg(long)]
-    pub force: bool,
 }
 
 /// Which part of a sweep a shard runs: the points with `index % count == index`.
@@ -247,7 +193,7 @@ fn run_point(ctx: &Ctx<'_>, point: u64) -> Result<Option<Vec<u8>>> {
             ctx.source,
             &overrides,
             point,
-            &ProgressBar::hidden(),
+            &runner::Silent,
             &ctx.cancel,
         ) {
             Err(Error::Interrupted) => return Ok(None),
@@ -296,16 +242,110 @@ pub fn check_table(source: &ScenarioSource, s: &Scenario, base: &[Override]) -> 
     .map(|_| ())
 }
 
-/// Runs a sweep.
-pub fn sweep(args: &SweepArgs) -> Result<()> {
-    let common = &args.common;
-    let (source, s) = common.scenario(&args.scenario)?;
+/// What a sweep is asked to do, as plain values: whatever program asks (the command line, a
+/// notebook, a SLURM script) builds one of these.
+#[derive(Debug, Clone, Default)]
+pub struct SweepRequest {
+    /// The scenario file (kept safe from `force`).
+    pub scenario: PathBuf,
+    /// Overrides applied to the scenario before the design (`--set`, replications, seed).
+    pub overrides: Vec<Override>,
+    /// Parameters as `PATH=LO:HI[:STEPS]`; none means the scenario's `[[sweep.param]]` tables.
+    pub params: Vec<String>,
+    /// The design; none means the scenario's `sweep.design`.
+    pub design: Option<DesignKind>,
+    /// Points of a Latin hypercube; none means the scenario's `sweep.points`.
+    pub points: Option<u64>,
+    /// Run only this shard of the points.
+    pub shard: Option<Shard>,
+    /// Continue an interrupted sweep from its journal.
+    pub resume: bool,
+    /// An experiment to run at every point.
+    pub experiment: Option<SweepExperiment>,
+    /// Worker threads (none or 0: all cores).
+    pub threads: Option<usize>,
+    /// The output folder; none means [`crate::output::default_out_dir`] with a sweep suffix.
+    pub out: Option<PathBuf>,
+    /// Replace an output folder holding files the tool did not write (moved aside whole).
+    pub force: bool,
+    /// Whether to draw charts (also subject to the scenario's `output.plots`).
+    pub plots: bool,
+}
+
+/// A sweep resolved and checked, ready to run: the scenario, the design and where it goes.
+pub struct Plan {
+    source: ScenarioSource,
+    scenario: Scenario,
+    design: Design,
+    shard: Option<Shard>,
+    info: SweepInfo,
+    info_bytes: Vec<u8>,
+    header: Vec<u8>,
+    target: PathBuf,
+    window: u64,
+}
+
+impl Plan {
+    /// Where the results go.
+    pub fn target(&self) -> &Path {
+        &self.target
+    }
+
+    /// `sweep.json` as the finished sweep will write it.
+    pub fn info_json(&self) -> &[u8] {
+        &self.info_bytes
+    }
+
+    /// The design in words, as `sweep --dry-run` prints it.
+    pub fn describe(&self) -> String {
+        dry_run::describe(
+            &self.info.scenario,
+            &self.design,
+            self.scenario.simulation.replications,
+            self.shard,
+            &self.target,
+        )
+    }
+
+    /// The finished sweep in one line, for a terminal.
+    pub fn summary_line(&self, out: &Path) -> String {
+        match self.shard {
+            Some(sh) => format!(
+                "Shard {}/{} of the sweep: {} of {} points, results in {}\nJoin the shards \
+                 with `redesign-sim merge`.",
+                sh.index,
+                sh.count,
+                sh.len(self.design.points),
+                self.design.points,
+                out.display()
+            ),
+            None => format!(
+                "Sweep of {} points ({}, {}) × {} replications: results in {}",
+                self.design.points,
+                self.design.kind.name(),
+                self.design
+                    .params
+                    .iter()
+                    .map(|p| p.path.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                self.scenario.simulation.replications,
+                out.display()
+            ),
+        }
+    }
+}
+
+/// Resolves the scenario and the design of a sweep and checks them (every parameter, the memory
+/// the points in flight need), without running or writing anything.
+pub fn plan(req: &SweepRequest) -> Result<Plan> {
+    let source = crate::scenario::load(&req.scenario)?;
+    let s = source.resolve(&req.overrides)?;
     // Points in flight at once (each with its runs), for the memory guard and the scheduler.
-    let window = points_in_flight(common.threads);
-    let runs = window * if args.experiment.is_some() { 10 } else { 1 };
-    runner::check_memory(&s, common.threads, runs, &args.scenario)?;
-    let base = common.overrides()?;
-    let specs = if args.param.is_empty() {
+    let window = points_in_flight(req.threads);
+    let runs = window * if req.experiment.is_some() { 10 } else { 1 };
+    crate::memory::check_memory(&s, req.threads, runs, &req.scenario)?;
+    let specs = if req.params.is_empty() {
         s.sweep
             .param
             .iter()
@@ -313,141 +353,166 @@ pub fn sweep(args: &SweepArgs) -> Result<()> {
             .map(|(i, p)| ParamSpec::from_scenario(p, i))
             .collect()
     } else {
-        args.param
+        req.params
             .iter()
             .map(|a| ParamSpec::parse(a))
             .collect::<Result<Vec<_>>>()?
     };
-    let kind = args.design.unwrap_or(if s.sweep.design == "lhs" {
+    let kind = req.design.unwrap_or(if s.sweep.design == "lhs" {
         DesignKind::Lhs
     } else {
         DesignKind::Grid
     });
-    if kind == DesignKind::Grid && args.points.is_some() {
+    if kind == DesignKind::Grid && req.points.is_some() {
         return Err(Error::Argument {
             flag: "--points",
-            arg: args.points.unwrap_or_default().to_string(),
+            arg: req.points.unwrap_or_default().to_string(),
             message: "applies to a Latin hypercube (--design lhs); a grid has the product of \
                       its parameters' steps"
                 .into(),
         });
     }
-    let lhs_points = args.points.unwrap_or(s.sweep.points.into());
-    let design = Design::new(kind, &specs, lhs_points, s.simulation.seed, &source, &base)?;
-    let shard = args.shard.as_deref().map(Shard::parse).transpose()?;
-    let info = sweep_info(&s, &design, args.experiment);
+    let lhs_points = req.points.unwrap_or(s.sweep.points.into());
+    let design = Design::new(
+        kind,
+        &specs,
+        lhs_points,
+        s.simulation.seed,
+        &source,
+        &req.overrides,
+    )?;
+    let info = sweep_info(&s, &design, req.experiment);
     let info_bytes = output::json(&info);
     let header = csv_line(&info.columns);
-    let target = common.out.clone().unwrap_or_else(|| match shard {
-        Some(sh) => common.out_dir(&s, &format!("-sweep-shard-{}-of-{}", sh.index, sh.count)),
-        None => common.out_dir(&s, "-sweep"),
+    let target = req.out.clone().unwrap_or_else(|| match req.shard {
+        Some(sh) => output::default_out_dir(
+            &s.simulation.name,
+            &format!("-sweep-shard-{}-of-{}", sh.index, sh.count),
+        ),
+        None => output::default_out_dir(&s.simulation.name, "-sweep"),
     });
-    let whole = Shard { index: 0, count: 1 };
-    let part = shard.unwrap_or(whole);
-    let total = part.len(design.points);
-    if args.dry_run {
-        if common.json {
-            print!("{}", String::from_utf8_lossy(&info_bytes));
-        } else if !common.quiet {
-            let reps = s.simulation.replications;
-            dry_run::print(&info.scenario, &design, reps, shard, &target);
-        }
-        return Ok(());
-    }
+    Ok(Plan {
+        source,
+        scenario: s,
+        design,
+        shard: req.shard,
+        info,
+        info_bytes,
+        header,
+        target,
+        window,
+    })
+}
 
+/// How a sweep ended, when it did not fail.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SweepOutcome {
+    /// Every point ran and the results are in this folder.
+    Finished(PathBuf),
+    /// `--resume` found this very sweep already complete in this folder; nothing ran.
+    AlreadyComplete(PathBuf),
+}
+
+/// Runs a planned sweep on the current machine: claims and locks its output folder before any
+/// work, continues its journal when asked, runs the missing points in parallel and puts the
+/// results in place whole. On `cancel` it keeps every finished point in the journal and returns
+/// [`Error::Interrupted`].
+pub fn run(
+    plan: &Plan,
+    req: &SweepRequest,
+    observer: &dyn Observer,
+    cancel: &Cancel,
+) -> Result<SweepOutcome> {
+    let s = &plan.scenario;
+    let target = &plan.target;
+    let whole = Shard { index: 0, count: 1 };
+    let part = plan.shard.unwrap_or(whole);
+    let total = part.len(plan.design.points);
     let point_of = |j: u64| part.point(j);
     let expect = journal::Expect {
-        columns: info.columns.len(),
+        columns: plan.info.columns.len(),
         total,
         point: &point_of,
     };
     // Claimed before any work, and locked until the end: a second sweep into the same folder
     // (a SLURM array resubmitted while its tasks still run) is refused, not interleaved.
-    let cancel = crate::cli::stop_on_signals();
-    let keep = vec![args.scenario.clone()];
     let dir = OutputDir::claim(
-        &target,
+        target,
         &output::Claim {
-            force: common.force,
-            keep,
+            force: req.force,
+            keep: vec![req.scenario.clone()],
         },
     )?;
     for p in &dir.cleaned {
-        eprintln!("note: cleaned up {}, left by a stopped run", p.display());
+        observer.note(&format!(
+            "cleaned up {}, left by a stopped run",
+            p.display()
+        ));
     }
-    if args.resume && already_done(&target, &info_bytes, &header, shard, &expect)? {
-        if !common.quiet && !common.json {
-            println!("The sweep in {} is already complete.", target.display());
-        }
-        return Ok(());
+    if req.resume
+        && already_done(
+            target,
+            &plan.info_bytes,
+            &plan.header,
+            plan.shard,
+            &expect,
+            observer,
+        )?
+    {
+        return Ok(SweepOutcome::AlreadyComplete(target.clone()));
     }
     // The journal belongs to this design and this shard only.
-    let mut identity = info_bytes.clone();
+    let mut identity = plan.info_bytes.clone();
     identity.extend(output::json(&part));
-    let mut journal = journal::Journal::open(&target, &identity, args.resume, &expect)?;
+    let mut journal = journal::Journal::open(target, &identity, req.resume, &expect)?;
     let ctx = Ctx {
-        source: &source,
-        base: &base,
-        design: &design,
-        experiment: args.experiment,
-        cancel,
+        source: &plan.source,
+        base: &req.overrides,
+        design: &plan.design,
+        experiment: req.experiment,
+        cancel: cancel.clone(),
     };
-    let pool = runner::pool(common.threads);
-    let bar = common.progress(total, "points");
-    bar.set_position(journal.done);
-    let result = run_points(&pool, &ctx, &mut journal, total, window, &point_of, &bar);
-    bar.finish_and_clear();
-    result?;
+    let pool = runner::pool(req.threads);
+    observer.start(total, journal.done);
+    run_points(
+        &pool,
+        &ctx,
+        &mut journal,
+        total,
+        plan.window,
+        &point_of,
+        observer,
+    )?;
     if journal.done < total {
-        eprintln!(
+        observer.note(&format!(
             "sweep interrupted: {} of {} points are kept in {}; run the same command with \
              --resume to finish",
             journal.done,
             total,
             journal.folder().display()
-        );
+        ));
         return Err(Error::Interrupted);
     }
 
-    dir.write("sweep.json", &info_bytes)?;
-    write_csv(&dir, &header, &[journal.rows_path()], None)?;
-    match shard {
+    dir.write("sweep.json", &plan.info_bytes)?;
+    write_csv(&dir, &plan.header, &[journal.rows_path()], None)?;
+    match plan.shard {
         Some(sh) => dir.write("shard.json", &output::json(&sh))?,
         // A shard has only part of the points; `merge` draws the chart of the whole.
-        None if s.output.plots && !common.no_plots => plots::write(&dir, &info)?,
+        None if s.output.plots && req.plots => plots::write(&dir, &plan.info)?,
         None => {}
     }
-    ctx.cancel.check()?;
-    let out = crate::cli::commit_output(dir)?;
-    journal.remove()?;
-    if common.json {
-        print!("{}", String::from_utf8_lossy(&info_bytes));
-    } else if !common.quiet {
-        match shard {
-            Some(sh) => println!(
-                "Shard {}/{} of the sweep: {total} of {} points, results in {}\nJoin the \
-                 shards with `redesign-sim merge`.",
-                sh.index,
-                sh.count,
-                design.points,
-                out.display()
-            ),
-            None => println!(
-                "Sweep of {} points ({}, {}) × {} replications: results in {}",
-                design.points,
-                kind.name(),
-                design
-                    .params
-                    .iter()
-                    .map(|p| p.path.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", "),
-                s.simulation.replications,
-                out.display()
-            ),
-        }
+    cancel.check()?;
+    let (out, aside) = dir.commit_keeping()?;
+    if let Some(aside) = aside {
+        observer.note(&format!(
+            "{} held files redesign-sim did not write; the whole previous folder is now {}",
+            out.display(),
+            aside.display()
+        ));
     }
-    Ok(())
+    journal.remove()?;
+    Ok(SweepOutcome::Finished(out))
 }
 
 fn sweep_info(s: &Scenario, design: &Design, experiment: Option<SweepExperiment>) -> SweepInfo {
@@ -486,6 +551,7 @@ fn already_done(
     header: &[u8],
     shard: Option<Shard>,
     expect: &journal::Expect<'_>,
+    observer: &dyn Observer,
 ) -> Result<bool> {
     let shard_ok = match shard {
         Some(sh) => fs::read(target.join("shard.json")).ok() == Some(output::json(&sh)),
@@ -521,10 +587,10 @@ fn already_done(
     if whole && rows == expect.total {
         return Ok(true);
     }
-    eprintln!(
-        "note: {} does not hold every point of the sweep once, in order; running the sweep again",
+    observer.note(&format!(
+        "{} does not hold every point of the sweep once, in order; running the sweep again",
         csv.display()
-    );
+    ));
     Ok(false)
 }
 
@@ -547,7 +613,7 @@ fn run_points(
     total: u64,
     window: u64,
     point_of: &(dyn Fn(u64) -> u64 + Sync),
-    bar: &ProgressBar,
+    observer: &dyn Observer,
 ) -> Result<()> {
     let (tx, rx) = mpsc::channel::<(u64, Outcome)>();
     let mut buffer: BTreeMap<u64, Vec<u8>> = BTreeMap::new();
@@ -606,7 +672,7 @@ fn run_points(
                     break;
                 }
                 wrote = true;
-                bar.inc(1);
+                observer.advance(1);
             }
             if wrote && let Err(e) = journal.sync() {
                 ctx.cancel.cancel();
@@ -692,8 +758,32 @@ fn merge_read(dir: &Path, e: std::io::Error) -> Error {
     Error::Merge(format!("{}: cannot read sweep.csv: {e}", dir.display()))
 }
 
-/// Joins shard outputs.
-pub fn merge(args: &MergeArgs) -> Result<()> {
+/// What a merge is asked to do, as plain values.
+#[derive(Debug, Clone, Default)]
+pub struct MergeRequest {
+    /// Shard output folders (every shard of one sweep, in any order).
+    pub dirs: Vec<PathBuf>,
+    /// The output folder; none means the sweep's default folder.
+    pub out: Option<PathBuf>,
+    /// Whether to draw charts (also subject to the sweep's `output.plots`).
+    pub plots: bool,
+    /// Replace an output folder holding files the tool did not write (moved aside whole).
+    pub force: bool,
+}
+
+/// A finished merge.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Merged {
+    /// The merged folder.
+    pub path: PathBuf,
+    /// Shards joined.
+    pub shards: u64,
+    /// Design points in the merged sweep.
+    pub points: u64,
+}
+
+/// Joins shard outputs into exactly what a single run would have written.
+pub fn merge(args: &MergeRequest, observer: &dyn Observer, cancel: &Cancel) -> Result<Merged> {
     struct Part {
         dir: PathBuf,
         info: Vec<u8>,
@@ -792,12 +882,10 @@ pub fn merge(args: &MergeArgs) -> Result<()> {
             )));
         }
     }
-    let target = args.out.clone().unwrap_or_else(|| {
-        let mut s = Scenario::default();
-        s.simulation.name = info.scenario.clone();
-        Common::default().out_dir(&s, "-sweep")
-    });
-    let cancel = crate::cli::stop_on_signals();
+    let target = args
+        .out
+        .clone()
+        .unwrap_or_else(|| output::default_out_dir(&info.scenario, "-sweep"));
     // A folder holding a shard being merged is never replaced.
     let keep = ordered.iter().map(|p| p.dir.join("sweep.csv")).collect();
     let dir = OutputDir::claim(
@@ -808,7 +896,10 @@ pub fn merge(args: &MergeArgs) -> Result<()> {
         },
     )?;
     for p in &dir.cleaned {
-        eprintln!("note: cleaned up {}, left by a stopped run", p.display());
+        observer.note(&format!(
+            "cleaned up {}, left by a stopped run",
+            p.display()
+        ));
     }
     dir.write("sweep.json", &first.info)?;
     let dirs: Vec<PathBuf> = ordered.iter().map(|p| p.dir.clone()).collect();
@@ -823,18 +914,23 @@ pub fn merge(args: &MergeArgs) -> Result<()> {
         .pointer("/output/plots")
         .and_then(serde_json::Value::as_bool)
         .unwrap_or(true);
-    if plots_wanted && !args.no_plots {
+    if plots_wanted && args.plots {
         plots::write(&dir, &info)?;
     }
     cancel.check()?;
-    let out = crate::cli::commit_output(dir)?;
-    println!(
-        "Merged {count} shard{} of {} points into {}",
-        if count == 1 { "" } else { "s" },
-        info.points,
-        out.display()
-    );
-    Ok(())
+    let (path, aside) = dir.commit_keeping()?;
+    if let Some(aside) = aside {
+        observer.note(&format!(
+            "{} held files redesign-sim did not write; the whole previous folder is now {}",
+            path.display(),
+            aside.display()
+        ));
+    }
+    Ok(Merged {
+        path,
+        shards: count,
+        points: info.points,
+    })
 }
 
 /// Where two `sweep.json` files first differ, as a key path, for a merge error: the design's

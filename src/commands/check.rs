@@ -1,0 +1,21 @@
+//! `check`: validate a scenario and print it resolved.
+
+use std::path::Path;
+
+use crate::error::Result;
+use crate::scenario::{self, Override};
+
+/// Validates the scenario with its `--set` overrides (its `[sweep]` table too) and prints it
+/// resolved, every default filled in, as TOML.
+pub fn check(path: &Path, set: &[String]) -> Result<()> {
+    let source = scenario::load(path)?;
+    let overrides = set
+        .iter()
+        .map(|s| Override::parse(s))
+        .collect::<Result<Vec<_>>>()?;
+    let resolved = source.resolve(&overrides)?;
+    crate::memory::check_memory(&resolved, None, 1, path)?;
+    crate::sweep::check_table(&source, &resolved, &overrides)?;
+    print!("{}", resolved.to_toml());
+    Ok(())
+}

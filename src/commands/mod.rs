@@ -1,0 +1,92 @@
+//! The commands: each loads its scenario, calls the library, writes outputs and pages, and
+//! prints. They parse nothing (`cli` has done that) and decide little.
+
+mod check;
+mod demo;
+mod experiment;
+mod params;
+mod run;
+mod sweep;
+
+use std::path::{Path, PathBuf};
+
+use clap::Parser;
+
+use crate::cli::{Cli, Command, Common, MAX_THREADS};
+use crate::error::{Error, Result};
+use crate::output::{Claim, OutputDir};
+use crate::scenario::{self, Scenario, ScenarioSource};
+
+pub use params::params;
+
+/// Parses the command line and runs the command.
+pub fn main() -> Result<()> {
+    match Cli::parse().command {
+        Command::Run { scenario, common } => run::run(&scenario, &common),
+        Command::Experiment(command) => experiment::experiment(&command),
+        Command::Sweep(args) => sweep::sweep(&args),
+        Command::Merge(args) => sweep::merge(&args),
+        Command::Demo(args) => demo::demo(&args),
+        Command::Check { scenario, set } => check::check(&scenario, &set),
+        Command::Params { json } => {
+            print!("{}", params(json));
+            Ok(())
+        }
+    }
+}
+
+/// Loads and resolves the scenario with the common options, for a command that holds `runs`
+/// runs of it at once (the cells of an experiment), and checks the memory that needs.
+fn load(common: &Common, path: &Path, runs: u64) -> Result<(ScenarioSource, Scenario)> {
+    check_threads(common.threads)?;
+    let source = scenario::load(path)?;
+    let s = source.resolve(&common.overrides()?)?;
+    crate::memory::check_memory(&s, common.threads, runs, path)?;
+    Ok((source, s))
+}
+
+/// Refuses a `--threads` above [`MAX_THREADS`].
+fn check_threads(threads: Option<usize>) -> Result<()> {
+    match threads.filter(|&t| t > MAX_THREADS) {
+        Some(t) => Err(Error::Argument {
+            flag: "--threads",
+            arg: t.to_string(),
+            message: format!("must be at most {MAX_THREADS} (0 or absent: all cores)"),
+        }),
+        None => Ok(()),
+    }
+}
+
+/// Claims an output folder before any work, saying what was cleaned up of stopped runs.
+fn claim(target: &Path, force: bool, scenario: &Path) -> Result<OutputDir> {
+    let dir = OutputDir::claim(
+        target,
+        &Claim {
+            force,
+            keep: vec![scenario.to_path_buf()],
+        },
+    )?;
+    for p in &dir.cleaned {
+        eprintln!("note: cleaned up {}, left by a stopped run", p.display());
+    }
+    Ok(dir)
+}
+
+/// Puts a finished output folder in place, saying where the previous one went when it held
+/// files the tool did not write.
+fn commit(dir: OutputDir) -> Result<PathBuf> {
+    let (target, aside) = dir.commit_keeping()?;
+    if let Some(aside) = aside {
+        eprintln!(
+            "note: {} held files redesign-sim did not write; the whole previous folder is now {}",
+            target.display(),
+            aside.display()
+        );
+    }
+    Ok(target)
+}
+
+/// Prints a value as pretty JSON on stdout.
+fn print_json<T: serde::Serialize>(value: &T) {
+    print!("{}", String::from_utf8_lossy(&crate::output::json(value)));
+}

@@ -1,0 +1,77 @@
+//! `sweep` and `merge`.
+
+use crate::cli::{MergeArgs, SweepArgs, Terminal, stop_on_signals};
+use crate::error::Result;
+use crate::sweep::{self, MergeRequest, Shard, SweepOutcome, SweepRequest};
+
+/// Runs a sweep, or with `--dry-run` only describes it.
+pub fn sweep(args: &SweepArgs) -> Result<()> {
+    let common = &args.common;
+    super::check_threads(common.threads)?;
+    let req = SweepRequest {
+        scenario: args.scenario.clone(),
+        overrides: common.overrides()?,
+        params: args.param.clone(),
+        design: args.design.map(Into::into),
+        points: args.points,
+        shard: args.shard.as_deref().map(Shard::parse).transpose()?,
+        resume: args.resume,
+        experiment: args.experiment.map(Into::into),
+        threads: common.threads,
+        out: common.out.clone(),
+        force: common.force,
+        plots: !common.no_plots,
+    };
+    let plan = sweep::plan(&req)?;
+    if args.dry_run {
+        if common.json {
+            print!("{}", String::from_utf8_lossy(plan.info_json()));
+        } else if !common.quiet {
+            print!("{}", plan.describe());
+        }
+        return Ok(());
+    }
+    let cancel = stop_on_signals();
+    let terminal = Terminal::new("points", common.quiet || common.json);
+    let outcome = sweep::run(&plan, &req, &terminal, &cancel);
+    terminal.finish();
+    match outcome? {
+        SweepOutcome::AlreadyComplete(path) => {
+            if !common.quiet && !common.json {
+                println!("The sweep in {} is already complete.", path.display());
+            }
+        }
+        SweepOutcome::Finished(path) => {
+            if common.json {
+                print!("{}", String::from_utf8_lossy(plan.info_json()));
+            } else if !common.quiet {
+                println!("{}", plan.summary_line(&path));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Joins the shards of a sweep.
+pub fn merge(args: &MergeArgs) -> Result<()> {
+    let cancel = stop_on_signals();
+    let terminal = Terminal::new("shards", true);
+    let merged = sweep::merge(
+        &MergeRequest {
+            dirs: args.dirs.clone(),
+            out: args.out.clone(),
+            plots: !args.no_plots,
+            force: args.force,
+        },
+        &terminal,
+        &cancel,
+    )?;
+    println!(
+        "Merged {} shard{} of {} points into {}",
+        merged.shards,
+        if merged.shards == 1 { "" } else { "s" },
+        merged.points,
+        merged.path.display()
+    );
+    Ok(())
+}

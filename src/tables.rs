@@ -1,0 +1,209 @@
+//! The tables the commands print on a terminal, rendered from result values.
+
+use crate::experiment::{ArenaExperiment, TimingExperiment};
+use crate::stats::Summary;
+
+/// The readable table `run` prints.
+pub fn summary_table(sum: &Summary) -> String {
+    use std::fmt::Write;
+    let mut t = String::new();
+    let pct = |x: f64| format!("{:5.1}%", 100.0 * x);
+    let ci = |c: [f64; 2]| format!("[{:.1}–{:.1}]", 100.0 * c[0], 100.0 * c[1]);
+    let _ = writeln!(
+        t,
+        "Scenario {} — {} replications of {} months, seed {}",
+        sum.scenario, sum.replications, sum.months, sum.seed
+    );
+    if !sum.description.is_empty() {
+        let _ = writeln!(t, "{}", sum.description.trim());
+    }
+    let _ = writeln!(t);
+    let _ = writeln!(
+        t,
+        "{:<22} {:>7} {:>13} {:>9}  main failure modes",
+        "initiative", "success", "95% CI", "months"
+    );
+    for i in &sum.initiatives {
+        let modes: Vec<String> = i
+            .main_failure_modes(3)
+            .iter()
+            .map(|(m, v)| format!("{} {:.0}%", m.replace('_', " "), 100.0 * v))
+            .collect();
+        let _ = writeln!(
+            t,
+            "{:<22} {:>7} {:>13} {:>9}  {}",
+            i.name,
+            pct(i.success_rate),
+            ci(i.ci95),
+            i.median_months_to_success
+                .map(|m| format!("{m:.0}"))
+                .unwrap_or_else(|| "–".into()),
+            modes.join(", ")
+        );
+    }
+    let _ = writeln!(
+        t,
+        "{:<22} {:>7} {:>13}   (pooled over initiatives; interval over replications)",
+        "all initiatives",
+        pct(sum.overall_success_rate),
+        ci(sum.ci95)
+    );
+    let _ = writeln!(
+        t,
+        "{:<22} {:>7} {:>13}   (share of areas where every initiative succeeded)",
+        "every initiative",
+        pct(sum.all_initiatives_succeeded_share),
+        ci(sum.all_initiatives_succeeded_ci95)
+    );
+    let l = &sum.leadership;
+    let _ = writeln!(t, "\nLeadership");
+    let _ = writeln!(
+        t,
+        "  GP governing-body seats filled   {}",
+        pct(l.gp_seats_filled_share)
+    );
+    if let Some(g) = l.gp_influence_share {
+        let _ = writeln!(t, "  GP share of board influence      {}", pct(g));
+    }
+    let _ = writeln!(
+        t,
+        "  providers destabilised per area  {:.2}",
+        l.providers_destabilised_mean
+    );
+    if !sum.survey.is_empty() {
+        let _ = writeln!(
+            t,
+            "\nVirtual survey                       {}",
+            sum.survey
+                .iter()
+                .map(|w| format!("{:>9}", format!("month {}", w.month)))
+                .collect::<Vec<_>>()
+                .join(" ")
+        );
+        type Answer = fn(&crate::stats::SurveySummary) -> f64;
+        let rows: [(&str, Answer); 7] = [
+            ("centre's influence high", |w| w.centre_influence_high_share),
+            ("GPs hold main influence", |w| w.gps_main_influence_share),
+            ("managers hold main influence", |w| {
+                w.managers_main_influence_share
+            }),
+            ("vision set equally", |w| w.vision_equal_share),
+            ("formal GP leaders engaged", |w| w.gp_formal_engaged_share),
+            ("GPs in roles can influence", |w| {
+                w.gp_formal_can_influence_share
+            }),
+            ("GPs with no role can influence", |w| {
+                w.gp_no_role_can_influence_share
+            }),
+        ];
+        for (name, f) in rows {
+            let _ = writeln!(
+                t,
+                "  {:<34} {}",
+                name,
+                sum.survey
+                    .iter()
+                    .map(|w| format!("{:>9}", pct(f(w))))
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            );
+        }
+    }
+    t
+}
+
+/// The table `experiment arenas` prints.
+pub fn arena_table(exp: &ArenaExperiment) -> String {
+    use std::fmt::Write;
+    let mut t = String::new();
+    let _ = writeln!(
+        t,
+        "Arena experiment on {} — {} replications per cell, seed {}, same areas in every cell",
+        exp.scenario, exp.replications, exp.seed
+    );
+    let _ = writeln!(
+        t,
+        "S = strategic board, P = programme boards, D = point of delivery\n"
+    );
+    let names: Vec<&str> = exp
+        .cells
+        .first()
+        .map(|c| c.initiatives.iter().map(|i| i.name.as_str()).collect())
+        .unwrap_or_default();
+    let _ = write!(t, "{:<22} {:>8} {:>15}", "cell", "success", "95% CI");
+    for n in &names {
+        let _ = write!(t, " {:>14}", truncate(n, 14));
+    }
+    let _ = writeln!(t);
+    for c in &exp.cells {
+        let _ = write!(
+            t,
+            "{:<22} {:>7.1}% {:>15}",
+            c.label,
+            100.0 * c.success_rate,
+            format!("[{:.1}–{:.1}]", 100.0 * c.ci95[0], 100.0 * c.ci95[1])
+        );
+        for i in &c.initiatives {
+            let _ = write!(t, " {:>13.1}%", 100.0 * i.success_rate);
+        }
+        let _ = writeln!(t);
+    }
+    let v = &exp.verdict;
+    let _ = writeln!(
+        t,
+        "\nAll three arenas: {:.1}%. Best with fewer: {} at {:.1}%; difference {:.1} points [{:.1}, {:.1}] (paired).",
+        100.0 * v.all_three_rate,
+        v.best_fewer_label,
+        100.0 * v.best_fewer_rate,
+        100.0 * v.difference.estimate,
+        100.0 * v.difference.ci95[0],
+        100.0 * v.difference.ci95[1]
+    );
+    let _ = writeln!(
+        t,
+        "Three-way interaction contrast: {:.3} [{:.3}, {:.3}].",
+        v.interaction.estimate, v.interaction.ci95[0], v.interaction.ci95[1]
+    );
+    let _ = writeln!(t, "\nVerdict: {}", v.result.to_uppercase());
+    let _ = writeln!(t, "  {}", v.reason);
+    let _ = writeln!(t, "  Rule: {}", v.rule);
+    t
+}
+
+/// The table `experiment timing` prints.
+pub fn timing_table(exp: &TimingExperiment) -> String {
+    use std::fmt::Write;
+    let mut t = String::new();
+    let _ = writeln!(
+        t,
+        "Timing experiment on {} — {} replications per cell, seed {}\n",
+        exp.scenario, exp.replications, exp.seed
+    );
+    for c in &exp.cells {
+        let _ = writeln!(
+            t,
+            "{:<48} {:>6.1}% [{:.1}–{:.1}]",
+            c.label,
+            100.0 * c.success_rate,
+            100.0 * c.ci95[0],
+            100.0 * c.ci95[1]
+        );
+    }
+    for (name, d) in [
+        ("concurrent − sequential", &exp.concurrent_minus_sequential),
+        ("concurrent − staggered", &exp.concurrent_minus_staggered),
+    ] {
+        let _ = writeln!(
+            t,
+            "{name}: {:.1} points [{:.1}, {:.1}] (paired)",
+            100.0 * d.estimate,
+            100.0 * d.ci95[0],
+            100.0 * d.ci95[1]
+        );
+    }
+    t
+}
+
+fn truncate(s: &str, n: usize) -> String {
+    s.chars().take(n).collect()
+}
