@@ -492,6 +492,11 @@ fn the_memory_estimate_covers_the_measured_peak_of_each_command() {
         assert!(o.status.success(), "{args:?}: {}", stderr(&o));
         let measured = peak(&o);
         let estimate = memory::memory_estimate(&s, Some(2), runs);
+        println!(
+            "{command:?}: estimate {:.1} MiB, measured peak {:.1} MiB",
+            estimate as f64 / 1048576.0,
+            measured as f64 / 1048576.0
+        );
         assert!(
             estimate >= measured,
             "{command:?}: estimate {estimate} below the measured peak {measured}"
