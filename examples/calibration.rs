@@ -9,7 +9,7 @@
 //! ```
 //!
 //! The table is Markdown, pasted as is into `docs/calibration.md`. The arena factorial's verdict
-//! is never a calibration target (MODEL.md §9, held out) and is not computed here.
+//! is never a calibration target (docs/ODD.md §1, held out) and is not computed here.
 
 use std::path::{Path, PathBuf};
 

@@ -1,6 +1,6 @@
 //! The proposition is an output: the arena verdict must be able to come out either way from
 //! mechanisms alone, and each bypass route at full strength must be able to carry an initiative
-//! on its own when nothing resists it (MODEL.md §5).
+//! on its own when nothing resists it (docs/ODD.md §7.5).
 
 mod common;
 

@@ -1,10 +1,10 @@
-//! Stylized facts: the patterns of MODEL.md §9 (1–9) and the qualitative outcome the study
+//! Stylized facts: the patterns of docs/ODD.md §1 (1–9) and the qualitative outcome the study
 //! reported for each of its six case studies (Marshall et al., BJGP 2018, Box 1), each as a seeded
 //! Monte Carlo test with a stated tolerance.
 //!
 //! Held out: the arena factorial's verdict ("success only when all three arenas act together") is
 //! the question the model is built to answer, never a fact it is tuned or tested to reproduce
-//! (MODEL.md §9). No test here looks at it.
+//! (docs/ODD.md §1). No test here looks at it.
 //!
 //! How the tolerances were set. Every test runs `REPS` replications with the scenario's own seed,
 //! so it is deterministic; what the tolerance must absorb is (a) sampling error — the results must
@@ -112,11 +112,11 @@ fn median(mut v: Vec<f64>) -> f64 {
 }
 
 // ---------------------------------------------------------------------------------------------
-// MODEL.md §9, patterns 1–9, on the calibrated baseline.
+// docs/ODD.md §1, patterns 1–9, on the calibrated baseline.
 // ---------------------------------------------------------------------------------------------
 
 /// §9.1 Outcomes vary strikingly across areas: many do little, some achieve real redesign
-/// (CALIBRATION.md S6). Areas are binned by how many of the baseline's three initiatives
+/// (docs/calibration.md S6). Areas are binned by how many of the baseline's three initiatives
 /// succeeded: none, some, all. Tolerance: no bin holds more than 80% of areas, and both "little"
 /// (no success at all) and "real redesign" (two or more of three) hold at least 10% of areas. At
 /// 400 replications a share of 0.10 has a standard error of 0.015, so these bounds are several

@@ -1,4 +1,4 @@
-//! The experiments of MODEL.md §8: the arena factorial with the clinical and managerial
+//! The experiments of docs/ODD.md §8: the arena factorial with the clinical and managerial
 //! knockouts, and concurrent versus sequential arenas. Every cell meets the same areas (common
 //! random numbers): cells differ only by parameter overrides, never by seeds, so paired
 //! differences are sharp. The verdict is computed from the cells' results; no code in the model

@@ -79,7 +79,7 @@ impl World<'_> {
     }
 
     /// Offers each vacant seat to one GP drawn with weight willingness × strategic skill; the GP
-    /// declines when its willingness is under the acceptance threshold (MODEL.md §3).
+    /// declines when its willingness is under the acceptance threshold (docs/ODD.md §7.1).
     fn offer_seats(&mut self, month: u32, rng: &mut ChaCha8Rng) {
         let mut total = self.cumulate_seat_weights();
         for seat in 0..self.seats.len() {

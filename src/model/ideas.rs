@@ -11,7 +11,7 @@ impl World<'_> {
     /// An initiative with no lead is taken up with one monthly hazard, whatever the number of
     /// enabled arenas (a hazard per arena would favour cells with more arenas). The lead comes
     /// from the origin arena when it is enabled and has a candidate, otherwise from another
-    /// enabled arena (MODEL.md §6.3).
+    /// enabled arena (docs/ODD.md §7.2).
     pub(super) fn ideas(&mut self, rng: &mut ChaCha8Rng) {
         let enabled = [
             self.dynamics.arenas.strategic.enabled,

@@ -1,4 +1,4 @@
-//! The model: one local health economy (a CCG area) and its monthly step (MODEL.md §2–7).
+//! The model: one local health economy (a CCG area) and its monthly step (docs/ODD.md §2–7).
 //!
 //! The world is drawn once per replication; the step is infallible, does no I/O and allocates
 //! nothing: every buffer it needs is sized when the world is built.

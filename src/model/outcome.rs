@@ -3,7 +3,7 @@
 
 use serde::Serialize;
 
-/// How an initiative ended, success or one failure mode (MODEL.md §7). Exclusive: every
+/// How an initiative ended, success or one failure mode (docs/ODD.md §7.7, §7.8). Exclusive: every
 /// initiative in every replication gets exactly one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -157,7 +157,7 @@ pub struct InitiativeOutcome {
     pub months_to_mature_design: Option<u32>,
 }
 
-/// What the virtual survey found in one replication at one survey month (MODEL.md §7).
+/// What the virtual survey found in one replication at one survey month (docs/ODD.md §7.7, §7.8).
 #[derive(Debug, Clone, Copy, Default)]
 pub struct SurveyWave {
     /// The month asked.

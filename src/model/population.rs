@@ -1,4 +1,4 @@
-//! Drawing one area: its agents, organisations, peer network and initiatives (MODEL.md §2).
+//! Drawing one area: its agents, organisations, peer network and initiatives (docs/ODD.md §5).
 
 use rand::RngExt;
 use rand_chacha::ChaCha8Rng;
@@ -111,7 +111,7 @@ const TEAM_PEERS: u32 = 4;
 /// draws the same area in every cell of an experiment (common random numbers).
 pub(crate) fn draw(s: &Scenario, rng: &mut ChaCha8Rng) -> Area {
     let spread = s.population.area_spread;
-    // Area random effects: outcomes across real CCGs were "strikingly varied" (MODEL.md §2).
+    // Area random effects: outcomes across real CCGs were "strikingly varied" (docs/ODD.md §5).
     let willingness_effect = spread * rng.sample::<f64, _>(StandardNormal);
     let defensiveness_effect = spread * rng.sample::<f64, _>(StandardNormal);
     // Relationships: the history of trust between commissioner, providers and council.

@@ -212,7 +212,7 @@ struct UnitPlace<'a> {
 }
 
 impl UnitRules<'_> {
-    /// One month at one unit: adoption when it has not adopted (routes add, MODEL.md §5),
+    /// One month at one unit: adoption when it has not adopted (routes add, docs/ODD.md §7.5),
     /// otherwise confirmation, routinisation and reversion. `bits` is the unit's one draw of the
     /// month, split into two uniforms (32 bits each are ample for monthly hazards).
     /// `counts` gathers [adopted or routinised, routinised].
@@ -272,7 +272,7 @@ impl UnitRules<'_> {
 
 /// Monthly reversion hazard of an adopted or trialling unit under sedimentation: established
 /// interests (defensiveness) pull it back unless mandate, design and practical leadership support
-/// it; this support is where the arenas reinforce each other (MODEL.md §5).
+/// it; this support is where the arenas reinforce each other (docs/ODD.md §7.5).
 fn reversion_hazard(
     pa: &crate::scenario::Practice,
     mandate: f64,

@@ -129,7 +129,7 @@ impl World<'_> {
             }
             mix.iter_mut().for_each(|x| *x /= total);
             effort /= self.members.len() as f64;
-            // GPs' loyalty to local providers damps the use of market levers (MODEL.md §9.3).
+            // GPs' loyalty to local providers damps the use of market levers (docs/ODD.md §1, pattern 3).
             if gps_on_board > 0.0 {
                 mix[MARKET] *= 1.0 - pr.loyalty_damping * loyalty / gps_on_board;
                 let sum: f64 = mix.iter().sum();
@@ -232,7 +232,7 @@ fn divergence(members: &[Member]) -> f64 {
 }
 
 /// Conflict on a programme board: competing logics plus the threat the design poses to
-/// providers, of which the board's best mediator pays down a share (MODEL.md §3).
+/// providers, of which the board's best mediator pays down a share (docs/ODD.md §7.4).
 fn conflict(divergence: f64, threat: f64, best_mediation: f64, mediation_effect: f64) -> f64 {
     (divergence + threat) * (1.0 - mediation_effect * best_mediation)
 }

@@ -31,9 +31,9 @@ impl World<'_> {
             self.decay_mandate();
             return;
         }
-        // A member's influence grows with strategic skill and with the alliance (MODEL.md §3).
+        // A member's influence grows with strategic skill and with the alliance (docs/ODD.md §7.3).
         let influence = |strategic: f64, alliance: f64| 0.3 + strategic * (1.0 + alliance);
-        // GPs also carry the clinical legitimacy on which CCGs were founded (MODEL.md §3).
+        // GPs also carry the clinical legitimacy on which CCGs were founded (docs/ODD.md §7.3).
         let legitimacy = st.clinical_legitimacy;
         let mut mix = [0.0; 3];
         let mut total = 0.0;
@@ -176,7 +176,7 @@ impl World<'_> {
         self.decay_mandate();
     }
 
-    /// Mandate decays unless renewed; adoption evidence renews it (MODEL.md §3).
+    /// Mandate decays unless renewed; adoption evidence renews it (docs/ODD.md §7.3).
     fn decay_mandate(&mut self) {
         let st = &self.dynamics.arenas.strategic;
         for init in &mut self.initiatives {

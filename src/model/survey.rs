@@ -44,7 +44,7 @@ impl World<'_> {
     }
 
     /// The virtual survey: each governing-body member and each GP answers from its own state
-    /// with perception noise (MODEL.md §7).
+    /// with perception noise (docs/ODD.md §7.8).
     fn ask_survey(&mut self, month: u32, rng: &mut ChaCha8Rng) {
         let sv = &self.s.survey;
         let pressure = self.dynamics.environment.central_pressure;
@@ -77,7 +77,7 @@ impl World<'_> {
                 wave.managers_main += 1;
             }
             // Members who have built an alliance with the other profession through joint work
-            // see the vision as set by both (MODEL.md §7), whatever the count of seats.
+            // see the vision as set by both (docs/ODD.md §7.8), whatever the count of seats.
             if alliance + noise(rng) > sv.shared_vision_above {
                 wave.vision_equal += 1;
             }

@@ -284,7 +284,7 @@ impl<'s> World<'s> {
         self.finish()
     }
 
-    /// One month, in the fixed order of MODEL.md §6.
+    /// One month, in the fixed order of docs/ODD.md §3.
     pub fn step(&mut self, month: u32, streams: &mut Streams) {
         self.environment(month);
         self.engagement(month, &mut streams.decisions);

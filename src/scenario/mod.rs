@@ -186,7 +186,7 @@ section! {
 }
 
 /// The providers of the baseline area: a CCG's main acute, community, mental health, ambulance
-/// and voluntary-sector partners (MODEL.md §2).
+/// and voluntary-sector partners (docs/ODD.md §5).
 fn baseline_providers() -> Vec<Provider> {
     let p = |name: &str, kind: &str, d, v, logic, teams| Provider {
         name: name.into(),
