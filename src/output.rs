@@ -104,6 +104,36 @@ impl OutputDir {
         })
     }
 
+    /// As [`OutputDir::claim`], telling `observer` which leftovers of stopped runs it cleaned.
+    pub fn claim_observed(
+        target: &Path,
+        claim: &Claim,
+        observer: &dyn crate::runner::Observer,
+    ) -> Result<Self> {
+        let dir = Self::claim(target, claim)?;
+        for p in &dir.cleaned {
+            observer.note(&format!(
+                "cleaned up {}, left by a stopped run",
+                p.display()
+            ));
+        }
+        Ok(dir)
+    }
+
+    /// As [`OutputDir::commit`], telling `observer` where the previous folder went when it held
+    /// files the tool did not write.
+    pub fn commit_observed(self, observer: &dyn crate::runner::Observer) -> Result<PathBuf> {
+        let (target, aside) = self.commit_keeping()?;
+        if let Some(aside) = aside {
+            observer.note(&format!(
+                "{} held files redesign-sim did not write; the whole previous folder is now {}",
+                target.display(),
+                aside.display()
+            ));
+        }
+        Ok(target)
+    }
+
     /// Prepares a folder inside another output folder being written, which already holds the
     /// lock and checks the place.
     pub fn nested(&self, name: &str) -> Result<Self> {

@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 
 use clap::Parser;
 
-use crate::cli::{Cli, Command, Common, MAX_THREADS};
+use crate::cli::{Cli, Command, Common, MAX_THREADS, Terminal};
 use crate::error::{Error, Result};
 use crate::output::{Claim, OutputDir};
 use crate::scenario::{self, Scenario, ScenarioSource};
@@ -59,31 +59,17 @@ fn check_threads(threads: Option<usize>) -> Result<()> {
 
 /// Claims an output folder before any work, saying what was cleaned up of stopped runs.
 fn claim(target: &Path, force: bool, scenario: &Path) -> Result<OutputDir> {
-    let dir = OutputDir::claim(
-        target,
-        &Claim {
-            force,
-            keep: vec![scenario.to_path_buf()],
-        },
-    )?;
-    for p in &dir.cleaned {
-        eprintln!("note: cleaned up {}, left by a stopped run", p.display());
-    }
-    Ok(dir)
+    let claim = Claim {
+        force,
+        keep: vec![scenario.to_path_buf()],
+    };
+    OutputDir::claim_observed(target, &claim, &Terminal::new("", true))
 }
 
 /// Puts a finished output folder in place, saying where the previous one went when it held
 /// files the tool did not write.
 fn commit(dir: OutputDir) -> Result<PathBuf> {
-    let (target, aside) = dir.commit_keeping()?;
-    if let Some(aside) = aside {
-        eprintln!(
-            "note: {} held files redesign-sim did not write; the whole previous folder is now {}",
-            target.display(),
-            aside.display()
-        );
-    }
-    Ok(target)
+    dir.commit_observed(&Terminal::new("", true))
 }
 
 /// Prints a value as pretty JSON on stdout.

@@ -144,19 +144,14 @@ pub fn merge(args: &MergeRequest, observer: &dyn Observer, cancel: &Cancel) -> R
         .unwrap_or_else(|| output::default_out_dir(&info.scenario, "-sweep"));
     // A folder holding a shard being merged is never replaced.
     let keep = ordered.iter().map(|p| p.dir.join("sweep.csv")).collect();
-    let dir = OutputDir::claim(
+    let dir = OutputDir::claim_observed(
         &target,
         &output::Claim {
             force: args.force,
             keep,
         },
+        observer,
     )?;
-    for p in &dir.cleaned {
-        observer.note(&format!(
-            "cleaned up {}, left by a stopped run",
-            p.display()
-        ));
-    }
     dir.write("sweep.json", &first.info)?;
     let dirs: Vec<PathBuf> = ordered.iter().map(|p| p.dir.clone()).collect();
     write_csv(
@@ -174,14 +169,7 @@ pub fn merge(args: &MergeRequest, observer: &dyn Observer, cancel: &Cancel) -> R
         plots::write(&dir, &info)?;
     }
     cancel.check()?;
-    let (path, aside) = dir.commit_keeping()?;
-    if let Some(aside) = aside {
-        observer.note(&format!(
-            "{} held files redesign-sim did not write; the whole previous folder is now {}",
-            path.display(),
-            aside.display()
-        ));
-    }
+    let path = dir.commit_observed(observer)?;
     Ok(Merged {
         path,
         shards: count,

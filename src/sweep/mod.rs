@@ -439,19 +439,14 @@ pub fn run(
     };
     // Claimed before any work, and locked until the end: a second sweep into the same folder
     // (a SLURM array resubmitted while its tasks still run) is refused, not interleaved.
-    let dir = OutputDir::claim(
+    let dir = OutputDir::claim_observed(
         target,
         &output::Claim {
             force: req.force,
             keep: vec![req.scenario.clone()],
         },
+        observer,
     )?;
-    for p in &dir.cleaned {
-        observer.note(&format!(
-            "cleaned up {}, left by a stopped run",
-            p.display()
-        ));
-    }
     if req.resume
         && already_done(
             target,
@@ -506,14 +501,7 @@ pub fn run(
         None => {}
     }
     cancel.check()?;
-    let (out, aside) = dir.commit_keeping()?;
-    if let Some(aside) = aside {
-        observer.note(&format!(
-            "{} held files redesign-sim did not write; the whole previous folder is now {}",
-            out.display(),
-            aside.display()
-        ));
-    }
+    let out = dir.commit_observed(observer)?;
     journal.remove()?;
     Ok(SweepOutcome::Finished(out))
 }
