@@ -6,7 +6,7 @@ use rand_chacha::ChaCha8Rng;
 
 use super::agents::{Leader, Role};
 use super::practice::ADOPTED;
-use super::world::World;
+use super::world::{STRATEGIC, World};
 
 /// Monthly decay of disillusionment.
 const DISILLUSION_DECAY: f64 = 0.9;
@@ -71,7 +71,7 @@ impl World<'_> {
             }
         }
         if self.dynamics.arenas.strategic.enabled
-            && self.dynamics.leadership.clinical
+            && self.dynamics.clinical()[STRATEGIC]
             && self.seats.iter().any(Option::is_none)
         {
             self.offer_seats(month, rng);

@@ -5,7 +5,7 @@ use rand::RngExt;
 use rand_chacha::ChaCha8Rng;
 
 use super::agents::{Leader, Role};
-use super::world::World;
+use super::world::{PROGRAMME, STRATEGIC, World};
 
 impl World<'_> {
     /// An initiative with no lead is taken up with one monthly hazard, whatever the number of
@@ -44,6 +44,7 @@ impl World<'_> {
                     if let Some(lead) = self.candidates_nth(arena, pick) {
                         let init = &mut self.initiatives[k];
                         init.lead = Some(lead);
+                        init.lead_arena = Some(arena);
                         init.ever_led = true;
                         match lead {
                             Leader::Gp(i) => {
@@ -77,7 +78,8 @@ impl World<'_> {
     /// collecting them: board members for the strategic arena, willing GPs and free managers
     /// for programme boards, credible willing GPs for the practice arena.
     fn candidates(&self, arena: usize, mut nth: Option<(usize, &mut Option<Leader>)>) -> usize {
-        let clinical = self.dynamics.leadership.clinical;
+        // GPs are candidates only in arenas where clinical leadership is on.
+        let clinical = self.dynamics.clinical()[arena];
         let managerial = self.dynamics.leadership.managerial;
         let accept = self.s.gp.accept_threshold;
         let mut count = 0;
@@ -90,7 +92,7 @@ impl World<'_> {
             *count += 1;
         };
         match arena {
-            0 => {
+            STRATEGIC => {
                 if clinical {
                     for i in self.seats.iter().flatten() {
                         take(Leader::Gp(*i), &mut count);
@@ -102,7 +104,7 @@ impl World<'_> {
                     }
                 }
             }
-            1 => {
+            PROGRAMME => {
                 if clinical {
                     for (i, gp) in self.gps.iter().enumerate() {
                         if gp.role == Role::None && gp.willingness >= accept {

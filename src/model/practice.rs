@@ -6,7 +6,7 @@ use rand::RngExt;
 use rand_chacha::ChaCha8Rng;
 
 use super::agents::{HIERARCHY, Leader, NETWORK};
-use super::world::World;
+use super::world::{PRACTICE, World};
 
 /// 2^-32: turns a 32-bit integer into a uniform number in [0, 1).
 const UNIT_SCALE: f64 = 1.0 / 4_294_967_296.0;
@@ -18,8 +18,21 @@ pub(super) struct Unit {
     pub(super) stage: u8,
     /// Months in the current stage.
     pub(super) months: u16,
-    /// Adopted under a directive or contract rather than by choice.
-    pub(super) by_compliance: bool,
+    /// Whether it started under a compulsory route, and which one.
+    pub(super) compliance: Compliance,
+}
+
+/// The compulsory route, if any, by which a unit started: the reversion of directive and
+/// contract adoptions is priced separately (the hierarchy logic in ODD §4; §7.5).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(super) enum Compliance {
+    /// By choice: pull, peer diffusion or the grassroots route.
+    #[default]
+    None,
+    /// By the strategic arena's directive (hierarchy): bears the whole compliance price.
+    Directive,
+    /// By a programme board's contract (market): bears `contract_compliance` of it.
+    Contract,
 }
 
 // The stages of a unit, in order: other steps compare them (`stage >= ADOPTED`).
@@ -34,7 +47,8 @@ impl World<'_> {
         let pa = &self.dynamics.arenas.practice;
         let st = &self.dynamics.arenas.strategic;
         let practice_on = pa.enabled;
-        let clinical = self.dynamics.leadership.clinical;
+        // GPs' practical and informal leadership belongs to this arena's clinical switch.
+        let clinical = self.dynamics.clinical()[PRACTICE];
         let informal_min = self.s.gp.informal_credibility;
         // Practical and informal leadership at each practice, from its GPs this month.
         for (p, practice) in self.practices.iter().enumerate() {
@@ -243,7 +257,15 @@ impl UnitRules<'_> {
             if u_move < hazard && u_move < -(-hazard).exp_m1() {
                 unit.stage = TRIAL;
                 unit.months = 0;
-                unit.by_compliance = u_other * hazard < compulsory;
+                // The route that started it, drawn in proportion to the routes' hazards.
+                let route = u_other * hazard;
+                unit.compliance = if route < self.directive {
+                    Compliance::Directive
+                } else if route < compulsory {
+                    Compliance::Contract
+                } else {
+                    Compliance::None
+                };
             }
             return;
         }
@@ -290,9 +312,17 @@ fn reversion_hazard(
     if unit.stage == ROUTINISED {
         hazard *= pa.routinised_reversion;
     }
-    if unit.by_compliance {
-        // Compliance without commitment: it reverts as the mandate behind it fades.
-        hazard *= 1.0 + pa.compliance_penalty * (1.0 - mandate);
+    // Compliance without commitment reverts as the mandate behind it fades: the price of the
+    // hierarchy logic's directive route (the hierarchy logic, ODD §4). A contract adoption bears it only in the
+    // share `contract_compliance`: the market logic's own price, threatened providers growing
+    // defensive, already raises every unit's reversion above (docs/calibration.md).
+    let share = match unit.compliance {
+        Compliance::None => 0.0,
+        Compliance::Directive => 1.0,
+        Compliance::Contract => pa.contract_compliance,
+    };
+    if share > 0.0 {
+        hazard *= 1.0 + share * pa.compliance_penalty * (1.0 - mandate);
     }
     hazard
 }
@@ -308,7 +338,7 @@ mod tests {
         let unit = Unit {
             stage: ADOPTED,
             months: 3,
-            by_compliance: false,
+            compliance: Compliance::None,
         };
         let low = reversion_hazard(&pa, 0.2, 0.2, 0.2, 0.2, &unit);
         let high = reversion_hazard(&pa, 0.2, 0.2, 0.2, 0.8, &unit);
@@ -320,12 +350,83 @@ mod tests {
         };
         assert!(reversion_hazard(&pa, 0.2, 0.2, 0.2, 0.8, &routinised) < high);
         let complied = Unit {
-            by_compliance: true,
+            compliance: Compliance::Directive,
             ..unit
         };
         assert!(reversion_hazard(&pa, 0.2, 0.2, 0.2, 0.8, &complied) > high);
         let mut off = pa.clone();
         off.reversion_rate = 0.0;
         assert_eq!(reversion_hazard(&off, 0.0, 0.0, 0.0, 1.0, &unit), 0.0);
+    }
+
+    #[test]
+    fn the_compliance_price_falls_on_directive_adoptions_and_on_contracts_only_by_their_share() {
+        let mut pa = Scenario::default().arenas.practice;
+        let at = |pa: &crate::scenario::Practice, compliance| {
+            let unit = Unit {
+                stage: ADOPTED,
+                months: 3,
+                compliance,
+            };
+            reversion_hazard(pa, 0.2, 0.2, 0.2, 0.5, &unit)
+        };
+        let choice = at(&pa, Compliance::None);
+        let directive = at(&pa, Compliance::Directive);
+        // By default a contract adoption reverts like a chosen one; a directive one faster.
+        assert_eq!(pa.contract_compliance, 0.0);
+        assert_eq!(at(&pa, Compliance::Contract), choice);
+        assert!(directive > choice);
+        // Half the share: half the extra reversion; the whole share: the directive's price.
+        pa.contract_compliance = 0.5;
+        let half = at(&pa, Compliance::Contract);
+        assert!((half - choice - 0.5 * (directive - choice)).abs() < 1e-12);
+        pa.contract_compliance = 1.0;
+        assert_eq!(at(&pa, Compliance::Contract), directive);
+        // The share never touches directive or chosen adoptions (checked at the end).
+        assert_eq!(at(&pa, Compliance::Directive), directive);
+        assert_eq!(at(&pa, Compliance::None), choice);
+    }
+
+    #[test]
+    fn a_unit_remembers_which_compulsory_route_started_it() {
+        let pa = Scenario::default().arenas.practice;
+        let start = |directive: f64, contract: f64, voluntary: bool| {
+            let rules = UnitRules {
+                practice_on: voluntary,
+                ever_led: true,
+                mandate: 0.0,
+                design: 0.0,
+                pull: 0.0,
+                floor: 0.0,
+                peer_rate: 0.0,
+                grassroots: if voluntary { 1.0 } else { 0.0 },
+                directive,
+                trial_confirm: 0.3,
+                routinisation: 12,
+                practice: &pa,
+            };
+            let mut unit = Unit::default();
+            // u_move = 0 starts a trial whenever the hazard is positive; u_other = 0.5 picks
+            // the route in the middle of the hazards.
+            let bits = 1u64 << 31;
+            let place = UnitPlace {
+                leadership: 0.0,
+                informal: 1.0,
+                network: 0.0,
+                peers: &[],
+                signal: &[],
+                contract,
+                defensiveness: 0.0,
+            };
+            rules.advance(&mut unit, bits, place, &mut [0; 2]);
+            assert_eq!(unit.stage, TRIAL);
+            unit.compliance
+        };
+        assert_eq!(start(1.0, 0.0, false), Compliance::Directive);
+        assert_eq!(start(0.0, 1.0, false), Compliance::Contract);
+        assert_eq!(start(0.0, 0.0, true), Compliance::None);
+        // Directive 0.2, contract 1.0, choice 1.0: half the total hazard (1.1) lies in the
+        // contract's share.
+        assert_eq!(start(0.2, 1.0, true), Compliance::Contract);
     }
 }

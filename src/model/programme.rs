@@ -2,7 +2,7 @@
 //! logic mode, design and design rounds, contracts, and the board's effect on providers.
 
 use super::agents::{Leader, LogicMix, MARKET, NETWORK, similarity};
-use super::world::World;
+use super::world::{PROGRAMME, World};
 
 /// One member of a board, as the board's arithmetic sees it.
 #[derive(Debug, Clone, Copy)]
@@ -28,11 +28,16 @@ impl World<'_> {
     pub(super) fn programme_arena(&mut self) {
         let pr = &self.dynamics.arenas.programme;
         let managerial = self.dynamics.leadership.managerial;
+        // A GP lead sits on the board only where clinical leadership is on in this arena; a GP
+        // who leads from the governing body or the front line then champions the initiative
+        // there, and the board meets with its managers (ODD §7.6).
+        let clinical = self.dynamics.clinical()[PROGRAMME];
         let env = &self.dynamics.environment;
         let months_done = self.seats_filled.len();
         let n_init = self.initiatives.len();
         for k in 0..n_init {
             self.initiatives[k].contract_hazard = 0.0;
+            self.initiatives[k].gp_on_board = false;
             let Some(lead) = self.initiatives[k].lead else {
                 continue;
             };
@@ -61,6 +66,7 @@ impl World<'_> {
                 });
             };
             match lead {
+                Leader::Gp(_) if !clinical => {}
                 Leader::Gp(i) => {
                     let gp = &self.gps[i as usize];
                     add_human(
@@ -101,6 +107,10 @@ impl World<'_> {
                     );
                     has_manager = true;
                 }
+            }
+            // A board without a GP or manager has no one to do its work: it does not meet.
+            if !has_gp && !has_manager {
+                continue;
             }
             let mut threat = 0.0;
             for &p in &init.scope {
@@ -170,7 +180,9 @@ impl World<'_> {
                 if init.adoption - then < STALL_RISE && init.routinised < self.s.success.threshold {
                     init.design *= 1.0 - pr.reopen_share;
                     init.rounds += 1;
-                    if let Leader::Gp(i) = lead {
+                    if let Leader::Gp(i) = lead
+                        && has_gp
+                    {
                         self.gps[i as usize].disillusion += self.s.gp.disillusion;
                     }
                 }
@@ -195,6 +207,7 @@ impl World<'_> {
                     _ => {}
                 }
             }
+            init.gp_on_board = has_gp;
             // Joint work of clinicians and managers grows their alliance.
             if has_gp && has_manager {
                 let g = pr.alliance_growth;

@@ -4,7 +4,7 @@
 use super::agents::{HIERARCHY, Leader, LogicMix};
 use super::outcome::thresholds;
 use super::programme::add_mix;
-use super::world::World;
+use super::world::{STRATEGIC, World};
 
 /// Logic of lay members of the governing body, who are not modelled as agents.
 const LAY_LOGIC: LogicMix = [0.15, 0.35, 0.5];
@@ -19,7 +19,8 @@ impl World<'_> {
     /// The governing body's mix, capacity and attention, and the mandate it gives (ODD §7.3).
     pub(super) fn strategic_arena(&mut self, month: u32) {
         let st = &self.dynamics.arenas.strategic;
-        let clinical = self.dynamics.leadership.clinical;
+        // GPs sit on the governing body only where clinical leadership is on in this arena.
+        let clinical = self.dynamics.clinical()[STRATEGIC];
         let managerial = self.dynamics.leadership.managerial;
         let pressure = self.dynamics.environment.central_pressure;
         self.gp_influence_now = None;

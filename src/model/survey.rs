@@ -7,7 +7,7 @@ use rand_distr::StandardNormal;
 
 use super::agents::{HIERARCHY, LogicMix, Role};
 use super::outcome::{SurveyWave, thresholds};
-use super::world::World;
+use super::world::{STRATEGIC, World};
 
 /// Perception noise of a GP asked whether it can influence the CCG.
 const GP_SURVEY_NOISE: f64 = 0.1;
@@ -83,7 +83,7 @@ impl World<'_> {
             }
         };
         if self.dynamics.arenas.strategic.enabled {
-            if self.dynamics.leadership.clinical {
+            if self.dynamics.clinical()[STRATEGIC] {
                 for &i in self.seats.iter().flatten() {
                     let gp = &self.gps[i as usize];
                     ask_member(&self.drift.apply(&gp.logic), gp.alliance, rng);

@@ -27,12 +27,32 @@ pub struct Streams {
     pub survey: ChaCha8Rng,
 }
 
+// The arenas' indices, in the order of `scenario::ARENAS` (initiatives' origin uses them too).
+pub(super) const STRATEGIC: usize = 0;
+pub(super) const PROGRAMME: usize = 1;
+pub(super) const PRACTICE: usize = 2;
+
 /// The parameters that scheduled events may change during a run.
 #[derive(Debug, Clone)]
 pub(super) struct Dynamics {
     pub(super) environment: Environment,
     pub(super) arenas: Arenas,
     pub(super) leadership: Leadership,
+}
+
+impl Dynamics {
+    /// Whether GPs do leadership work in each arena, in `[strategic, programme, practice]` order:
+    /// `leadership.clinical` switches GPs off everywhere, `arenas.<name>.clinical` in one arena
+    /// only, so that the study's "clinical leadership is required in at least one of these" can
+    /// be asked arena by arena (the arena experiment, ODD §8).
+    pub(super) fn clinical(&self) -> [bool; 3] {
+        let all = self.leadership.clinical;
+        [
+            all && self.arenas.strategic.clinical,
+            all && self.arenas.programme.clinical,
+            all && self.arenas.practice.clinical,
+        ]
+    }
 }
 
 impl Access for Dynamics {
@@ -57,6 +77,10 @@ pub(super) struct Initiative {
     pub(super) scope: Vec<u32>,
     pub(super) managers: [Option<u32>; 2],
     pub(super) lead: Option<Leader>,
+    /// The arena the current lead was found in (`STRATEGIC`, `PROGRAMME` or `PRACTICE`).
+    pub(super) lead_arena: Option<usize>,
+    /// Whether a GP sat on this initiative's programme board this month.
+    pub(super) gp_on_board: bool,
     pub(super) ever_led: bool,
     pub(super) mandate: f64,
     pub(super) design: f64,
@@ -173,6 +197,8 @@ impl<'s> World<'s> {
                     scope,
                     managers,
                     lead: None,
+                    lead_arena: None,
+                    gp_on_board: false,
                     ever_led: false,
                     mandate: 0.0,
                     design: 0.0,
@@ -374,6 +400,8 @@ pub(super) mod test_support {
 #[cfg(test)]
 mod tests {
     use super::test_support::scenario;
+    use super::{PRACTICE, PROGRAMME, STRATEGIC, World};
+    use crate::model::agents::Leader;
     use crate::runner;
     use crate::scenario::Scenario;
 
@@ -389,6 +417,70 @@ mod tests {
             }
         }
         peaks
+    }
+
+    /// What GPs did over `reps` replications, counted in months: [a GP on a governing-body
+    /// seat, a GP on a programme board, a GP lead found in each arena (3), a practice with GP
+    /// practical or informal leadership]; and the summed peak adoption.
+    fn clinical_work(s: &Scenario, reps: u32) -> ([u32; 6], f64) {
+        let mut seen = [0u32; 6];
+        let mut adoption = 0.0;
+        for rep in 0..reps {
+            let mut streams = runner::streams(s.simulation.seed, 0, rep, false);
+            let mut world = World::new(s, &mut streams.population);
+            for month in 0..s.simulation.months {
+                world.step(month, &mut streams);
+                let w = &world;
+                seen[0] += w.seats.iter().any(Option::is_some) as u32;
+                seen[1] += w.initiatives.iter().any(|i| i.gp_on_board) as u32;
+                for arena in [STRATEGIC, PROGRAMME, PRACTICE] {
+                    seen[2 + arena] += w.initiatives.iter().any(|i| {
+                        matches!(i.lead, Some(Leader::Gp(_))) && i.lead_arena == Some(arena)
+                    }) as u32;
+                }
+                seen[5] += w
+                    .practical_leadership
+                    .iter()
+                    .chain(&w.informal_leadership)
+                    .any(|&l| l > 0.0) as u32;
+            }
+            adoption += world.initiatives.iter().map(|i| i.peak[2]).sum::<f64>();
+        }
+        (seen, adoption)
+    }
+
+    #[test]
+    fn each_arena_clinical_switch_removes_only_that_arena_clinical_work() {
+        let (all, _) = clinical_work(&scenario(&[]), 10);
+        assert!(all.iter().all(|&x| x > 0), "all on: {all:?}");
+        // No GP on the governing body nor leading from it; GPs still lead boards and practices.
+        let (st, _) = clinical_work(&scenario(&["arenas.strategic.clinical=false"]), 10);
+        assert_eq!([st[0], st[2 + STRATEGIC]], [0, 0], "{st:?}");
+        assert!(st[1] > 0 && st[2 + PROGRAMME] > 0 && st[5] > 0, "{st:?}");
+        // No GP leads or sits on a programme board; GP seats and grassroots adoption remain.
+        let (pr, adoption) = clinical_work(&scenario(&["arenas.programme.clinical=false"]), 10);
+        assert_eq!([pr[1], pr[2 + PROGRAMME]], [0, 0], "{pr:?}");
+        assert!(pr[0] > 0 && pr[2 + STRATEGIC] > 0 && pr[5] > 0, "{pr:?}");
+        assert!(adoption > 0.0);
+        // No GP practical or informal leadership at the point of delivery; the boards keep GPs.
+        let (pa, _) = clinical_work(&scenario(&["arenas.practice.clinical=false"]), 10);
+        assert_eq!([pa[5], pa[2 + PRACTICE]], [0, 0], "{pa:?}");
+        assert!(pa[0] > 0 && pa[1] > 0 && pa[2 + PROGRAMME] > 0, "{pa:?}");
+    }
+
+    #[test]
+    fn the_clinical_knockout_equals_all_three_arena_switches_off() {
+        let global = scenario(&["leadership.clinical=false"]);
+        let each = scenario(&[
+            "arenas.strategic.clinical=false",
+            "arenas.programme.clinical=false",
+            "arenas.practice.clinical=false",
+        ]);
+        for rep in 0..6 {
+            let a = format!("{:?}", runner::replication(&global, 0, rep));
+            let b = format!("{:?}", runner::replication(&each, 0, rep));
+            assert_eq!(a, b, "replication {rep}");
+        }
     }
 
     #[test]

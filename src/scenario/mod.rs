@@ -251,6 +251,8 @@ section! {
     pub struct Strategic {
         /// Whether anyone does leadership work in this arena (mandate and directives).
         enabled: bool = true => BOOL,
+        /// Whether GPs take governing-body seats (false = clinical knockout in this arena only).
+        clinical: bool = true => BOOL,
         /// Strength of the directive route (0 off, 1 strongest the model allows).
         directive_strength: f64 = 0.3 => UNIT,
         /// GP seats on the governing body.
@@ -289,6 +291,8 @@ section! {
     pub struct Programme {
         /// Whether programme boards meet (design and contracts).
         enabled: bool = true => BOOL,
+        /// Whether GPs lead or sit on programme boards (false = clinical knockout in this arena only).
+        clinical: bool = true => BOOL,
         /// Strength of the contract route (0 off, 1 strongest the model allows).
         contract_strength: f64 = 0.3 => UNIT,
         /// Base monthly design progress.
@@ -321,6 +325,8 @@ section! {
     pub struct Practice {
         /// Whether anyone exercises practical or informal leadership at the point of delivery.
         enabled: bool = true => BOOL,
+        /// Whether GPs lead at the point of delivery (false = clinical knockout in this arena only).
+        clinical: bool = true => BOOL,
         /// Strength of the grassroots route (0 off, 1 strongest the model allows).
         grassroots_adoption: f64 = 0.3 => UNIT,
         /// Strength of resistance by sedimentation (0 none, 1 strongest the model allows).
@@ -339,8 +345,10 @@ section! {
         routinisation_months: u32 = 12 => int(0, 1200),
         /// Base monthly reversion hazard at strength 1.
         reversion_base: f64 = 0.2 => UNIT,
-        /// Extra reversion of units adopted by directive when mandate fades.
+        /// Extra reversion of units adopted by directive when mandate fades (compliance price).
         compliance_penalty: f64 = 2.0 => float(0.0, 100.0),
+        /// Share of the compliance price borne by units adopted by contract (0: directive only).
+        contract_compliance: f64 = 0.0 => UNIT,
         /// Support against reversion from mandate (funding).
         support_mandate: f64 = 0.4 => UNIT,
         /// Support against reversion from design (embedded protocols).
@@ -369,7 +377,7 @@ section! {
 section! {
     /// Who may lead: the clinical and managerial knockouts, and how ideas are taken up.
     pub struct Leadership {
-        /// Whether GPs take leadership roles (false = clinical knockout).
+        /// Whether GPs take leadership roles in any arena (false = off in all three arenas).
         clinical: bool = true => BOOL,
         /// Whether managers take leadership roles (false = managerial knockout).
         managerial: bool = true => BOOL,
