@@ -682,10 +682,11 @@ pub fn arena_report(dir: &OutputDir, s: &Scenario, exp: &ArenaExperiment) -> Res
         exp.replications
     );
     let bound = Reference {
-        value: 100.0 * v.other_cell_bound,
+        value: 100.0 * v.threshold * v.all_three_rate,
         label: format!(
-            "bound for cells with fewer arenas ({})",
-            pct(v.other_cell_bound)
+            "necessity threshold: {:.0}% of all three ({})",
+            100.0 * v.threshold,
+            pct(v.threshold * v.all_three_rate)
         ),
     };
     let mut bars = cell_bars(&exp.cells, 0);

@@ -164,7 +164,25 @@ pub fn arena_table(exp: &ArenaExperiment) -> String {
         "Three-way interaction contrast: {:.3} [{:.3}, {:.3}].",
         v.interaction.estimate, v.interaction.ci95[0], v.interaction.ci95[1]
     );
-    let _ = writeln!(t, "\nVerdict: {}", v.result.to_uppercase());
+    let _ = writeln!(
+        t,
+        "Each cell with fewer arenas as a share of all three (paired 95% interval): {}.",
+        v.ratios
+            .iter()
+            .map(|r| format!(
+                "{} {:.2} [{:.2}, {:.2}]",
+                r.label, r.estimate, r.ci95[0], r.ci95[1]
+            ))
+            .collect::<Vec<_>>()
+            .join("; ")
+    );
+    let _ = writeln!(
+        t,
+        "\nVerdict: {} (margin {:+.3} from the threshold {})",
+        v.result.to_uppercase(),
+        v.margin,
+        v.threshold
+    );
     let _ = writeln!(t, "  {}", v.reason);
     let _ = writeln!(t, "  Rule: {}", v.rule);
     t

@@ -16,7 +16,7 @@ use crate::stats::{Aggregate, Moments, wilson};
 
 mod verdict;
 
-pub use verdict::{Difference, Verdict, verdict};
+pub use verdict::{CellMoments, Difference, Ratio, Verdict, ratio, verdict};
 
 /// One cell: a name and the parameter values that make it.
 #[derive(Debug, Clone)]
@@ -265,6 +265,8 @@ pub struct TimingExperiment {
 /// the per-replication difference, plus the moments of a signed contrast over cells.
 struct CellRun {
     aggregates: Vec<Aggregate>,
+    /// Each cell's per-replication success rate, pooled over initiatives.
+    cells: Vec<Moments>,
     pairs: Vec<Moments>,
     contrast: Moments,
 }
@@ -280,6 +282,7 @@ fn run_cells(
     let mut aggregates: Vec<Aggregate> = scenarios.iter().map(Aggregate::new).collect();
     let mut pair_moments = vec![Moments::default(); pairs.len()];
     let mut contrast_moments = Moments::default();
+    let mut cell_moments = vec![Moments::default(); scenarios.len()];
     let total = scenarios[0].simulation.replications;
     let n_cells = scenarios.len();
     observer.start(total.into(), 0);
@@ -318,6 +321,9 @@ fn run_cells(
             for (m, &(a, b)) in pair_moments.iter_mut().zip(pairs) {
                 m.push(rates[a] - rates[b]);
             }
+            for (m, r) in cell_moments.iter_mut().zip(&rates) {
+                m.push(*r);
+            }
             if !contrast.is_empty() {
                 contrast_moments.push(contrast.iter().zip(&rates).map(|(w, x)| w * x).sum());
             }
@@ -327,6 +333,7 @@ fn run_cells(
     }
     CellRun {
         aggregates,
+        cells: cell_moments,
         pairs: pair_moments,
         contrast: contrast_moments,
     }
@@ -426,13 +433,19 @@ pub fn arenas(
         .map(|((c, s), a)| cell_result(c, s, a))
         .collect();
     let s0 = &scenarios[0];
-    let differences: Vec<Difference> = run.pairs.iter().map(Difference::from).collect();
+    let moments: Vec<CellMoments<'_>> = (1..8)
+        .map(|c| CellMoments {
+            all_three: &run.cells[0],
+            cell: &run.cells[c],
+            difference: &run.pairs[c - 1],
+        })
+        .collect();
     let verdict = verdict(
         &results,
-        &differences,
+        &moments,
         Difference::from(&run.contrast),
-        s0.experiment.other_cell_bound,
-        s0.experiment.max_half_width,
+        s0.experiment.necessity_ratio,
+        s0.experiment.min_all_three_rate,
         run.aggregates[0].replications(),
     );
     Ok(ArenaExperiment {

@@ -24,10 +24,17 @@ impl Difference {
             ci95: [m.mean() - half, m.mean() + half],
         }
     }
+}
 
-    fn half_width(&self) -> f64 {
-        0.5 * (self.ci95[1] - self.ci95[0])
-    }
+/// The ratio of a cell with fewer arenas to the all-three cell, paired over replications.
+#[derive(Debug, Clone, Serialize)]
+pub struct Ratio {
+    /// The cell, e.g. `S P -`.
+    pub label: String,
+    /// Its success rate over the all-three cell's.
+    pub estimate: f64,
+    /// Its 95% interval (delta method over replications; the cells share their areas).
+    pub ci95: [f64; 2],
 }
 
 /// The verdict of the arena experiment on the proposition that redesign succeeds only when all
@@ -40,10 +47,12 @@ pub struct Verdict {
     pub rule: String,
     /// Why this result, with the numbers.
     pub reason: String,
-    /// Bound on the success rate of every cell with fewer arenas for `supported`.
-    pub other_cell_bound: f64,
-    /// Largest half-width of a difference interval that can refute.
-    pub max_half_width: f64,
+    /// The necessity threshold on each ratio: below it for `supported`, above it for `refuted`.
+    pub threshold: f64,
+    /// The all-three rate below which nothing is judged.
+    pub floor: f64,
+    /// How far the deciding interval lies from the threshold (negative when it straddles it).
+    pub margin: f64,
     /// Success rate of the all-three cell.
     pub all_three_rate: f64,
     /// The best cell with fewer than three arenas.
@@ -52,28 +61,60 @@ pub struct Verdict {
     pub best_fewer_rate: f64,
     /// All-three minus the best cell with fewer arenas, paired over replications.
     pub difference: Difference,
+    /// Every cell with fewer arenas as a share of the all-three cell, in factorial order.
+    pub ratios: Vec<Ratio>,
     /// Three-way interaction contrast of the factorial (x111 − x110 − x101 − x011 + x100 +
     /// x010 + x001 − x000), paired over replications.
     pub interaction: Difference,
-    /// Replications that would likely settle an inconclusive verdict (absent otherwise).
+    /// Replications that would settle an inconclusive verdict at the current estimates (absent
+    /// when decided, or when no practical number would).
     pub replications_to_settle: Option<u64>,
 }
 
-/// The verdict rule. `results[0]` is the all-three cell, `results[1..8]` the cells with fewer
-/// arenas, `differences[c - 1]` the paired all-three-minus-cell-c difference.
+/// What one cell's per-replication success rate and its pairing with the all-three cell give.
+pub struct CellMoments<'a> {
+    /// The all-three cell's per-replication rate.
+    pub all_three: &'a Moments,
+    /// This cell's per-replication rate.
+    pub cell: &'a Moments,
+    /// The per-replication all-three-minus-cell difference.
+    pub difference: &'a Moments,
+}
+
+/// The ratio of a cell's mean rate to the all-three cell's, with a delta-method 95% interval
+/// that uses the pairing: Var(R) ≈ (V_c − 2R·C + R²·V_0) / (n·m_0²), where C, the covariance,
+/// follows from the variance of the paired difference. `None` when the all-three mean is 0.
+pub fn ratio(m: &CellMoments<'_>) -> Option<(f64, f64)> {
+    let m0 = m.all_three.mean();
+    if m0 <= 0.0 {
+        return None;
+    }
+    let n = m.all_three.count().max(1) as f64;
+    let (v0, vc) = (m.all_three.variance(), m.cell.variance());
+    let cov = 0.5 * (v0 + vc - m.difference.variance());
+    let r = m.cell.mean() / m0;
+    let var = ((vc - 2.0 * r * cov + r * r * v0) / (n * m0 * m0)).max(0.0);
+    Some((r, Z95 * var.sqrt()))
+}
+
+/// The verdict rule, symmetric and free of the overall success level. `results[0]` is the
+/// all-three cell, `results[1..8]` the cells with fewer arenas; `moments[c - 1]` pairs cell c
+/// with the all-three cell. For each cell with fewer arenas the statistic is its success rate as
+/// a share of the all-three rate, with a paired 95% interval:
 ///
-/// - `supported`: every cell with fewer arenas is clearly below the all-three cell (the
-///   difference's interval lies above zero) and its success rate is at most the bound;
-/// - `refuted`: some cell with fewer arenas clearly succeeds above the bound (its interval lies
-///   above it), or is not clearly below the all-three cell with an interval narrow enough to
-///   tell (half-width at most `max_half_width`);
-/// - `inconclusive`: neither, and the replications that would likely settle it are estimated.
+/// - `supported`: every share's interval lies below `threshold` (each arena is needed for most of
+///   the success);
+/// - `refuted`: some share's interval lies above `threshold` (fewer arenas achieve most of it);
+/// - `inconclusive`: some interval straddles the threshold, or the all-three rate's interval lies
+///   below `floor`, when there is nothing to judge.
+///
+/// Scaling every cell's success by a common factor leaves it unchanged.
 pub fn verdict(
     results: &[CellResult],
-    differences: &[Difference],
+    moments: &[CellMoments<'_>],
     interaction: Difference,
-    bound: f64,
-    max_half_width: f64,
+    threshold: f64,
+    floor: f64,
     replications: u64,
 ) -> Verdict {
     let fewer = &results[1..8];
@@ -85,93 +126,308 @@ pub fn verdict(
                 .then(b.cmp(&a))
         })
         .unwrap_or(0);
-    // Support needs redesign to succeed with all three arenas at all: if nothing succeeds
-    // anywhere, the factorial says nothing about what the arenas need.
-    let all_three_succeeds = results[0].ci95[0] > bound;
-    let supported = all_three_succeeds
-        && fewer
-            .iter()
-            .zip(differences)
-            .all(|(c, d)| d.ci95[0] > 0.0 && c.success_rate <= bound);
-    let refuting: Vec<String> = fewer
+    let all = results[0].success_rate;
+    let ratios: Vec<Option<(f64, f64)>> = moments.iter().map(ratio).collect();
+    let shown: Vec<Ratio> = fewer
         .iter()
-        .zip(differences)
-        .filter_map(|(c, d)| {
-            if c.ci95[0] > bound {
-                Some(format!(
-                    "cell {} succeeds at {:.3} [{:.3}, {:.3}], clearly above the bound {bound}",
-                    c.label, c.success_rate, c.ci95[0], c.ci95[1]
-                ))
-            } else if d.ci95[0] <= 0.0 && d.half_width() <= max_half_width {
-                Some(format!(
-                    "cell {} is not clearly below all three (difference {:.3} [{:.3}, {:.3}])",
-                    c.label, d.estimate, d.ci95[0], d.ci95[1]
-                ))
-            } else {
-                None
+        .zip(&ratios)
+        .map(|(c, r)| {
+            let (e, h) = r.unwrap_or((f64::NAN, f64::NAN));
+            Ratio {
+                label: c.label.clone(),
+                estimate: e,
+                ci95: [e - h, e + h],
             }
         })
         .collect();
-    let all = results[0].success_rate;
-    let d = &differences[best];
-    let (result, reason, settle) = if supported {
-        (
-            "supported",
-            format!(
-                "every cell with fewer arenas is clearly below all three ({all:.3}) and at most {bound}; the best, {}, has {:.3} (difference {:.3} [{:.3}, {:.3}])",
-                fewer[best].label, fewer[best].success_rate, d.estimate, d.ci95[0], d.ci95[1]
-            ),
-            None,
-        )
-    } else if !refuting.is_empty() {
-        ("refuted", refuting.join("; "), None)
-    } else if results[0].ci95[1] <= bound {
-        (
-            "inconclusive",
-            format!(
-                "redesign rarely succeeds even with all three arenas ({all:.3}, interval [{:.3}, {:.3}] not above {bound}): nothing here tells what the arenas need, and more replications will not change that",
-                results[0].ci95[0], results[0].ci95[1]
-            ),
-            None,
-        )
-    } else {
-        // The replications at which the widest undecided interval would shrink enough to
-        // separate its estimate from the threshold it is compared with.
-        let r = replications.max(1) as f64;
-        let mut need: f64 = 0.0;
-        for (c, d) in fewer.iter().zip(differences) {
-            if d.ci95[0] <= 0.0 {
-                let gap = d.estimate.abs().max(0.01);
-                need = need.max(r * (d.half_width() / gap).powi(2));
-            }
-            if c.success_rate > bound && c.ci95[0] <= bound {
-                let half = 0.5 * (c.ci95[1] - c.ci95[0]);
-                let gap = (c.success_rate - bound).abs().max(0.005);
-                need = need.max(r * (half / gap).powi(2));
-            }
-        }
-        let need = (need.ceil() as u64).clamp(replications + 1, 100_000_000);
-        (
-            "inconclusive",
-            format!(
-                "no cell with fewer arenas clearly refutes, but not all are clearly below all three and under {bound}; about {need} replications would likely settle it"
-            ),
-            Some(need),
+    let n = replications.max(1) as f64;
+    let fmt_ratio = |r: &Ratio| {
+        format!(
+            "{} at {:.2} [{:.2}, {:.2}] of all three",
+            r.label, r.estimate, r.ci95[0], r.ci95[1]
         )
     };
+    let (result, reason, margin, settle);
+    if results[0].ci95[1] < floor || ratios.iter().any(Option::is_none) {
+        result = "inconclusive";
+        reason = format!(
+            "redesign rarely succeeds even with all three arenas ({all:.3}, interval [{:.3}, \
+             {:.3}] below the floor {floor}): nothing here tells what the arenas need, and more \
+             replications will not change that",
+            results[0].ci95[0], results[0].ci95[1]
+        );
+        margin = results[0].ci95[1] - floor;
+        settle = None;
+    } else {
+        let highest = shown
+            .iter()
+            .max_by(|a, b| a.ci95[1].total_cmp(&b.ci95[1]))
+            .expect("seven cells");
+        let lowest_above = shown
+            .iter()
+            .max_by(|a, b| a.ci95[0].total_cmp(&b.ci95[0]))
+            .expect("seven cells");
+        if highest.ci95[1] < threshold {
+            result = "supported";
+            margin = threshold - highest.ci95[1];
+            reason = format!(
+                "every cell with fewer arenas reaches clearly less than {threshold} of what all \
+                 three reach ({all:.3}); the closest is {}",
+                fmt_ratio(highest)
+            );
+            settle = None;
+        } else if lowest_above.ci95[0] > threshold {
+            result = "refuted";
+            margin = lowest_above.ci95[0] - threshold;
+            reason = format!(
+                "a cell with fewer arenas reaches clearly more than {threshold} of what all three \
+                 reach ({all:.3}): {}",
+                fmt_ratio(lowest_above)
+            );
+            settle = None;
+        } else {
+            result = "inconclusive";
+            // The undecided cells: their intervals straddle the threshold. Settling takes the
+            // replications at which each interval, shrinking as 1/sqrt(n) around the same
+            // estimate, no longer reaches the threshold; one above it can refute alone, while
+            // support needs every one below.
+            let straddling: Vec<&Ratio> = shown
+                .iter()
+                .filter(|r| r.ci95[0] <= threshold && r.ci95[1] >= threshold)
+                .collect();
+            let need = |r: &Ratio| {
+                let gap = (r.estimate - threshold).abs();
+                let half = 0.5 * (r.ci95[1] - r.ci95[0]);
+                (gap >= SETTLE_GAP).then(|| (n * (half / gap).powi(2)).ceil() as u64 + 1)
+            };
+            let above: Vec<Option<u64>> = straddling
+                .iter()
+                .filter(|r| r.estimate > threshold)
+                .map(|r| need(r))
+                .collect();
+            let needs = if above.iter().any(Option::is_some) {
+                above.into_iter().flatten().min()
+            } else {
+                straddling
+                    .iter()
+                    .map(|r| need(r))
+                    .collect::<Option<Vec<u64>>>()
+                    .and_then(|v| v.into_iter().max())
+            };
+            let closest = straddling
+                .iter()
+                .min_by(|a, b| {
+                    (a.estimate - threshold)
+                        .abs()
+                        .total_cmp(&(b.estimate - threshold).abs())
+                })
+                .expect("an undecided cell straddles the threshold");
+            margin = -(closest.estimate - threshold).abs();
+            settle = needs.filter(|&k| k <= MAX_PRACTICAL);
+            reason = match settle {
+                Some(k) => format!(
+                    "{} straddles the threshold {threshold}; at these estimates about {k} \
+                     replications per cell would settle it",
+                    fmt_ratio(closest)
+                ),
+                None => format!(
+                    "{} straddles the threshold {threshold}, and its estimate sits within {:.3} \
+                     of it: this cannot be settled at any practical number of replications",
+                    fmt_ratio(closest),
+                    (closest.estimate - threshold).abs()
+                ),
+            };
+        }
+    }
+    let d = Difference::from(moments[best].difference);
     Verdict {
         result: result.into(),
         rule: format!(
-            "supported: all three arenas succeed clearly above {bound}, and every cell with fewer arenas is clearly below all three (paired 95% interval above 0) and at most {bound}; refuted: some cell with fewer arenas clearly exceeds {bound}, or is not clearly below all three with an interval of half-width at most {max_half_width}; otherwise inconclusive"
+            "for each cell with fewer arenas, its success as a share of the all-three cell's, \
+             with a paired 95% interval; supported when every interval lies below {threshold}, \
+             refuted when some interval lies above {threshold}, otherwise inconclusive; nothing \
+             is judged when the all-three rate lies below {floor}"
         ),
         reason,
-        other_cell_bound: bound,
-        max_half_width,
+        threshold,
+        floor,
+        margin,
         all_three_rate: all,
         best_fewer_label: fewer[best].label.clone(),
         best_fewer_rate: fewer[best].success_rate,
-        difference: d.clone(),
+        difference: d,
+        ratios: shown,
         interaction,
         replications_to_settle: settle,
+    }
+}
+
+/// Closer than this to the threshold, an estimate is not worth chasing with replications.
+const SETTLE_GAP: f64 = 0.01;
+
+/// More replications per cell than this are not a practical advice.
+const MAX_PRACTICAL: u64 = 10_000_000;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::{RngExt, SeedableRng};
+    use rand_chacha::ChaCha8Rng;
+
+    /// A synthetic factorial: per replication, the all-three cell succeeds with probability
+    /// `p0` and every other cell with `p0 · ratio[c]`, the cells sharing their areas through a
+    /// common uniform draw (so they are positively correlated, as paired cells are).
+    struct Synthetic {
+        cells: Vec<Moments>,
+        differences: Vec<Moments>,
+        results: Vec<CellResult>,
+    }
+
+    fn synthetic(p0: f64, ratios: [f64; 7], n: u64, seed: u64, scale: f64) -> Synthetic {
+        let mut rng = ChaCha8Rng::seed_from_u64(seed);
+        let mut cells = vec![Moments::default(); 8];
+        let mut differences = vec![Moments::default(); 7];
+        for _ in 0..n {
+            // Three initiatives per area, as pooled rates are.
+            let mut rate = [0.0; 8];
+            for _ in 0..3 {
+                let u: f64 = rng.random();
+                rate[0] += (u < p0) as u8 as f64 / 3.0;
+                for c in 1..8 {
+                    rate[c] += (u < p0 * ratios[c - 1]) as u8 as f64 / 3.0;
+                }
+            }
+            for c in 0..8 {
+                cells[c].push(scale * rate[c]);
+            }
+            for c in 1..8 {
+                differences[c - 1].push(scale * (rate[0] - rate[c]));
+            }
+        }
+        let results = cells
+            .iter()
+            .enumerate()
+            .map(|(c, m)| {
+                let half = Z95 * (m.variance() / n as f64).sqrt();
+                CellResult {
+                    label: format!("cell{c}"),
+                    strategic: true,
+                    programme: true,
+                    practice: true,
+                    clinical: true,
+                    managerial: true,
+                    success_rate: m.mean(),
+                    ci95: [m.mean() - half, m.mean() + half],
+                    replications: n,
+                    initiatives: Vec::new(),
+                    modes: Default::default(),
+                }
+            })
+            .collect();
+        Synthetic {
+            cells,
+            differences,
+            results,
+        }
+    }
+
+    fn judge(s: &Synthetic, threshold: f64) -> Verdict {
+        let moments: Vec<CellMoments<'_>> = (1..8)
+            .map(|c| CellMoments {
+                all_three: &s.cells[0],
+                cell: &s.cells[c],
+                difference: &s.differences[c - 1],
+            })
+            .collect();
+        verdict(
+            &s.results,
+            &moments,
+            Difference::from(&s.differences[0]),
+            threshold,
+            0.05,
+            s.cells[0].count(),
+        )
+    }
+
+    #[test]
+    fn clear_cases_go_both_ways() {
+        let low = synthetic(0.4, [0.1, 0.2, 0.0, 0.05, 0.0, 0.1, 0.0], 2000, 1, 1.0);
+        assert_eq!(judge(&low, 0.5).result, "supported");
+        let high = synthetic(0.4, [0.1, 0.9, 0.0, 0.05, 0.0, 0.1, 0.0], 2000, 2, 1.0);
+        let v = judge(&high, 0.5);
+        assert_eq!(v.result, "refuted", "{}", v.reason);
+        assert!(v.margin > 0.0);
+    }
+
+    #[test]
+    fn an_interval_that_straddles_the_threshold_never_decides() {
+        for seed in 0..40 {
+            let s = synthetic(0.4, [0.5, 0.1, 0.0, 0.1, 0.0, 0.0, 0.0], 300, seed, 1.0);
+            let v = judge(&s, 0.5);
+            let r = &v.ratios[0];
+            if r.ci95[0] <= 0.5 && r.ci95[1] >= 0.5 {
+                assert_eq!(v.result, "inconclusive", "seed {seed}: {}", v.reason);
+                assert!(v.margin <= 0.0);
+            }
+        }
+    }
+
+    #[test]
+    fn the_verdict_does_not_move_with_the_overall_level() {
+        let s = synthetic(0.4, [0.3, 0.45, 0.0, 0.1, 0.0, 0.05, 0.0], 1500, 7, 1.0);
+        let scaled = synthetic(0.4, [0.3, 0.45, 0.0, 0.1, 0.0, 0.05, 0.0], 1500, 7, 0.5);
+        let (a, b) = (judge(&s, 0.5), judge(&scaled, 0.5));
+        assert_eq!(a.result, b.result);
+        for (x, y) in a.ratios.iter().zip(&b.ratios) {
+            assert!((x.estimate - y.estimate).abs() < 1e-9);
+            assert!((x.ci95[1] - y.ci95[1]).abs() < 1e-9);
+        }
+    }
+
+    #[test]
+    fn the_ratio_interval_covers_the_true_ratio_about_95_percent_of_the_time() {
+        // Under the common-uniform coupling the true ratio of means is exactly ratio[c].
+        let trials = 400;
+        let covered = (0..trials)
+            .filter(|&seed| {
+                let s = synthetic(0.3, [0.4, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0], 400, seed, 1.0);
+                let m = CellMoments {
+                    all_three: &s.cells[0],
+                    cell: &s.cells[1],
+                    difference: &s.differences[0],
+                };
+                let (r, h) = ratio(&m).unwrap();
+                (r - h..=r + h).contains(&0.4)
+            })
+            .count();
+        let share = covered as f64 / trials as f64;
+        assert!((0.92..=0.98).contains(&share), "coverage {share}");
+    }
+
+    #[test]
+    fn the_sample_size_advice_settles_at_the_estimates_it_was_given() {
+        let s = synthetic(0.4, [0.58, 0.1, 0.0, 0.1, 0.0, 0.0, 0.0], 150, 3, 1.0);
+        let v = judge(&s, 0.5);
+        assert_eq!(v.result, "inconclusive", "{}", v.reason);
+        let need = v.replications_to_settle.expect("a practical size") as f64;
+        // The interval shrinks as 1/sqrt(n) around the same estimate: at the advised size it no
+        // longer reaches the threshold.
+        let r = &v.ratios[0];
+        let half = 0.5 * (r.ci95[1] - r.ci95[0]) * (150.0 / need).sqrt();
+        assert!((r.estimate - 0.5).abs() > half, "{r:?} at {need}");
+        // And an estimate on the threshold gets no false promise.
+        let on = synthetic(0.4, [0.5, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0], 100_000, 4, 1.0);
+        let v = judge(&on, 0.5);
+        if v.result == "inconclusive" && (v.ratios[0].estimate - 0.5).abs() < SETTLE_GAP {
+            assert_eq!(v.replications_to_settle, None, "{}", v.reason);
+        }
+    }
+
+    #[test]
+    fn nothing_is_judged_when_nothing_succeeds() {
+        let s = synthetic(0.01, [0.0; 7], 1000, 5, 1.0);
+        let v = judge(&s, 0.5);
+        assert_eq!(v.result, "inconclusive");
+        assert!(v.reason.contains("floor"), "{}", v.reason);
     }
 }

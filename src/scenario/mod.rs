@@ -590,10 +590,10 @@ section! {
 section! {
     /// The verdict rule of the arena experiment.
     pub struct Experiment {
-        /// Success rate that every cell with fewer arenas must stay at or under for `supported`; a cell clearly above it refutes.
-        other_cell_bound: f64 = 0.10 => UNIT,
-        /// Widest half-width of a paired difference with which a cell not clearly below all three arenas refutes; wider leaves it inconclusive.
-        max_half_width: f64 = 0.10 => UNIT,
+        /// Necessity threshold: each cell with fewer arenas, as a share of the all-three cell's success, must lie clearly below it for `supported`; one clearly above it refutes.
+        necessity_ratio: f64 = 0.5 => UNIT,
+        /// The all-three success rate below which the experiment judges nothing (nothing succeeds to need arenas for).
+        min_all_three_rate: f64 = 0.05 => UNIT,
         /// Months each of the strategic and programme arenas acts alone in the timing experiment's sequential cell (0 = a fifth of the horizon, leaving three fifths to the point of delivery).
         sequence_months: u32 = 0 => int(0, 1200),
     }

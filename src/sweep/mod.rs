@@ -115,7 +115,7 @@ pub struct SweepInfo {
 }
 
 /// Columns the arena experiment adds to each row.
-const EXPERIMENT_COLUMNS: [&str; 7] = [
+const EXPERIMENT_COLUMNS: [&str; 11] = [
     "verdict",
     "all_three_rate",
     "best_fewer_cell",
@@ -123,6 +123,10 @@ const EXPERIMENT_COLUMNS: [&str; 7] = [
     "difference",
     "difference_lo",
     "difference_hi",
+    "best_fewer_ratio",
+    "best_fewer_ratio_lo",
+    "best_fewer_ratio_hi",
+    "margin",
 ];
 
 /// What a sweep needs at every point.
@@ -212,6 +216,11 @@ fn run_point(ctx: &Ctx<'_>, point: u64) -> Result<Option<Vec<u8>>> {
             fmt(v.difference.ci95[0]),
             fmt(v.difference.ci95[1]),
         ]);
+        let best = v.ratios.iter().find(|r| r.label == v.best_fewer_label);
+        let (r, lo, hi) = best.map_or((f64::NAN, f64::NAN, f64::NAN), |r| {
+            (r.estimate, r.ci95[0], r.ci95[1])
+        });
+        fields.extend([fmt(r), fmt(lo), fmt(hi), fmt(v.margin)]);
     }
     Ok(Some(csv_line(&fields)))
 }
