@@ -678,7 +678,7 @@ pub fn arena_report(dir: &OutputDir, s: &Scenario, exp: &ArenaExperiment) -> Res
         "Verdict: {}. {} (S = strategic board, P = programme boards, D = point of delivery; \
          {} replications per cell, same areas in every cell.)",
         v.result.to_uppercase(),
-        v.reason,
+        capitalised(&v.reason),
         exp.replications
     );
     let bound = Reference {
@@ -732,9 +732,9 @@ pub fn arena_report(dir: &OutputDir, s: &Scenario, exp: &ArenaExperiment) -> Res
     page.callout(
         &format!("Verdict: {}.", v.result.to_uppercase()),
         &format!(
-            "{} All three arenas: {}; best with fewer: {} at {}; difference {:.1} points [{:.1}, \
+            "{}. All three arenas: {}; best with fewer: {} at {}; difference {:.1} points [{:.1}, \
              {:.1}] (paired).",
-            v.reason,
+            capitalised(&v.reason),
             pct(v.all_three_rate),
             v.best_fewer_label,
             pct(v.best_fewer_rate),
