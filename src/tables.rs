@@ -185,6 +185,14 @@ pub fn arena_table(exp: &ArenaExperiment) -> String {
     );
     let _ = writeln!(t, "  {}", v.reason);
     let _ = writeln!(t, "  Rule: {}", v.rule);
+    let c = &exp.clinical_clause;
+    let _ = writeln!(
+        t,
+        "\nClinical leadership in at least one arena: {} (margin {:+.3})\n  {}",
+        c.result.to_uppercase(),
+        c.margin,
+        c.reason
+    );
     t
 }
 

@@ -16,7 +16,9 @@ use crate::stats::{Aggregate, Moments, wilson};
 
 mod verdict;
 
-pub use verdict::{CellMoments, Difference, Ratio, Verdict, ratio, verdict};
+pub use verdict::{
+    CellMoments, Clause, Difference, Ratio, Verdict, clinical_clause, ratio, verdict,
+};
 
 /// One cell: a name and the parameter values that make it.
 #[derive(Debug, Clone)]
@@ -241,6 +243,8 @@ pub struct ArenaExperiment {
     pub cells: Vec<CellResult>,
     /// The verdict.
     pub verdict: Verdict,
+    /// The study's second clause: is clinical leadership needed in at least one arena?
+    pub clinical_clause: Clause,
 }
 
 /// The timing experiment's result.
@@ -414,8 +418,9 @@ pub fn arenas(
 ) -> Result<ArenaExperiment> {
     let cells = arena_cells();
     let scenarios = resolve_cells(source, base, &cells, "arena experiment")?;
-    // Cells 1..8 have fewer than three arenas; pair each with cell 0 (all three).
-    let pairs: Vec<(usize, usize)> = (1..8).map(|c| (0, c)).collect();
+    // Cells 1 to 7 have fewer than three arenas, cell 8 is the clinical knockout; pair each with
+    // cell 0 (all three).
+    let pairs: Vec<(usize, usize)> = (1..9).map(|c| (0, c)).collect();
     // Sign of each factorial cell in the three-way interaction: + when an even number of
     // arenas is off.
     let contrast: Vec<f64> = (0..8)
@@ -448,12 +453,24 @@ pub fn arenas(
         s0.experiment.min_all_three_rate,
         run.aggregates[0].replications(),
     );
+    let clinical = clinical_clause(
+        &results[0],
+        &results[8],
+        &CellMoments {
+            all_three: &run.cells[0],
+            cell: &run.cells[8],
+            difference: &run.pairs[7],
+        },
+        s0.experiment.necessity_ratio,
+        s0.experiment.min_all_three_rate,
+    );
     Ok(ArenaExperiment {
         scenario: s0.simulation.name.clone(),
         seed: s0.simulation.seed,
         replications: run.aggregates[0].replications(),
         cells: results,
         verdict,
+        clinical_clause: clinical,
     })
 }
 

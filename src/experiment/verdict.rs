@@ -195,11 +195,7 @@ pub fn verdict(
                 .iter()
                 .filter(|r| r.ci95[0] <= threshold && r.ci95[1] >= threshold)
                 .collect();
-            let need = |r: &Ratio| {
-                let gap = (r.estimate - threshold).abs();
-                let half = 0.5 * (r.ci95[1] - r.ci95[0]);
-                (gap >= SETTLE_GAP).then(|| (n * (half / gap).powi(2)).ceil() as u64 + 1)
-            };
+            let need = |r: &Ratio| replications_to_settle(r, threshold, n);
             let above: Vec<Option<u64>> = straddling
                 .iter()
                 .filter(|r| r.estimate > threshold)
@@ -258,6 +254,96 @@ pub fn verdict(
         difference: d,
         ratios: shown,
         interaction,
+        replications_to_settle: settle,
+    }
+}
+
+/// The replications per cell at which `r`'s interval, shrinking as 1/sqrt(n) around the same
+/// estimate, no longer reaches `threshold`; `None` when the estimate is too close to chase.
+fn replications_to_settle(r: &Ratio, threshold: f64, n: f64) -> Option<u64> {
+    let gap = (r.estimate - threshold).abs();
+    let half = 0.5 * (r.ci95[1] - r.ci95[0]);
+    (gap >= SETTLE_GAP).then(|| (n * (half / gap).powi(2)).ceil() as u64 + 1)
+}
+
+/// The study's second clause — clinical leadership is required in at least one arena — judged
+/// by the same rule on one ratio: success with clinical leadership absent from every arena (the
+/// clinical knockout, all arenas on) as a share of success with it present.
+#[derive(Debug, Clone, Serialize)]
+pub struct Clause {
+    /// `supported`, `refuted` or `inconclusive`.
+    pub result: String,
+    /// Why, with the numbers.
+    pub reason: String,
+    /// The knockout's success as a share of the all-three cell's, with its paired interval.
+    pub ratio: Ratio,
+    /// How far the interval lies from the threshold (negative when it straddles it).
+    pub margin: f64,
+    /// Replications per cell that would settle an inconclusive judgement (when practical).
+    pub replications_to_settle: Option<u64>,
+}
+
+/// Judges the clinical clause: `all` is the all-three cell, `knockout` the cell without
+/// clinical leadership in any arena, `m` their pairing; `threshold` and `floor` as for
+/// [`verdict`].
+pub fn clinical_clause(
+    all: &CellResult,
+    knockout: &CellResult,
+    m: &CellMoments<'_>,
+    threshold: f64,
+    floor: f64,
+) -> Clause {
+    let n = m.all_three.count().max(1) as f64;
+    let (e, h) = ratio(m).unwrap_or((f64::NAN, f64::NAN));
+    let r = Ratio {
+        label: knockout.label.clone(),
+        estimate: e,
+        ci95: [e - h, e + h],
+    };
+    let shown = format!(
+        "without clinical leadership in any arena, success is {:.2} [{:.2}, {:.2}] of what it is \
+         with it ({:.3})",
+        r.estimate, r.ci95[0], r.ci95[1], all.success_rate
+    );
+    let (result, margin, settle, reason) = if all.ci95[1] < floor || e.is_nan() {
+        (
+            "inconclusive",
+            all.ci95[1] - floor,
+            None,
+            format!("redesign rarely succeeds even with clinical leadership (below {floor})"),
+        )
+    } else if r.ci95[1] < threshold {
+        (
+            "supported",
+            threshold - r.ci95[1],
+            None,
+            format!("{shown}: clearly less than {threshold}"),
+        )
+    } else if r.ci95[0] > threshold {
+        (
+            "refuted",
+            r.ci95[0] - threshold,
+            None,
+            format!("{shown}: clearly more than {threshold}"),
+        )
+    } else {
+        let settle = replications_to_settle(&r, threshold, n).filter(|&k| k <= MAX_PRACTICAL);
+        let tail = match settle {
+            Some(k) => format!("about {k} replications per cell would settle it"),
+            None => "no practical number of replications settles it".into(),
+        };
+        (
+            "inconclusive",
+            -(r.estimate - threshold).abs(),
+            settle,
+            format!("{shown}, straddling {threshold}; {tail}"),
+        )
+    };
+    Clause {
+        result: result.into(),
+        reason,
+        ratio: r,
+        margin,
         replications_to_settle: settle,
     }
 }
@@ -420,6 +506,21 @@ mod tests {
         let v = judge(&on, 0.5);
         if v.result == "inconclusive" && (v.ratios[0].estimate - 0.5).abs() < SETTLE_GAP {
             assert_eq!(v.replications_to_settle, None, "{}", v.reason);
+        }
+    }
+
+    #[test]
+    fn the_clinical_clause_goes_both_ways_by_the_same_rule() {
+        for (share, expected) in [(0.2, "supported"), (0.9, "refuted")] {
+            let s = synthetic(0.4, [share, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0], 2000, 9, 1.0);
+            let m = CellMoments {
+                all_three: &s.cells[0],
+                cell: &s.cells[1],
+                difference: &s.differences[0],
+            };
+            let c = clinical_clause(&s.results[0], &s.results[1], &m, 0.5, 0.05);
+            assert_eq!(c.result, expected, "{}", c.reason);
+            assert!(c.margin > 0.0);
         }
     }
 
