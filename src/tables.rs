@@ -185,6 +185,24 @@ pub fn arena_table(exp: &ArenaExperiment) -> String {
     );
     let _ = writeln!(t, "  {}", v.reason);
     let _ = writeln!(t, "  Rule: {}", v.rule);
+    for iv in &exp.per_initiative {
+        let w = &iv.verdict;
+        let closest = w
+            .ratios
+            .iter()
+            .max_by(|a, b| a.ci95[1].total_cmp(&b.ci95[1]));
+        let _ = writeln!(
+            t,
+            "  {:<20} {:<13} margin {:+.3}{}",
+            iv.initiative,
+            w.result.to_uppercase(),
+            w.margin,
+            closest.map_or(String::new(), |r| format!(
+                "; highest share {} {:.2} [{:.2}, {:.2}]",
+                r.label, r.estimate, r.ci95[0], r.ci95[1]
+            ))
+        );
+    }
     let c = &exp.clinical_clause;
     let _ = writeln!(
         t,

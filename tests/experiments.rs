@@ -165,3 +165,23 @@ proptest! {
         prop_assert!(d.ci95[0] <= d.estimate + 1e-12 && d.estimate <= d.ci95[1] + 1e-12);
     }
 }
+
+#[test]
+fn each_initiative_gets_a_verdict_and_one_initiative_alone_gives_the_pooled_one() {
+    let e = verdict("baseline.toml", 3, 200);
+    let names: Vec<&str> = e
+        .per_initiative
+        .iter()
+        .map(|i| i.initiative.as_str())
+        .collect();
+    assert_eq!(names, ["frail_elderly", "urgent_care", "mental_health"]);
+    // Case B has a single initiative: pooled over it, the statistic is the same.
+    let b = verdict("case_b.toml", 3, 200);
+    assert_eq!(b.per_initiative.len(), 1);
+    let one = &b.per_initiative[0].verdict;
+    assert_eq!(one.result, b.verdict.result);
+    for (x, y) in one.ratios.iter().zip(&b.verdict.ratios) {
+        assert!((x.estimate - y.estimate).abs() < 1e-9, "{x:?} {y:?}");
+        assert!((x.ci95[1] - y.ci95[1]).abs() < 1e-9, "{x:?} {y:?}");
+    }
+}

@@ -245,6 +245,17 @@ pub struct ArenaExperiment {
     pub verdict: Verdict,
     /// The study's second clause: is clinical leadership needed in at least one arena?
     pub clinical_clause: Clause,
+    /// The same verdict for each initiative alone, in the scenario's order.
+    pub per_initiative: Vec<InitiativeVerdict>,
+}
+
+/// The arena verdict for one initiative alone.
+#[derive(Debug, Clone, Serialize)]
+pub struct InitiativeVerdict {
+    /// Initiative name.
+    pub initiative: String,
+    /// Its verdict, by the same rule as the pooled one.
+    pub verdict: Verdict,
 }
 
 /// The timing experiment's result.
@@ -271,6 +282,12 @@ struct CellRun {
     aggregates: Vec<Aggregate>,
     /// Each cell's per-replication success rate, pooled over initiatives.
     cells: Vec<Moments>,
+    /// Per cell and initiative, success (1 or 0) per replication.
+    initiative_cells: Vec<Vec<Moments>>,
+    /// Per pair of cells and initiative, the paired difference of success.
+    initiative_pairs: Vec<Vec<Moments>>,
+    /// Per initiative, the signed contrast over cells.
+    initiative_contrast: Vec<Moments>,
     pairs: Vec<Moments>,
     contrast: Moments,
 }
@@ -287,6 +304,10 @@ fn run_cells(
     let mut pair_moments = vec![Moments::default(); pairs.len()];
     let mut contrast_moments = Moments::default();
     let mut cell_moments = vec![Moments::default(); scenarios.len()];
+    let initiatives = scenarios[0].initiative.len();
+    let mut initiative_cells = vec![vec![Moments::default(); initiatives]; scenarios.len()];
+    let mut initiative_pairs = vec![vec![Moments::default(); initiatives]; pairs.len()];
+    let mut initiative_contrast = vec![Moments::default(); initiatives];
     let total = scenarios[0].simulation.replications;
     let n_cells = scenarios.len();
     observer.start(total.into(), 0);
@@ -328,6 +349,33 @@ fn run_cells(
             for (m, r) in cell_moments.iter_mut().zip(&rates) {
                 m.push(*r);
             }
+            // Per initiative: success (1) or not (0) in each cell, and its paired differences.
+            let won = |o: &ReplicationOutcome, k: usize| {
+                o.initiatives
+                    .get(k)
+                    .map_or(0.0, |i| f64::from(u8::from(i.mode == Mode::Success)))
+            };
+            for (cell, o) in initiative_cells.iter_mut().zip(per_rep) {
+                for (k, m) in cell.iter_mut().enumerate() {
+                    m.push(won(o, k));
+                }
+            }
+            for (pair, &(a, b)) in initiative_pairs.iter_mut().zip(pairs) {
+                for (k, m) in pair.iter_mut().enumerate() {
+                    m.push(won(&per_rep[a], k) - won(&per_rep[b], k));
+                }
+            }
+            if !contrast.is_empty() {
+                for (k, m) in initiative_contrast.iter_mut().enumerate() {
+                    m.push(
+                        contrast
+                            .iter()
+                            .zip(per_rep)
+                            .map(|(w, o)| w * won(o, k))
+                            .sum(),
+                    );
+                }
+            }
             if !contrast.is_empty() {
                 contrast_moments.push(contrast.iter().zip(&rates).map(|(w, x)| w * x).sum());
             }
@@ -338,6 +386,9 @@ fn run_cells(
     CellRun {
         aggregates,
         cells: cell_moments,
+        initiative_cells,
+        initiative_pairs,
+        initiative_contrast,
         pairs: pair_moments,
         contrast: contrast_moments,
     }
@@ -464,6 +515,44 @@ pub fn arenas(
         s0.experiment.necessity_ratio,
         s0.experiment.min_all_three_rate,
     );
+    let judge = verdict::verdict;
+    let per_initiative = s0
+        .initiative
+        .iter()
+        .enumerate()
+        .map(|(k, init)| {
+            // Each cell's result seen through this initiative alone.
+            let cells: Vec<CellResult> = results
+                .iter()
+                .map(|c| {
+                    let mut c = c.clone();
+                    if let Some(i) = c.initiatives.get(k) {
+                        c.success_rate = i.success_rate;
+                        c.ci95 = i.ci95;
+                    }
+                    c
+                })
+                .collect();
+            let moments: Vec<CellMoments<'_>> = (1..8)
+                .map(|c| CellMoments {
+                    all_three: &run.initiative_cells[0][k],
+                    cell: &run.initiative_cells[c][k],
+                    difference: &run.initiative_pairs[c - 1][k],
+                })
+                .collect();
+            InitiativeVerdict {
+                initiative: init.name.clone(),
+                verdict: judge(
+                    &cells,
+                    &moments,
+                    Difference::from(&run.initiative_contrast[k]),
+                    s0.experiment.necessity_ratio,
+                    s0.experiment.min_all_three_rate,
+                    run.aggregates[0].replications(),
+                ),
+            }
+        })
+        .collect();
     Ok(ArenaExperiment {
         scenario: s0.simulation.name.clone(),
         seed: s0.simulation.seed,
@@ -471,6 +560,7 @@ pub fn arenas(
         cells: results,
         verdict,
         clinical_clause: clinical,
+        per_initiative,
     })
 }
 
