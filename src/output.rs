@@ -730,9 +730,7 @@ pub fn cells_csv(cells: &[CellResult]) -> Result<Vec<u8>, csv::Error> {
 
 /// Writes `arenas.json` and `arenas.csv`.
 pub fn write_arena_files(dir: &OutputDir, exp: &crate::experiment::ArenaExperiment) -> Result<()> {
-    dir.write("arenas.json", &json(exp))?;
-    let csv = cells_csv(&exp.cells).map_err(|e| csv_error(dir, "arenas.csv", e))?;
-    dir.write("arenas.csv", &csv)
+    write_cell_files(dir, "arenas", exp, &exp.cells)
 }
 
 /// Writes `timing.json` and `timing.csv`.
@@ -740,9 +738,20 @@ pub fn write_timing_files(
     dir: &OutputDir,
     exp: &crate::experiment::TimingExperiment,
 ) -> Result<()> {
-    dir.write("timing.json", &json(exp))?;
-    let csv = cells_csv(&exp.cells).map_err(|e| csv_error(dir, "timing.csv", e))?;
-    dir.write("timing.csv", &csv)
+    write_cell_files(dir, "timing", exp, &exp.cells)
+}
+
+/// Writes an experiment as `STEM.json` and its cells as `STEM.csv`.
+fn write_cell_files<E: serde::Serialize>(
+    dir: &OutputDir,
+    stem: &str,
+    exp: &E,
+    cells: &[CellResult],
+) -> Result<()> {
+    dir.write(&format!("{stem}.json"), &json(exp))?;
+    let name = format!("{stem}.csv");
+    let csv = cells_csv(cells).map_err(|e| csv_error(dir, &name, e))?;
+    dir.write(&name, &csv)
 }
 
 #[cfg(test)]
