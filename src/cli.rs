@@ -136,10 +136,29 @@ impl Common {
 /// The experiment subcommands.
 #[derive(Debug, Subcommand)]
 pub enum ExperimentCommand {
-    /// The 2×2×2 arena factorial plus the clinical and managerial knockouts, with a verdict.
-    Arenas(ExperimentArgs),
+    /// The 2×2×2 arena factorial plus the clinical and managerial knockouts, with a verdict,
+    /// cumulative success by month, and a robustness probe.
+    Arenas(ArenaArgs),
+    /// The 2×2×2 of clinical leadership per arena (every arena on), judged by the same rule.
+    Clinical(ExperimentArgs),
     /// Arenas acting at the same time versus one after another.
     Timing(ExperimentArgs),
+}
+
+/// Arguments of `experiment arenas`.
+#[derive(Debug, Args)]
+pub struct ArenaArgs {
+    #[command(flatten)]
+    /// The scenario and the options shared with `run`.
+    pub experiment: ExperimentArgs,
+    /// Judge the verdict at each of these horizons, in months (e.g. `60,96,120`): one run as
+    /// long as the longest, success counted by each month on the same areas.
+    #[arg(long, value_delimiter = ',', value_name = "MONTHS")]
+    pub months: Vec<u32>,
+    /// Replications per cell for each step of the robustness probe (default: the experiment's,
+    /// at most 500; 0 skips the probe).
+    #[arg(long, value_name = "N")]
+    pub probe: Option<u32>,
 }
 
 /// Arguments of an experiment.

@@ -694,6 +694,9 @@ pub fn cells_csv(cells: &[CellResult]) -> Result<Vec<u8>, csv::Error> {
         "practice".into(),
         "clinical".into(),
         "managerial".into(),
+        "clinical_strategic".into(),
+        "clinical_programme".into(),
+        "clinical_practice".into(),
         "success_rate".into(),
         "ci_lo".into(),
         "ci_hi".into(),
@@ -716,6 +719,9 @@ pub fn cells_csv(cells: &[CellResult]) -> Result<Vec<u8>, csv::Error> {
             c.practice.to_string(),
             c.clinical.to_string(),
             c.managerial.to_string(),
+            c.clinical_arenas[0].to_string(),
+            c.clinical_arenas[1].to_string(),
+            c.clinical_arenas[2].to_string(),
             fmt(c.success_rate),
             fmt(c.ci95[0]),
             fmt(c.ci95[1]),
@@ -728,9 +734,39 @@ pub fn cells_csv(cells: &[CellResult]) -> Result<Vec<u8>, csv::Error> {
         .map_err(|e| csv::Error::from(e.into_error()))
 }
 
-/// Writes `arenas.json` and `arenas.csv`.
+/// `cumulative.csv`: one row per cell and month, the share succeeded by then with its interval.
+pub fn cumulative_csv(cells: &[CellResult]) -> Result<Vec<u8>, csv::Error> {
+    let mut out = csv::Writer::from_writer(Vec::new());
+    out.write_record(["cell", "month", "success_rate", "ci_lo", "ci_hi"])?;
+    for c in cells {
+        let k = &c.cumulative;
+        for (t, ((r, lo), hi)) in k.rate.iter().zip(&k.ci_lo).zip(&k.ci_hi).enumerate() {
+            out.write_record([
+                c.label.clone(),
+                (t + 1).to_string(),
+                fmt(*r),
+                fmt(*lo),
+                fmt(*hi),
+            ])?;
+        }
+    }
+    out.into_inner()
+        .map_err(|e| csv::Error::from(e.into_error()))
+}
+
+/// Writes `arenas.json`, `arenas.csv` and `cumulative.csv`.
 pub fn write_arena_files(dir: &OutputDir, exp: &crate::experiment::ArenaExperiment) -> Result<()> {
-    write_cell_files(dir, "arenas", exp, &exp.cells)
+    write_cell_files(dir, "arenas", exp, &exp.cells)?;
+    let csv = cumulative_csv(&exp.cells).map_err(|e| csv_error(dir, "cumulative.csv", e))?;
+    dir.write("cumulative.csv", &csv)
+}
+
+/// Writes `clinical.json` and `clinical.csv`.
+pub fn write_clinical_files(
+    dir: &OutputDir,
+    exp: &crate::experiment::ClinicalExperiment,
+) -> Result<()> {
+    write_cell_files(dir, "clinical", exp, &exp.cells)
 }
 
 /// Writes `timing.json` and `timing.csv`.

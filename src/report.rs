@@ -8,7 +8,7 @@
 use std::fmt::Write as _;
 
 use crate::error::Result;
-use crate::experiment::{self, ArenaExperiment, CellResult, TimingExperiment};
+use crate::experiment::{self, ArenaExperiment, CellResult, ClinicalExperiment, TimingExperiment};
 use crate::output::OutputDir;
 use crate::plot::{self, Bar, Colour, Reference, Series, Stack, Titles};
 use crate::scenario::Scenario;
@@ -758,9 +758,224 @@ pub fn arena_report(dir: &OutputDir, s: &Scenario, exp: &ArenaExperiment) -> Res
         "Three-way interaction contrast: {:.3} [{:.3}, {:.3}].",
         v.interaction.estimate, v.interaction.ci95[0], v.interaction.ci95[1]
     ));
+    if let Some(p) = &exp.probe {
+        page.heading("Robustness");
+        page.paragraph(&format!(
+            "{}. Each step moves one route, resistance or success parameter down or up by a \
+             fixed step from the scenario's value and runs the eight arena cells again on the \
+             same areas.",
+            capitalised(&p.summary)
+        ));
+        let rows: Vec<Vec<String>> = p
+            .steps
+            .iter()
+            .map(|st| {
+                vec![
+                    st.parameter.clone(),
+                    format!("{} → {}", st.from, st.value),
+                    pct(st.all_three_rate),
+                    st.highest_share.clone(),
+                    st.result.clone(),
+                    format!("{:+.3}", st.margin),
+                ]
+            })
+            .collect();
+        page.table(
+            &[
+                "parameter",
+                "value",
+                "all three",
+                "highest share of all three",
+                "verdict",
+                "margin",
+            ],
+            &rows,
+        );
+    }
+    let timing = cumulative_chart(dir, exp)?;
+    page.heading("Only together, or faster together?");
+    page.figure("", &timing);
+    if exp.horizons.len() > 1 {
+        let rows: Vec<Vec<String>> = exp
+            .horizons
+            .iter()
+            .map(|h| {
+                let v = &h.verdict;
+                let top = v
+                    .ratios
+                    .iter()
+                    .max_by(|a, b| a.estimate.total_cmp(&b.estimate));
+                vec![
+                    h.months.to_string(),
+                    pct(v.all_three_rate),
+                    top.map_or(String::new(), |r| {
+                        format!(
+                            "{} {:.2} [{:.2}, {:.2}]",
+                            r.label, r.estimate, r.ci95[0], r.ci95[1]
+                        )
+                    }),
+                    format!(
+                        "{:+.3} [{:+.3}, {:+.3}]",
+                        v.interaction.estimate, v.interaction.ci95[0], v.interaction.ci95[1]
+                    ),
+                    v.result.clone(),
+                    format!("{:+.3}", v.margin),
+                    h.clinical_clause.result.clone(),
+                ]
+            })
+            .collect();
+        page.table(
+            &[
+                "months",
+                "all three",
+                "highest share of all three",
+                "three-way interaction",
+                "verdict",
+                "margin",
+                "clinical clause",
+            ],
+            &rows,
+        );
+    }
     page.scenario(s);
     page.write(dir)?;
     Ok(figure)
+}
+
+/// The chart of cumulative success by month in the eight arena cells, with 95% bands.
+fn cumulative_chart(dir: &OutputDir, exp: &ArenaExperiment) -> Result<Figure> {
+    let series: Vec<Series> = exp
+        .cells
+        .iter()
+        .take(8)
+        .zip(Colour::CYCLE)
+        .map(|(c, colour)| Series {
+            label: c.label.clone(),
+            colour,
+            points: c
+                .cumulative
+                .rate
+                .iter()
+                .zip(&c.cumulative.ci_lo)
+                .zip(&c.cumulative.ci_hi)
+                .enumerate()
+                .map(|(t, ((r, lo), hi))| ((t + 1) as f64, 100.0 * r, 100.0 * lo, 100.0 * hi))
+                .collect(),
+        })
+        .collect();
+    let top = exp
+        .cells
+        .iter()
+        .filter_map(|c| c.cumulative.ci_hi.last())
+        .fold(0.0f64, |a, &b| a.max(b));
+    let title = "Cumulative success by month in each arena cell";
+    plot::bands(
+        dir,
+        "cumulative",
+        &Titles {
+            title,
+            x: "month of the simulation",
+            y: "initiatives succeeded by then (%)",
+        },
+        &series,
+        (0.0, (100.0 * top * 1.1).clamp(5.0, 100.0)),
+        None,
+    )?;
+    Ok(Figure {
+        stem: "cumulative".into(),
+        title: title.into(),
+        what: format!(
+            "For each combination of arenas, the share of initiatives that had succeeded by each \
+             month (pooled over initiatives, {} areas), with 95% bands.",
+            exp.replications
+        ),
+        how: "If the cells with fewer arenas catch up with all three later, acting together \
+              mostly makes success faster; if they stay far below, it is needed. Read the verdict \
+              at other horizons with `--months`."
+            .into(),
+    })
+}
+
+/// Writes the clinical experiment's chart (success by cell, the clause in the caption) and its
+/// `index.html`.
+pub fn write_clinical_report(
+    dir: &OutputDir,
+    s: &Scenario,
+    exp: &ClinicalExperiment,
+) -> Result<()> {
+    let c = &exp.clinical_clause;
+    let v = &exp.together;
+    let title = "Success by where clinical leadership is present (every arena on)";
+    let mut bars = cell_bars(&exp.cells, 0);
+    if let Some(all) = bars.first_mut() {
+        all.label = format!("{} (all three)", all.label);
+    }
+    let bound = Reference {
+        value: 100.0 * v.threshold * v.all_three_rate,
+        label: format!(
+            "necessity threshold: {:.0}% of all three ({})",
+            100.0 * v.threshold,
+            pct(v.threshold * v.all_three_rate)
+        ),
+    };
+    plot::interval_bars(
+        dir,
+        "clinical",
+        &Titles {
+            title,
+            x: "success rate, pooled over initiatives (%)",
+            y: "clinical leadership in",
+        },
+        &bars,
+        (0.0, 100.0),
+        Some(&bound),
+        &format!(
+            "Clinical leadership in at least one arena: {}. {} ({} replications per cell, same \
+             areas in every cell.)",
+            c.result.to_uppercase(),
+            capitalised(&c.reason),
+            exp.replications
+        ),
+    )?;
+    let figure = Figure {
+        stem: "clinical".into(),
+        title: title.into(),
+        what: "The success rate with clinical leadership present in each combination of the \
+               strategic board (S), programme boards (P) and point of delivery (D), every arena \
+               acting, with 95% intervals."
+            .into(),
+        how:
+            "The bottom bar has no clinical leadership anywhere: the study's clause holds when it \
+              lies clearly left of the dashed bound. Cells with clinical leadership in one arena \
+              show whether one is enough."
+                .into(),
+    };
+    let mut page = Page::new(&format!("Clinical experiment on {}", exp.scenario));
+    page.paragraph(
+        "Is clinical leadership required in at least one arena? The experiment runs the same \
+         simulated areas with all three arenas acting and GPs able to lead in every combination \
+         of the arenas, from all three to none.",
+    );
+    page.callout(
+        &format!(
+            "Clinical leadership in at least one arena: {}.",
+            c.result.to_uppercase()
+        ),
+        &format!("{}.", capitalised(&c.reason)),
+    );
+    page.paragraph(&format!(
+        "Clinical leadership in all three arenas together: {}. {}.",
+        v.result.to_uppercase(),
+        capitalised(&v.reason)
+    ));
+    page.paragraph(&format!("Rule: {}", v.rule));
+    page.figure("", &figure);
+    page.heading("Cells");
+    let (header, rows) = cell_rows(&exp.cells);
+    let header: Vec<&str> = header.iter().map(|h| h.as_str()).collect();
+    page.table(&header, &rows);
+    page.scenario(s);
+    page.write(dir)
 }
 
 /// Writes the timing experiment's chart and its `index.html`.

@@ -1,6 +1,8 @@
 //! The tables the commands print on a terminal, rendered from result values.
 
-use crate::experiment::{ArenaExperiment, TimingExperiment};
+use crate::experiment::{
+    ArenaExperiment, CellResult, ClinicalExperiment, TimingExperiment, Verdict,
+};
 use crate::stats::Summary;
 
 /// The readable table `run` prints.
@@ -112,21 +114,10 @@ pub fn summary_table(sum: &Summary) -> String {
     t
 }
 
-/// The table `experiment arenas` prints.
-pub fn arena_table(exp: &ArenaExperiment) -> String {
+/// The cells' rows: success with its interval, and per initiative.
+fn cell_rows(t: &mut String, cells: &[CellResult]) {
     use std::fmt::Write;
-    let mut t = String::new();
-    let _ = writeln!(
-        t,
-        "Arena experiment on {} — {} replications per cell, seed {}, same areas in every cell",
-        exp.scenario, exp.replications, exp.seed
-    );
-    let _ = writeln!(
-        t,
-        "S = strategic board, P = programme boards, D = point of delivery\n"
-    );
-    let names: Vec<&str> = exp
-        .cells
+    let names: Vec<&str> = cells
         .first()
         .map(|c| c.initiatives.iter().map(|i| i.name.as_str()).collect())
         .unwrap_or_default();
@@ -135,7 +126,7 @@ pub fn arena_table(exp: &ArenaExperiment) -> String {
         let _ = write!(t, " {:>14}", truncate(n, 14));
     }
     let _ = writeln!(t);
-    for c in &exp.cells {
+    for c in cells {
         let _ = write!(
             t,
             "{:<22} {:>7.1}% {:>15}",
@@ -148,6 +139,88 @@ pub fn arena_table(exp: &ArenaExperiment) -> String {
         }
         let _ = writeln!(t);
     }
+}
+
+/// The months at which the cumulative table shows success: every year (every few years on long
+/// runs), and the last month.
+pub fn cumulative_months(months: u32) -> Vec<u32> {
+    let step = 12 * months.div_ceil(120).max(1);
+    let mut at: Vec<u32> = (1..)
+        .map(|k| k * step)
+        .take_while(|&m| m < months)
+        .collect();
+    at.push(months);
+    at
+}
+
+/// Cumulative success by month, one row per cell.
+fn cumulative_rows(t: &mut String, cells: &[CellResult], months: u32) {
+    use std::fmt::Write;
+    let at = cumulative_months(months);
+    let _ = write!(t, "{:<22}", "success by month");
+    for m in &at {
+        let _ = write!(t, " {m:>6}");
+    }
+    let _ = writeln!(t);
+    for c in cells {
+        let _ = write!(t, "{:<22}", c.label);
+        for &m in &at {
+            let r = c
+                .cumulative
+                .rate
+                .get(m as usize - 1)
+                .copied()
+                .unwrap_or(0.0);
+            let _ = write!(t, " {:>5.1}%", 100.0 * r);
+        }
+        let _ = writeln!(t);
+    }
+}
+
+/// A verdict's lines: result and margin, reason, rule.
+fn verdict_lines(t: &mut String, title: &str, v: &Verdict) {
+    use std::fmt::Write;
+    let _ = writeln!(
+        t,
+        "\n{title}: {} (margin {:+.3} from the threshold {})",
+        v.result.to_uppercase(),
+        v.margin,
+        v.threshold
+    );
+    let _ = writeln!(t, "  {}", v.reason);
+    let _ = writeln!(t, "  Rule: {}", v.rule);
+}
+
+/// The shares line: every smaller cell as a share of the all-three cell.
+fn shares(v: &Verdict) -> String {
+    v.ratios
+        .iter()
+        .map(|r| {
+            format!(
+                "{} {:.2} [{:.2}, {:.2}]",
+                r.label, r.estimate, r.ci95[0], r.ci95[1]
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// The table `experiment arenas` prints.
+pub fn arena_table(exp: &ArenaExperiment) -> String {
+    use std::fmt::Write;
+    let mut t = String::new();
+    let _ = writeln!(
+        t,
+        "Arena experiment on {} — {} replications per cell, {} months, seed {}, same areas in every cell",
+        exp.scenario, exp.replications, exp.months, exp.seed
+    );
+    let _ = writeln!(
+        t,
+        "S = strategic board, P = programme boards, D = point of delivery\n"
+    );
+    cell_rows(&mut t, &exp.cells);
+    let _ = writeln!(t);
+    cumulative_rows(&mut t, &exp.cells, exp.months);
     let v = &exp.verdict;
     let _ = writeln!(
         t,
@@ -167,24 +240,9 @@ pub fn arena_table(exp: &ArenaExperiment) -> String {
     let _ = writeln!(
         t,
         "Each cell with fewer arenas as a share of all three (paired 95% interval): {}.",
-        v.ratios
-            .iter()
-            .map(|r| format!(
-                "{} {:.2} [{:.2}, {:.2}]",
-                r.label, r.estimate, r.ci95[0], r.ci95[1]
-            ))
-            .collect::<Vec<_>>()
-            .join("; ")
+        shares(v)
     );
-    let _ = writeln!(
-        t,
-        "\nVerdict: {} (margin {:+.3} from the threshold {})",
-        v.result.to_uppercase(),
-        v.margin,
-        v.threshold
-    );
-    let _ = writeln!(t, "  {}", v.reason);
-    let _ = writeln!(t, "  Rule: {}", v.rule);
+    verdict_lines(&mut t, "Verdict", v);
     for iv in &exp.per_initiative {
         let w = &iv.verdict;
         let closest = w
@@ -203,6 +261,9 @@ pub fn arena_table(exp: &ArenaExperiment) -> String {
             ))
         );
     }
+    if let Some(p) = &exp.probe {
+        let _ = writeln!(t, "  Robustness: {}.", p.summary);
+    }
     let c = &exp.clinical_clause;
     let _ = writeln!(
         t,
@@ -210,6 +271,82 @@ pub fn arena_table(exp: &ArenaExperiment) -> String {
         c.result.to_uppercase(),
         c.margin,
         c.reason
+    );
+    if exp.horizons.len() > 1 {
+        let _ = writeln!(
+            t,
+            "\nBy horizon (one run; success counted by each month, same areas):"
+        );
+        let _ = writeln!(
+            t,
+            "{:>6} {:>9}  {:<24} {:<26} {:<13} {:>7}  clinical clause",
+            "months", "all three", "highest share", "interaction", "verdict", "margin",
+        );
+        for h in &exp.horizons {
+            let v = &h.verdict;
+            let top = v
+                .ratios
+                .iter()
+                .max_by(|a, b| a.estimate.total_cmp(&b.estimate));
+            let _ = writeln!(
+                t,
+                "{:>6} {:>8.1}%  {:<24} {:<26} {:<13} {:>+7.3}  {}",
+                h.months,
+                100.0 * v.all_three_rate,
+                top.map_or(String::new(), |r| format!(
+                    "{} {:.2} [{:.2}, {:.2}]",
+                    r.label, r.estimate, r.ci95[0], r.ci95[1]
+                )),
+                format!(
+                    "{:+.3} [{:+.3}, {:+.3}]",
+                    v.interaction.estimate, v.interaction.ci95[0], v.interaction.ci95[1]
+                ),
+                v.result.to_uppercase(),
+                v.margin,
+                h.clinical_clause.result.to_uppercase()
+            );
+        }
+    }
+    t
+}
+
+/// The table `experiment clinical` prints.
+pub fn clinical_table(exp: &ClinicalExperiment) -> String {
+    use std::fmt::Write;
+    let mut t = String::new();
+    let _ = writeln!(
+        t,
+        "Clinical experiment on {} — {} replications per cell, {} months, seed {}, every arena on, same areas in every cell",
+        exp.scenario, exp.replications, exp.months, exp.seed
+    );
+    let _ = writeln!(
+        t,
+        "Clinical leadership present in: S = strategic board, P = programme boards, D = point of delivery\n"
+    );
+    cell_rows(&mut t, &exp.cells);
+    let v = &exp.together;
+    let _ = writeln!(
+        t,
+        "\nEach cell as a share of clinical leadership in all three arenas (paired 95% interval): {}.",
+        shares(v)
+    );
+    let c = &exp.clinical_clause;
+    let _ = writeln!(
+        t,
+        "\nClinical leadership in at least one arena: {} (margin {:+.3})\n  {}",
+        c.result.to_uppercase(),
+        c.margin,
+        c.reason
+    );
+    verdict_lines(
+        &mut t,
+        "Clinical leadership in all three arenas together",
+        v,
+    );
+    let _ = writeln!(
+        t,
+        "  Three-way interaction contrast: {:.3} [{:.3}, {:.3}].",
+        v.interaction.estimate, v.interaction.ci95[0], v.interaction.ci95[1]
     );
     t
 }

@@ -308,3 +308,103 @@ fn sweep_dry_run_refuses_a_bad_param() {
         "a refused dry run wrote files"
     );
 }
+
+#[test]
+fn experiment_arenas_judges_each_horizon_and_writes_cumulative_success() {
+    let dir = scratch();
+    let base = scenario("baseline.toml");
+    let o = run_in(
+        dir.path(),
+        &[
+            "experiment",
+            "arenas",
+            base.to_str().unwrap(),
+            "-n",
+            "20",
+            "--months",
+            "48,60,72",
+            "--probe",
+            "0",
+            "--no-plots",
+            "-q",
+            "--out",
+            "e",
+        ],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(out.contains("By horizon"), "{out}");
+    assert!(out.contains("success by month"), "{out}");
+    assert!(
+        !out.contains("Robustness"),
+        "--probe 0 skips the probe:\n{out}"
+    );
+    let json: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.path().join("e/arenas.json")).unwrap()).unwrap();
+    assert_eq!(json["months"], 72);
+    let months: Vec<u64> = json["horizons"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["months"].as_u64().unwrap())
+        .collect();
+    assert_eq!(months, [48, 60, 72]);
+    assert!(json["probe"].is_null());
+    let rows = std::fs::read_to_string(dir.path().join("e/cumulative.csv")).unwrap();
+    assert!(rows.starts_with("cell,month,success_rate,ci_lo,ci_hi\n"));
+    assert_eq!(rows.lines().count(), 1 + 10 * 72);
+    // A horizon of 0 months is refused as bad input, before any work.
+    let o = run_in(
+        dir.path(),
+        &[
+            "experiment",
+            "arenas",
+            base.to_str().unwrap(),
+            "--months",
+            "0,60",
+            "-q",
+            "--out",
+            "bad",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("--months"), "{}", stderr(&o));
+}
+
+#[test]
+fn experiment_clinical_prints_the_clause_and_the_eight_cells() {
+    let dir = scratch();
+    let base = scenario("baseline.toml");
+    let o = run_in(
+        dir.path(),
+        &[
+            "experiment",
+            "clinical",
+            base.to_str().unwrap(),
+            "-n",
+            "20",
+            "--no-plots",
+            "-q",
+            "--out",
+            "c",
+        ],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(
+        out.contains("Clinical leadership in at least one arena:"),
+        "{out}"
+    );
+    assert!(
+        out.contains("Clinical leadership in all three arenas together:"),
+        "{out}"
+    );
+    let rows = std::fs::read_to_string(dir.path().join("c/clinical.csv")).unwrap();
+    assert_eq!(rows.lines().count(), 1 + 8);
+    assert!(
+        rows.lines()
+            .last()
+            .unwrap()
+            .starts_with("- - -,true,true,true,true,true,false,false,false,")
+    );
+}

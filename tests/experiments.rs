@@ -185,3 +185,130 @@ fn each_initiative_gets_a_verdict_and_one_initiative_alone_gives_the_pooled_one(
         assert!((x.ci95[1] - y.ci95[1]).abs() < 1e-9, "{x:?} {y:?}");
     }
 }
+
+fn load_with(file: &str, list: &[&str]) -> (scenario::ScenarioSource, Vec<Override>) {
+    let source = scenario::load(&scenario(file)).unwrap();
+    let base = overrides(&list.iter().map(|s| s.to_string()).collect::<Vec<_>>());
+    (source, base)
+}
+
+#[test]
+fn a_shorter_horizon_read_off_a_longer_run_equals_a_run_of_that_length() {
+    let silent = &redesign_sim::runner::Silent;
+    let (source, base) = load_with(
+        "baseline.toml",
+        &["simulation.replications=80", "simulation.seed=5"],
+    );
+    let short = experiment::arenas(&source, &base, 0, silent, &Cancel::new()).unwrap();
+    let mut longer = base.clone();
+    longer.extend(overrides(&["simulation.months=84".into()]));
+    let long =
+        experiment::arenas_by_horizon(&source, &longer, 0, &[60, 72], silent, &Cancel::new())
+            .unwrap();
+    let months: Vec<u32> = long.horizons.iter().map(|h| h.months).collect();
+    assert_eq!(months, [60, 72, 84]);
+    let at60 = &long.horizons[0];
+    for (a, b) in short.cells.iter().zip(&at60.cells) {
+        assert_eq!(a.success_rate, b.success_rate, "{}", a.label);
+        assert_eq!(a.ci95, b.ci95, "{}", a.label);
+    }
+    assert_eq!(short.verdict.result, at60.verdict.result);
+    for (a, b) in short.verdict.ratios.iter().zip(&at60.verdict.ratios) {
+        assert_eq!(a.estimate.to_bits(), b.estimate.to_bits(), "{}", a.label);
+    }
+    assert_eq!(
+        short.verdict.interaction.estimate,
+        at60.verdict.interaction.estimate
+    );
+    assert_eq!(
+        short.clinical_clause.ratio.estimate,
+        at60.clinical_clause.ratio.estimate
+    );
+    // The last horizon is the run's own, and the top-level verdict is the one there.
+    assert_eq!(long.months, 84);
+    assert_eq!(long.verdict.margin, long.horizons[2].verdict.margin);
+    // Cumulative success never falls, ends at the cell's rate, and reads 60 months off at 60.
+    for (c, s) in long.cells.iter().zip(&short.cells) {
+        let k = &c.cumulative;
+        assert_eq!(k.rate.len(), 84);
+        assert!(k.rate.windows(2).all(|w| w[0] <= w[1]), "{}", c.label);
+        assert!((k.rate[83] - c.success_rate).abs() < 1e-12, "{}", c.label);
+        assert!((k.rate[59] - s.success_rate).abs() < 1e-12, "{}", c.label);
+        assert!(k.ci_lo[59] <= k.rate[59] && k.rate[59] <= k.ci_hi[59]);
+    }
+    // A horizon outside the run is refused.
+    assert!(
+        experiment::arenas_by_horizon(&source, &base, 0, &[61], silent, &Cancel::new()).is_err()
+    );
+}
+
+#[test]
+fn the_clinical_experiment_switches_clinical_leadership_per_arena() {
+    let silent = &redesign_sim::runner::Silent;
+    let (source, base) = load_with(
+        "baseline.toml",
+        &["simulation.replications=60", "simulation.seed=8"],
+    );
+    let c = experiment::clinical(&source, &base, 0, silent, &Cancel::new()).unwrap();
+    let labels: Vec<&str> = c.cells.iter().map(|x| x.label.as_str()).collect();
+    assert_eq!(
+        labels,
+        [
+            "S P D", "S P -", "S - D", "S - -", "- P D", "- P -", "- - D", "- - -"
+        ]
+    );
+    for cell in &c.cells {
+        assert!(cell.strategic && cell.programme && cell.practice && cell.clinical);
+        let expected: Vec<bool> = cell.label.split(' ').map(|l| l != "-").collect();
+        assert_eq!(cell.clinical_arenas.to_vec(), expected, "{}", cell.label);
+    }
+    // Clinical leadership in every arena is the arena experiment's all-three cell, and in none
+    // its clinical knockout: the same areas give the same rates.
+    let a = experiment::arenas(&source, &base, 0, silent, &Cancel::new()).unwrap();
+    assert_eq!(c.cells[0].success_rate, a.cells[0].success_rate);
+    assert_eq!(c.cells[7].success_rate, a.cells[8].success_rate);
+    assert_eq!(c.clinical_clause.result, a.clinical_clause.result);
+    assert_eq!(c.together.ratios.len(), 7);
+}
+
+#[test]
+fn the_probe_moves_each_parameter_both_ways_and_reports_what_changes() {
+    let silent = &redesign_sim::runner::Silent;
+    let (source, base) = load_with(
+        "baseline.toml",
+        &["simulation.replications=40", "simulation.seed=2"],
+    );
+    let e = experiment::arenas(&source, &base, 0, silent, &Cancel::new()).unwrap();
+    let p = experiment::probe(&source, &base, 0, 40, &e.verdict, silent, &Cancel::new()).unwrap();
+    // Every default lies inside its range, so each parameter is tried down and up.
+    assert_eq!(p.steps.len(), 2 * experiment::PROBE.len());
+    for (pair, param) in p.steps.chunks(2).zip(experiment::PROBE) {
+        assert_eq!(pair[0].parameter, param.path);
+        assert!(pair[0].value < pair[0].from && pair[1].value > pair[1].from);
+    }
+    let changed = p
+        .steps
+        .iter()
+        .filter(|s| s.result != e.verdict.result)
+        .count();
+    assert!(
+        p.summary.starts_with(&format!(
+            "{} of {} one-at-a-time steps keep the verdict",
+            p.steps.len() - changed,
+            p.steps.len()
+        )),
+        "{}",
+        p.summary
+    );
+    // A step (the contract route moved up) is judged like the experiment
+    // itself: the same rule run directly at that value gives the same result.
+    let (_, mut at) = load_with(
+        "baseline.toml",
+        &["simulation.replications=40", "simulation.seed=2"],
+    );
+    let step = &p.steps[3];
+    at.extend(overrides(&[format!("{}={}", step.parameter, step.value)]));
+    let direct = experiment::arenas(&source, &at, 0, silent, &Cancel::new()).unwrap();
+    assert_eq!(direct.verdict.result, step.result);
+    assert!((direct.verdict.margin - step.margin).abs() < 1e-12);
+}

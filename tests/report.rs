@@ -225,7 +225,11 @@ fn one_month_and_one_replication_still_draw() {
 fn experiments_draw_their_cells_with_the_verdict() {
     let tmp = scratch();
     let base = scenario("baseline.toml");
-    for (kind, stem) in [("arenas", "arenas"), ("timing", "timing")] {
+    for (kind, stem) in [
+        ("arenas", "arenas"),
+        ("clinical", "clinical"),
+        ("timing", "timing"),
+    ] {
         ok(
             tmp.path(),
             &[
@@ -245,6 +249,12 @@ fn experiments_draw_their_cells_with_the_verdict() {
     }
     let html = std::fs::read_to_string(tmp.path().join("arenas/index.html")).unwrap_or_default();
     assert!(html.contains("Verdict:"));
+    // Cumulative success by month is drawn, and the probe's finding is on the page.
+    assert!(tmp.path().join("arenas/cumulative.png").is_file());
+    assert!(html.contains("Robustness"));
+    assert!(html.contains("one-at-a-time steps keep the verdict"));
+    let html = std::fs::read_to_string(tmp.path().join("clinical/index.html")).unwrap_or_default();
+    assert!(html.contains("Clinical leadership in at least one arena:"));
 }
 
 /// The demo's page and the pages it links to; the demo runs where no scenarios folder exists,

@@ -476,6 +476,8 @@ fn the_memory_estimate_covers_the_measured_peak_of_each_command() {
         let mut args: Vec<&str> = command[..1].to_vec();
         if command[0] == "experiment" {
             args.push(command[1]);
+            // The robustness probe runs after the experiment, holding fewer runs at once.
+            args.extend(["--probe", "0"]);
         }
         args.push(base.to_str().unwrap());
         if command[0] == "sweep" {

@@ -1,41 +1,119 @@
-//! `experiment arenas` and `experiment timing`.
+//! `experiment arenas`, `experiment clinical` and `experiment timing`.
 
 use serde::Serialize;
+use toml::Value;
 
-use crate::cli::{ExperimentArgs, ExperimentCommand, Terminal, stop_on_signals};
+use crate::cli::{ArenaArgs, ExperimentArgs, ExperimentCommand, Terminal, stop_on_signals};
 use crate::error::Result;
-use crate::experiment::{self, ArenaExperiment, TimingExperiment};
+use crate::experiment::{self, ArenaExperiment, ClinicalExperiment, TimingExperiment};
 use crate::output::{self, OutputDir};
-use crate::runner::{self, Cancel, Observer};
-use crate::scenario::{Override, Scenario, ScenarioSource};
+use crate::runner::{self, Cancel};
+use crate::scenario::{Origin, Override, Scenario, ScenarioSource};
 use crate::{report, tables};
+
+/// The robustness probe's default replications per cell: the experiment's, at most this many.
+const PROBE_REPLICATIONS: u32 = 500;
 
 /// Runs an experiment command.
 pub fn experiment(c: &ExperimentCommand) -> Result<()> {
     match c {
-        ExperimentCommand::Arenas(args) => run_experiment(
+        ExperimentCommand::Arenas(args) => arenas(args),
+        ExperimentCommand::Clinical(args) => run_experiment(
             args,
+            &[],
             Kind {
-                suffix: "-arenas",
-                what: "replications × 10 cells",
-                cells: 10,
+                suffix: "-clinical",
+                what: "replications × 8 cells",
+                cells: 8,
             },
-            experiment::arenas,
-            write_arenas,
-            tables::arena_table,
+            &|source, overrides, terminal, cancel| {
+                experiment::clinical(source, overrides, 0, terminal, cancel)
+            },
+            write_clinical,
+            tables::clinical_table,
         ),
         ExperimentCommand::Timing(args) => run_experiment(
             args,
+            &[],
             Kind {
                 suffix: "-timing",
                 what: "replications × 3 cells",
                 cells: 3,
             },
-            experiment::timing,
+            &|source, overrides, terminal, cancel| {
+                experiment::timing(source, overrides, 0, terminal, cancel)
+            },
             write_timing,
             tables::timing_table,
         ),
     }
+}
+
+/// `experiment arenas`: the factorial judged at each horizon asked, then the robustness probe.
+fn arenas(args: &ArenaArgs) -> Result<()> {
+    // The run lasts as long as the longest horizon asked; shorter ones are read off it.
+    let extra: Vec<Override> = args
+        .months
+        .iter()
+        .max()
+        .map(|&m| {
+            Override::new(
+                "simulation.months",
+                Value::Integer(m.into()),
+                Origin::Flag(format!(
+                    "--months {}",
+                    args.months
+                        .iter()
+                        .map(u32::to_string)
+                        .collect::<Vec<_>>()
+                        .join(",")
+                )),
+            )
+        })
+        .into_iter()
+        .collect();
+    let quiet = args.experiment.common.quiet || args.experiment.common.json;
+    run_experiment(
+        &args.experiment,
+        &extra,
+        Kind {
+            suffix: "-arenas",
+            what: "replications × 10 cells",
+            cells: 10,
+        },
+        &|source, overrides, terminal, cancel| {
+            let mut exp = experiment::arenas_by_horizon(
+                source,
+                overrides,
+                0,
+                &args.months,
+                terminal,
+                cancel,
+            )?;
+            terminal.finish();
+            let n = args.probe.unwrap_or_else(|| {
+                u32::try_from(exp.replications)
+                    .unwrap_or(u32::MAX)
+                    .min(PROBE_REPLICATIONS)
+            });
+            if n > 0 {
+                let bar = Terminal::new("probe replications × 8 cells", quiet);
+                exp.probe = Some(experiment::probe(
+                    source,
+                    overrides,
+                    0,
+                    n,
+                    &exp.verdict,
+                    &bar,
+                    cancel,
+                )?);
+                bar.finish();
+            }
+            Ok(exp)
+        },
+        write_arenas,
+        tables::arena_table,
+    )
 }
 
 /// What tells one experiment command from another.
@@ -48,26 +126,29 @@ struct Kind {
     cells: u64,
 }
 
-/// The library's function that runs an experiment.
-type Runner<E> = fn(&ScenarioSource, &[Override], u64, &dyn Observer, &Cancel) -> Result<E>;
+/// The library call that runs an experiment, on the pool, with the terminal as observer.
+type Runner<'a, E> =
+    &'a (dyn Fn(&ScenarioSource, &[Override], &Terminal, &Cancel) -> Result<E> + Sync);
 
 /// What an experiment command does whatever the experiment: resolve, run on the pool with a
 /// progress bar, write the outputs whole, then print the table or the JSON.
 fn run_experiment<E: Serialize + Send>(
     args: &ExperimentArgs,
+    extra: &[Override],
     kind: Kind,
-    run: Runner<E>,
+    run: Runner<'_, E>,
     write: fn(&OutputDir, &Scenario, &E, bool) -> Result<()>,
     table: fn(&E) -> String,
 ) -> Result<()> {
     let common = &args.common;
-    let (source, s) = super::load(common, &args.scenario, kind.cells)?;
+    let (source, s) = super::load(common, &args.scenario, kind.cells, extra)?;
     let cancel = stop_on_signals();
     let dir = super::claim(&common.out_dir(&s, kind.suffix), common.force, &source.path)?;
     let pool = runner::pool(common.threads);
     let terminal = Terminal::new(kind.what, common.quiet || common.json);
-    let overrides = common.overrides()?;
-    let exp = pool.install(|| run(&source, &overrides, 0, &terminal, &cancel))?;
+    let mut overrides = common.overrides()?;
+    overrides.extend_from_slice(extra);
+    let exp = pool.install(|| run(&source, &overrides, &terminal, &cancel))?;
     terminal.finish();
     write(&dir, &s, &exp, !common.no_plots && s.output.plots)?;
     cancel.check()?;
@@ -81,11 +162,25 @@ fn run_experiment<E: Serialize + Send>(
     Ok(())
 }
 
-/// Writes the arena experiment's files and, with `plots`, its chart and page.
+/// Writes the arena experiment's files and, with `plots`, its charts and page.
 fn write_arenas(dir: &OutputDir, s: &Scenario, exp: &ArenaExperiment, plots: bool) -> Result<()> {
     output::write_arena_files(dir, exp)?;
     if plots {
         report::write_arena_report(dir, s, exp)?;
+    }
+    Ok(())
+}
+
+/// Writes the clinical experiment's files and, with `plots`, its chart and page.
+fn write_clinical(
+    dir: &OutputDir,
+    s: &Scenario,
+    exp: &ClinicalExperiment,
+    plots: bool,
+) -> Result<()> {
+    output::write_clinical_files(dir, exp)?;
+    if plots {
+        report::write_clinical_report(dir, s, exp)?;
     }
     Ok(())
 }

@@ -37,10 +37,17 @@ pub fn main() -> Result<()> {
 
 /// Loads and resolves the scenario with the common options, for a command that holds `runs`
 /// runs of it at once (the cells of an experiment), and checks the memory that needs.
-fn load(common: &Common, path: &Path, runs: u64) -> Result<(ScenarioSource, Scenario)> {
+fn load(
+    common: &Common,
+    path: &Path,
+    runs: u64,
+    extra: &[crate::scenario::Override],
+) -> Result<(ScenarioSource, Scenario)> {
     check_threads(common.threads)?;
     let source = scenario::load(path)?;
-    let s = source.resolve(&common.overrides()?)?;
+    let mut overrides = common.overrides()?;
+    overrides.extend_from_slice(extra);
+    let s = source.resolve(&overrides)?;
     crate::memory::check_memory(&s, common.threads, runs, path)?;
     Ok((source, s))
 }

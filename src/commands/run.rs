@@ -9,7 +9,7 @@ use crate::{report, runner, stats, tables};
 
 /// Runs a scenario's replications, writes its folder whole and prints the table or the JSON.
 pub fn run(path: &Path, common: &Common) -> Result<()> {
-    let (source, s) = super::load(common, path, 1)?;
+    let (source, s) = super::load(common, path, 1, &[])?;
     let cancel = stop_on_signals();
     let dir = super::claim(&common.out_dir(&s, ""), common.force, &source.path)?;
     let pool = runner::pool(common.threads);

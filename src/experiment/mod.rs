@@ -12,12 +12,15 @@ use crate::error::{Error, Result};
 use crate::model::outcome::{Mode, ReplicationOutcome};
 use crate::runner::{self, CHUNK, Cancel, Observer};
 use crate::scenario::{Origin, Override, Scenario, ScenarioSource};
-use crate::stats::{Aggregate, Moments, wilson};
+use crate::stats::{Aggregate, Moments, clustered_interval, wilson};
 
+mod probe;
 mod verdict;
 
+pub use probe::{PROBE, Probe, ProbeParameter, ProbeStep, probe};
+
 pub use verdict::{
-    CellMoments, Clause, Difference, Ratio, Verdict, clinical_clause, ratio, verdict,
+    CellMoments, Clause, Difference, Judgement, Ratio, Verdict, clinical_clause, ratio, verdict,
 };
 
 /// One cell: a name and the parameter values that make it.
@@ -217,6 +220,8 @@ pub struct CellResult {
     pub clinical: bool,
     /// Managers may lead.
     pub managerial: bool,
+    /// Clinical leadership switched on in the strategic, programme and practice arenas.
+    pub clinical_arenas: [bool; 3],
     /// Success rate pooled over initiatives.
     pub success_rate: f64,
     /// 95% interval of the pooled rate (Wilson on the effective sample size, allowing for
@@ -228,6 +233,46 @@ pub struct CellResult {
     pub initiatives: Vec<CellInitiative>,
     /// Share of initiative-runs ending in each mode.
     pub modes: std::collections::BTreeMap<String, f64>,
+    /// Cumulative success by month, so "only together" and "faster together" can be told apart.
+    pub cumulative: Cumulative,
+}
+
+/// Cumulative success by month: entry `t - 1` is the share of initiatives (pooled over
+/// initiatives and areas) that had succeeded by month `t`, with its 95% interval (Wilson on the
+/// effective sample size, as for the cell's rate).
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Cumulative {
+    /// The share succeeded by each month.
+    pub rate: Vec<f64>,
+    /// Lower ends of the intervals.
+    pub ci_lo: Vec<f64>,
+    /// Upper ends of the intervals.
+    pub ci_hi: Vec<f64>,
+}
+
+/// One cell's success counted by a shorter horizon.
+#[derive(Debug, Clone, Serialize)]
+pub struct HorizonCell {
+    /// The cell's label.
+    pub label: String,
+    /// Share of initiatives that had succeeded by the horizon.
+    pub success_rate: f64,
+    /// Its 95% interval.
+    pub ci95: [f64; 2],
+}
+
+/// The arena experiment judged at one horizon: success counted by that month, on the same
+/// areas and the same run.
+#[derive(Debug, Clone, Serialize)]
+pub struct HorizonVerdict {
+    /// The horizon, in months.
+    pub months: u32,
+    /// Every cell's success by then, in the experiment's order.
+    pub cells: Vec<HorizonCell>,
+    /// The verdict at this horizon.
+    pub verdict: Verdict,
+    /// The clinical clause at this horizon.
+    pub clinical_clause: Clause,
 }
 
 /// The arena experiment's result.
@@ -239,14 +284,21 @@ pub struct ArenaExperiment {
     pub seed: u64,
     /// Replications per cell.
     pub replications: u64,
+    /// Months simulated: the verdict, cells and per-initiative verdicts are at this horizon.
+    pub months: u32,
     /// The cells: the factorial, all arenas on first, then the knockouts.
     pub cells: Vec<CellResult>,
-    /// The verdict.
+    /// The verdict at the run's own length.
     pub verdict: Verdict,
     /// The study's second clause: is clinical leadership needed in at least one arena?
     pub clinical_clause: Clause,
     /// The same verdict for each initiative alone, in the scenario's order.
     pub per_initiative: Vec<InitiativeVerdict>,
+    /// The verdict and the clause at each horizon asked, shortest first; the last is the run's
+    /// own length (the same as `verdict` and `clinical_clause`).
+    pub horizons: Vec<HorizonVerdict>,
+    /// The robustness probe, when it was run (`experiment arenas` runs it unless `--probe 0`).
+    pub probe: Option<Probe>,
 }
 
 /// The arena verdict for one initiative alone.
@@ -275,11 +327,12 @@ pub struct TimingExperiment {
     pub concurrent_minus_staggered: Difference,
 }
 
-/// Runs every cell over the same replications (in chunks, cells and replications in parallel)
-/// and returns each cell's aggregate and, per pair of cells `(a, b)` asked for, the moments of
-/// the per-replication difference, plus the moments of a signed contrast over cells.
-struct CellRun {
-    aggregates: Vec<Aggregate>,
+/// What the cells give at one horizon (success counted by that month): each cell's
+/// per-replication rate, the paired differences asked for, the signed contrast, and the same per
+/// initiative.
+struct HorizonRun {
+    /// The horizon, in months.
+    months: u32,
     /// Each cell's per-replication success rate, pooled over initiatives.
     cells: Vec<Moments>,
     /// Per cell and initiative, success (1 or 0) per replication.
@@ -288,29 +341,70 @@ struct CellRun {
     initiative_pairs: Vec<Vec<Moments>>,
     /// Per initiative, the signed contrast over cells.
     initiative_contrast: Vec<Moments>,
+    /// Per pair of cells, the paired difference of pooled rates.
     pairs: Vec<Moments>,
+    /// The signed contrast of pooled rates over cells.
     contrast: Moments,
+}
+
+/// Runs every cell over the same replications (in chunks, cells and replications in parallel)
+/// and returns each cell's aggregate, each cell's cumulative success by month, and per horizon
+/// asked for the moments the verdicts need.
+struct CellRun {
+    aggregates: Vec<Aggregate>,
+    /// Per cell and month `t` (index `t - 1`), the per-replication share of initiatives that
+    /// had succeeded by month `t`.
+    cumulative: Vec<Vec<Moments>>,
+    /// One per horizon, in the order asked; success counted by that month.
+    at: Vec<HorizonRun>,
+}
+
+impl CellRun {
+    /// The run at the last horizon asked (the run's own length).
+    fn last(&self) -> &HorizonRun {
+        self.at.last().expect("at least one horizon")
+    }
+}
+
+/// Whether initiative `k` had succeeded by month `by` (months counted from 1).
+fn succeeded_by(o: &ReplicationOutcome, k: usize, by: u32) -> bool {
+    o.initiatives
+        .get(k)
+        .and_then(|i| i.months_to_success)
+        .is_some_and(|m| m <= by)
 }
 
 fn run_cells(
     scenarios: &[Scenario],
     point: u64,
+    horizons: &[u32],
     pairs: &[(usize, usize)],
     contrast: &[f64],
     observer: &dyn Observer,
     cancel: &Cancel,
 ) -> CellRun {
     let mut aggregates: Vec<Aggregate> = scenarios.iter().map(Aggregate::new).collect();
-    let mut pair_moments = vec![Moments::default(); pairs.len()];
-    let mut contrast_moments = Moments::default();
-    let mut cell_moments = vec![Moments::default(); scenarios.len()];
     let initiatives = scenarios[0].initiative.len();
-    let mut initiative_cells = vec![vec![Moments::default(); initiatives]; scenarios.len()];
-    let mut initiative_pairs = vec![vec![Moments::default(); initiatives]; pairs.len()];
-    let mut initiative_contrast = vec![Moments::default(); initiatives];
-    let total = scenarios[0].simulation.replications;
     let n_cells = scenarios.len();
+    let months = scenarios[0].simulation.months;
+    let mut at: Vec<HorizonRun> = horizons
+        .iter()
+        .map(|&h| HorizonRun {
+            months: h,
+            cells: vec![Moments::default(); n_cells],
+            initiative_cells: vec![vec![Moments::default(); initiatives]; n_cells],
+            initiative_pairs: vec![vec![Moments::default(); initiatives]; pairs.len()],
+            initiative_contrast: vec![Moments::default(); initiatives],
+            pairs: vec![Moments::default(); pairs.len()],
+            contrast: Moments::default(),
+        })
+        .collect();
+    let mut cumulative = vec![vec![Moments::default(); months as usize]; n_cells];
+    let total = scenarios[0].simulation.replications;
     observer.start(total.into(), 0);
+    let per = initiatives.max(1) as f64;
+    let mut rates = vec![0.0; n_cells];
+    let mut won = vec![0.0; n_cells * initiatives];
     let mut start = 0;
     while start < total {
         let end = (start + CHUNK).min(total);
@@ -329,55 +423,57 @@ fn run_cells(
             break;
         };
         for per_rep in outcomes.chunks(n_cells) {
-            let rates: Vec<f64> = per_rep
-                .iter()
-                .map(|o| {
-                    let n = o.initiatives.len().max(1) as f64;
-                    o.initiatives
-                        .iter()
-                        .filter(|i| i.mode == Mode::Success)
-                        .count() as f64
-                        / n
-                })
-                .collect();
             for (agg, o) in aggregates.iter_mut().zip(per_rep) {
                 agg.push(o);
             }
-            for (m, &(a, b)) in pair_moments.iter_mut().zip(pairs) {
-                m.push(rates[a] - rates[b]);
-            }
-            for (m, r) in cell_moments.iter_mut().zip(&rates) {
-                m.push(*r);
-            }
-            // Per initiative: success (1) or not (0) in each cell, and its paired differences.
-            let won = |o: &ReplicationOutcome, k: usize| {
-                o.initiatives
-                    .get(k)
-                    .map_or(0.0, |i| f64::from(u8::from(i.mode == Mode::Success)))
-            };
-            for (cell, o) in initiative_cells.iter_mut().zip(per_rep) {
-                for (k, m) in cell.iter_mut().enumerate() {
-                    m.push(won(o, k));
+            // Cumulative success: month t counts the initiatives that had succeeded by then.
+            for (cell, o) in cumulative.iter_mut().zip(per_rep) {
+                for (t, m) in cell.iter_mut().enumerate() {
+                    let done = (0..initiatives)
+                        .filter(|&k| succeeded_by(o, k, t as u32 + 1))
+                        .count();
+                    m.push(done as f64 / per);
                 }
             }
-            for (pair, &(a, b)) in initiative_pairs.iter_mut().zip(pairs) {
-                for (k, m) in pair.iter_mut().enumerate() {
-                    m.push(won(&per_rep[a], k) - won(&per_rep[b], k));
+            for h in &mut at {
+                for (c, o) in per_rep.iter().enumerate() {
+                    let mut n = 0.0;
+                    for k in 0..initiatives {
+                        let w = f64::from(u8::from(succeeded_by(o, k, h.months)));
+                        won[c * initiatives + k] = w;
+                        n += w;
+                    }
+                    rates[c] = n / per;
                 }
-            }
-            if !contrast.is_empty() {
-                for (k, m) in initiative_contrast.iter_mut().enumerate() {
-                    m.push(
-                        contrast
-                            .iter()
-                            .zip(per_rep)
-                            .map(|(w, o)| w * won(o, k))
-                            .sum(),
-                    );
+                for (m, &(a, b)) in h.pairs.iter_mut().zip(pairs) {
+                    m.push(rates[a] - rates[b]);
                 }
-            }
-            if !contrast.is_empty() {
-                contrast_moments.push(contrast.iter().zip(&rates).map(|(w, x)| w * x).sum());
+                for (m, r) in h.cells.iter_mut().zip(&rates) {
+                    m.push(*r);
+                }
+                for (c, cell) in h.initiative_cells.iter_mut().enumerate() {
+                    for (k, m) in cell.iter_mut().enumerate() {
+                        m.push(won[c * initiatives + k]);
+                    }
+                }
+                for (pair, &(a, b)) in h.initiative_pairs.iter_mut().zip(pairs) {
+                    for (k, m) in pair.iter_mut().enumerate() {
+                        m.push(won[a * initiatives + k] - won[b * initiatives + k]);
+                    }
+                }
+                if !contrast.is_empty() {
+                    for (k, m) in h.initiative_contrast.iter_mut().enumerate() {
+                        m.push(
+                            contrast
+                                .iter()
+                                .enumerate()
+                                .map(|(c, w)| w * won[c * initiatives + k])
+                                .sum(),
+                        );
+                    }
+                    h.contrast
+                        .push(contrast.iter().zip(&rates).map(|(w, x)| w * x).sum());
+                }
             }
             observer.advance(1);
         }
@@ -385,16 +481,12 @@ fn run_cells(
     }
     CellRun {
         aggregates,
-        cells: cell_moments,
-        initiative_cells,
-        initiative_pairs,
-        initiative_contrast,
-        pairs: pair_moments,
-        contrast: contrast_moments,
+        cumulative,
+        at,
     }
 }
 
-fn cell_result(cell: &Cell, s: &Scenario, agg: &Aggregate) -> CellResult {
+fn cell_result(cell: &Cell, s: &Scenario, agg: &Aggregate, cumulative: &[Moments]) -> CellResult {
     let n = agg.replications() as f64;
     let (rate, ci95) = agg.overall();
     let summary = agg.summary(s);
@@ -418,6 +510,11 @@ fn cell_result(cell: &Cell, s: &Scenario, agg: &Aggregate) -> CellResult {
             / k;
         modes.insert(m.name().to_string(), share);
     }
+    let per = s.initiative.len();
+    let bands: Vec<[f64; 2]> = cumulative
+        .iter()
+        .map(|m| clustered_interval(m, per))
+        .collect();
     CellResult {
         label: cell.label.clone(),
         strategic: s.arenas.strategic.enabled,
@@ -425,6 +522,11 @@ fn cell_result(cell: &Cell, s: &Scenario, agg: &Aggregate) -> CellResult {
         practice: s.arenas.practice.enabled,
         clinical: s.leadership.clinical,
         managerial: s.leadership.managerial,
+        clinical_arenas: [
+            s.arenas.strategic.clinical,
+            s.arenas.programme.clinical,
+            s.arenas.practice.clinical,
+        ],
         success_rate: rate,
         ci95,
         replications: agg.replications(),
@@ -439,6 +541,11 @@ fn cell_result(cell: &Cell, s: &Scenario, agg: &Aggregate) -> CellResult {
             })
             .collect(),
         modes,
+        cumulative: Cumulative {
+            rate: cumulative.iter().map(Moments::mean).collect(),
+            ci_lo: bands.iter().map(|b| b[0]).collect(),
+            ci_hi: bands.iter().map(|b| b[1]).collect(),
+        },
     }
 }
 
@@ -459,7 +566,74 @@ fn resolve_cells(
         .collect()
 }
 
-/// Runs the arena experiment on a scenario (with `base` overrides) at a design point.
+/// The horizons to judge at: those asked, sorted, without repeats, each inside the run, and
+/// always the run's own length last.
+fn horizons_within(months: u32, asked: &[u32]) -> Result<Vec<u32>> {
+    if let Some(&bad) = asked.iter().find(|&&h| h == 0 || h > months) {
+        return Err(Error::Invalid {
+            at: Origin::Flag("--months".into()),
+            key: "--months".into(),
+            message: format!(
+                "expected horizons between 1 and the run's {months} months, found {bad}"
+            ),
+        });
+    }
+    let mut h: Vec<u32> = asked.to_vec();
+    h.push(months);
+    h.sort_unstable();
+    h.dedup();
+    Ok(h)
+}
+
+/// The sign of each factorial cell (in [`arena_cells`] order) in the three-way interaction: +
+/// when an even number of the three factors is off.
+fn interaction_signs() -> Vec<f64> {
+    (0..8)
+        .map(|c| {
+            let off = (0..3).filter(|b| c & (1 << b) != 0).count();
+            if off % 2 == 0 { 1.0 } else { -1.0 }
+        })
+        .collect()
+}
+
+/// The cells' results seen at one horizon: success counted by that month.
+fn results_at(results: &[CellResult], h: &HorizonRun, initiatives: usize) -> Vec<CellResult> {
+    results
+        .iter()
+        .zip(&h.cells)
+        .map(|(c, m)| {
+            let mut c = c.clone();
+            c.success_rate = m.mean();
+            c.ci95 = clustered_interval(m, initiatives);
+            c
+        })
+        .collect()
+}
+
+/// The factorial's verdict at one horizon, on the pooled rates; `noun` names the factors.
+fn factorial_verdict(results: &[CellResult], h: &HorizonRun, s: &Scenario, noun: &str) -> Verdict {
+    let moments: Vec<CellMoments<'_>> = (1..8)
+        .map(|c| CellMoments {
+            all_three: &h.cells[0],
+            cell: &h.cells[c],
+            difference: &h.pairs[c - 1],
+        })
+        .collect();
+    verdict(
+        results,
+        &moments,
+        Difference::from(&h.contrast),
+        &Judgement {
+            threshold: s.experiment.necessity_ratio,
+            floor: s.experiment.min_all_three_rate,
+            replications: h.cells[0].count(),
+            noun,
+        },
+    )
+}
+
+/// Runs the arena experiment on a scenario (with `base` overrides) at a design point, judged at
+/// the run's own length.
 pub fn arenas(
     source: &ScenarioSource,
     base: &[Override],
@@ -467,55 +641,77 @@ pub fn arenas(
     observer: &dyn Observer,
     cancel: &Cancel,
 ) -> Result<ArenaExperiment> {
+    arenas_by_horizon(source, base, point, &[], observer, cancel)
+}
+
+/// Runs the arena experiment and judges it at each horizon in `horizons` (months, each within
+/// the run) as well as at the run's own length. One run serves every horizon: success is
+/// counted by each month on the same areas, and nothing in the model depends on how long the
+/// run will last.
+pub fn arenas_by_horizon(
+    source: &ScenarioSource,
+    base: &[Override],
+    point: u64,
+    horizons: &[u32],
+    observer: &dyn Observer,
+    cancel: &Cancel,
+) -> Result<ArenaExperiment> {
     let cells = arena_cells();
     let scenarios = resolve_cells(source, base, &cells, "arena experiment")?;
+    let s0 = &scenarios[0];
+    let horizons = horizons_within(s0.simulation.months, horizons)?;
     // Cells 1 to 7 have fewer than three arenas, cell 8 is the clinical knockout; pair each with
     // cell 0 (all three).
     let pairs: Vec<(usize, usize)> = (1..9).map(|c| (0, c)).collect();
-    // Sign of each factorial cell in the three-way interaction: + when an even number of
-    // arenas is off.
-    let contrast: Vec<f64> = (0..8)
-        .map(|c| {
-            let off = (0..3).filter(|b| c & (1 << b) != 0).count();
-            if off % 2 == 0 { 1.0 } else { -1.0 }
-        })
-        .collect();
-    let run = run_cells(&scenarios, point, &pairs, &contrast, observer, cancel);
+    let run = run_cells(
+        &scenarios,
+        point,
+        &horizons,
+        &pairs,
+        &interaction_signs(),
+        observer,
+        cancel,
+    );
     cancel.check()?;
     let results: Vec<CellResult> = cells
         .iter()
         .zip(&scenarios)
-        .zip(&run.aggregates)
-        .map(|((c, s), a)| cell_result(c, s, a))
+        .zip(run.aggregates.iter().zip(&run.cumulative))
+        .map(|((c, s), (a, m))| cell_result(c, s, a, m))
         .collect();
-    let s0 = &scenarios[0];
-    let moments: Vec<CellMoments<'_>> = (1..8)
-        .map(|c| CellMoments {
-            all_three: &run.cells[0],
-            cell: &run.cells[c],
-            difference: &run.pairs[c - 1],
+    let initiatives = s0.initiative.len();
+    let judged: Vec<HorizonVerdict> = run
+        .at
+        .iter()
+        .map(|h| {
+            let at = results_at(&results, h, initiatives);
+            let clause = clinical_clause(
+                &at[0],
+                &at[8],
+                &CellMoments {
+                    all_three: &h.cells[0],
+                    cell: &h.cells[8],
+                    difference: &h.pairs[7],
+                },
+                s0.experiment.necessity_ratio,
+                s0.experiment.min_all_three_rate,
+            );
+            HorizonVerdict {
+                months: h.months,
+                verdict: factorial_verdict(&at, h, s0, "arenas"),
+                clinical_clause: clause,
+                cells: at
+                    .iter()
+                    .map(|c| HorizonCell {
+                        label: c.label.clone(),
+                        success_rate: c.success_rate,
+                        ci95: c.ci95,
+                    })
+                    .collect(),
+            }
         })
         .collect();
-    let verdict = verdict(
-        &results,
-        &moments,
-        Difference::from(&run.contrast),
-        s0.experiment.necessity_ratio,
-        s0.experiment.min_all_three_rate,
-        run.aggregates[0].replications(),
-    );
-    let clinical = clinical_clause(
-        &results[0],
-        &results[8],
-        &CellMoments {
-            all_three: &run.cells[0],
-            cell: &run.cells[8],
-            difference: &run.pairs[7],
-        },
-        s0.experiment.necessity_ratio,
-        s0.experiment.min_all_three_rate,
-    );
-    let judge = verdict::verdict;
+    let last = run.last();
     let per_initiative = s0
         .initiative
         .iter()
@@ -535,32 +731,140 @@ pub fn arenas(
                 .collect();
             let moments: Vec<CellMoments<'_>> = (1..8)
                 .map(|c| CellMoments {
-                    all_three: &run.initiative_cells[0][k],
-                    cell: &run.initiative_cells[c][k],
-                    difference: &run.initiative_pairs[c - 1][k],
+                    all_three: &last.initiative_cells[0][k],
+                    cell: &last.initiative_cells[c][k],
+                    difference: &last.initiative_pairs[c - 1][k],
                 })
                 .collect();
             InitiativeVerdict {
                 initiative: init.name.clone(),
-                verdict: judge(
+                verdict: verdict(
                     &cells,
                     &moments,
-                    Difference::from(&run.initiative_contrast[k]),
-                    s0.experiment.necessity_ratio,
-                    s0.experiment.min_all_three_rate,
-                    run.aggregates[0].replications(),
+                    Difference::from(&last.initiative_contrast[k]),
+                    &Judgement {
+                        threshold: s0.experiment.necessity_ratio,
+                        floor: s0.experiment.min_all_three_rate,
+                        replications: run.aggregates[0].replications(),
+                        noun: "arenas",
+                    },
                 ),
             }
         })
         .collect();
+    let main = judged
+        .last()
+        .expect("the run's own length is always judged");
     Ok(ArenaExperiment {
         scenario: s0.simulation.name.clone(),
         seed: s0.simulation.seed,
         replications: run.aggregates[0].replications(),
+        months: s0.simulation.months,
+        verdict: main.verdict.clone(),
+        clinical_clause: main.clinical_clause.clone(),
         cells: results,
-        verdict,
-        clinical_clause: clinical,
         per_initiative,
+        horizons: judged,
+        probe: None,
+    })
+}
+
+/// The eight cells of the clinical experiment: every arena on, clinical leadership present or
+/// absent in each (the label names the arenas where it is present), all present first.
+pub fn clinical_cells() -> Vec<Cell> {
+    (0..8u8)
+        .rev()
+        .map(|bits| {
+            let on = [bits & 4 != 0, bits & 2 != 0, bits & 1 != 0];
+            let label: Vec<&str> = ["S", "P", "D"]
+                .iter()
+                .zip(on)
+                .map(|(l, b)| if b { *l } else { "-" })
+                .collect();
+            let mut settings: Vec<(String, Value)> = Vec::new();
+            for (a, b) in crate::scenario::ARENAS.iter().zip(on) {
+                settings.push((format!("arenas.{a}.enabled"), Value::Boolean(true)));
+                settings.push((format!("arenas.{a}.clinical"), Value::Boolean(b)));
+            }
+            settings.push(("leadership.clinical".into(), Value::Boolean(true)));
+            settings.push(("leadership.managerial".into(), Value::Boolean(true)));
+            Cell {
+                label: label.join(" "),
+                settings,
+            }
+        })
+        .collect()
+}
+
+/// The clinical experiment's result: the 2³ of clinical leadership per arena, every arena on.
+#[derive(Debug, Clone, Serialize)]
+pub struct ClinicalExperiment {
+    /// Scenario name.
+    pub scenario: String,
+    /// Scenario seed.
+    pub seed: u64,
+    /// Replications per cell.
+    pub replications: u64,
+    /// Months simulated.
+    pub months: u32,
+    /// The eight cells, clinical leadership in every arena first and in none last.
+    pub cells: Vec<CellResult>,
+    /// The study's second clause: success without clinical leadership in any arena as a share
+    /// of success with it in all three, by the arena experiment's rule.
+    pub clinical_clause: Clause,
+    /// The arena rule applied to clinical leadership: is it needed in all three arenas
+    /// together, or does a subset give most of the success?
+    pub together: Verdict,
+}
+
+/// Runs the clinical experiment: every arena on, clinical leadership switched per arena.
+pub fn clinical(
+    source: &ScenarioSource,
+    base: &[Override],
+    point: u64,
+    observer: &dyn Observer,
+    cancel: &Cancel,
+) -> Result<ClinicalExperiment> {
+    let cells = clinical_cells();
+    let scenarios = resolve_cells(source, base, &cells, "clinical experiment")?;
+    let s0 = &scenarios[0];
+    let pairs: Vec<(usize, usize)> = (1..8).map(|c| (0, c)).collect();
+    let run = run_cells(
+        &scenarios,
+        point,
+        &[s0.simulation.months],
+        &pairs,
+        &interaction_signs(),
+        observer,
+        cancel,
+    );
+    cancel.check()?;
+    let results: Vec<CellResult> = cells
+        .iter()
+        .zip(&scenarios)
+        .zip(run.aggregates.iter().zip(&run.cumulative))
+        .map(|((c, s), (a, m))| cell_result(c, s, a, m))
+        .collect();
+    let h = run.last();
+    let clause = clinical_clause(
+        &results[0],
+        &results[7],
+        &CellMoments {
+            all_three: &h.cells[0],
+            cell: &h.cells[7],
+            difference: &h.pairs[6],
+        },
+        s0.experiment.necessity_ratio,
+        s0.experiment.min_all_three_rate,
+    );
+    Ok(ClinicalExperiment {
+        scenario: s0.simulation.name.clone(),
+        seed: s0.simulation.seed,
+        replications: run.aggregates[0].replications(),
+        months: s0.simulation.months,
+        together: factorial_verdict(&results, h, s0, "arenas with clinical leadership"),
+        clinical_clause: clause,
+        cells: results,
     })
 }
 
@@ -575,20 +879,28 @@ pub fn timing(
     let s = source.resolve(base)?;
     let cells = timing_cells(&s)?;
     let scenarios = resolve_cells(source, base, &cells, "timing experiment")?;
-    let run = run_cells(&scenarios, point, &[(0, 1), (0, 2)], &[], observer, cancel);
+    let run = run_cells(
+        &scenarios,
+        point,
+        &[s.simulation.months],
+        &[(0, 1), (0, 2)],
+        &[],
+        observer,
+        cancel,
+    );
     cancel.check()?;
     let results = cells
         .iter()
         .zip(&scenarios)
-        .zip(&run.aggregates)
-        .map(|((c, s), a)| cell_result(c, s, a))
+        .zip(run.aggregates.iter().zip(&run.cumulative))
+        .map(|((c, s), (a, m))| cell_result(c, s, a, m))
         .collect();
     Ok(TimingExperiment {
         scenario: s.simulation.name.clone(),
         seed: s.simulation.seed,
         replications: run.aggregates[0].replications(),
         cells: results,
-        concurrent_minus_sequential: Difference::from(&run.pairs[0]),
-        concurrent_minus_staggered: Difference::from(&run.pairs[1]),
+        concurrent_minus_sequential: Difference::from(&run.last().pairs[0]),
+        concurrent_minus_staggered: Difference::from(&run.last().pairs[1]),
     })
 }

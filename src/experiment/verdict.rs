@@ -97,6 +97,19 @@ pub fn ratio(m: &CellMoments<'_>) -> Option<(f64, f64)> {
     Some((r, Z95 * var.sqrt()))
 }
 
+/// What a verdict is judged with: the rule's parameters and what the factors are called.
+#[derive(Debug, Clone, Copy)]
+pub struct Judgement<'a> {
+    /// The necessity threshold on each share (`experiment.necessity_ratio`).
+    pub threshold: f64,
+    /// The all-three rate below which nothing is judged (`experiment.min_all_three_rate`).
+    pub floor: f64,
+    /// Replications per cell.
+    pub replications: u64,
+    /// What the three factors are, in the plural: `arenas`, or `arenas with clinical leadership`.
+    pub noun: &'a str,
+}
+
 /// The verdict rule, symmetric and free of the overall success level. `results[0]` is the
 /// all-three cell, `results[1..8]` the cells with fewer arenas; `moments[c - 1]` pairs cell c
 /// with the all-three cell. For each cell with fewer arenas the statistic is its success rate as
@@ -113,10 +126,14 @@ pub fn verdict(
     results: &[CellResult],
     moments: &[CellMoments<'_>],
     interaction: Difference,
-    threshold: f64,
-    floor: f64,
-    replications: u64,
+    judgement: &Judgement<'_>,
 ) -> Verdict {
+    let Judgement {
+        threshold,
+        floor,
+        replications,
+        noun,
+    } = *judgement;
     let fewer = &results[1..8];
     let best = (0..fewer.len())
         .max_by(|&a, &b| {
@@ -151,8 +168,8 @@ pub fn verdict(
     if results[0].ci95[1] < floor || ratios.iter().any(Option::is_none) {
         result = "inconclusive";
         reason = format!(
-            "redesign rarely succeeds even with all three arenas ({all:.3}, interval [{:.3}, \
-             {:.3}] below the floor {floor}): nothing here tells what the arenas need, and more \
+            "redesign rarely succeeds even with all three {noun} ({all:.3}, interval [{:.3}, \
+             {:.3}] below the floor {floor}): nothing here tells what the {noun} are needed for, and more \
              replications will not change that",
             results[0].ci95[0], results[0].ci95[1]
         );
@@ -171,7 +188,7 @@ pub fn verdict(
             result = "supported";
             margin = threshold - highest.ci95[1];
             reason = format!(
-                "every cell with fewer arenas reaches clearly less than {threshold} of what all \
+                "every cell with fewer {noun} reaches clearly less than {threshold} of what all \
                  three reach ({all:.3}); the closest is {}",
                 fmt_ratio(highest)
             );
@@ -180,7 +197,7 @@ pub fn verdict(
             result = "refuted";
             margin = lowest_above.ci95[0] - threshold;
             reason = format!(
-                "a cell with fewer arenas reaches clearly more than {threshold} of what all three \
+                "a cell with fewer {noun} reaches clearly more than {threshold} of what all three \
                  reach ({all:.3}): {}",
                 fmt_ratio(lowest_above)
             );
@@ -239,7 +256,7 @@ pub fn verdict(
     Verdict {
         result: result.into(),
         rule: format!(
-            "for each cell with fewer arenas, its success as a share of the all-three cell's, \
+            "for each cell with fewer {noun}, its success as a share of the all-three cell's, \
              with a paired 95% interval; supported when every interval lies below {threshold}, \
              refuted when some interval lies above {threshold}, otherwise inconclusive; nothing \
              is judged when the all-three rate lies below {floor}"
@@ -407,6 +424,8 @@ mod tests {
                     replications: n,
                     initiatives: Vec::new(),
                     modes: Default::default(),
+                    clinical_arenas: [true; 3],
+                    cumulative: Default::default(),
                 }
             })
             .collect();
@@ -429,9 +448,12 @@ mod tests {
             &s.results,
             &moments,
             Difference::from(&s.differences[0]),
-            threshold,
-            0.05,
-            s.cells[0].count(),
+            &Judgement {
+                threshold,
+                floor: 0.05,
+                replications: s.cells[0].count(),
+                noun: "arenas",
+            },
         )
     }
 
