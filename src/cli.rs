@@ -41,6 +41,8 @@ pub enum Command {
     Experiment(ExperimentCommand),
     /// Sweep parameters over a grid or Latin hypercube.
     Sweep(SweepArgs),
+    /// Calibrate by history matching: which parameter sets reproduce what the study observed.
+    Calibrate(CalibrateArgs),
     /// Join the shard outputs of a sweep into what a single run would have written.
     Merge(MergeArgs),
     /// One command for a class: the baseline and the arena experiment, with a report to open.
@@ -169,6 +171,52 @@ pub struct ExperimentArgs {
     #[command(flatten)]
     /// Options shared with `run`.
     pub common: Common,
+}
+
+/// Arguments of `calibrate`.
+#[derive(Debug, Args)]
+pub struct CalibrateArgs {
+    /// The scenario file, with its `[calibration]` table.
+    pub scenario: PathBuf,
+    /// Parameter sets per wave (overrides calibration.sets).
+    #[arg(long, value_name = "N")]
+    pub sets: Option<u32>,
+    /// Waves (overrides calibration.waves).
+    #[arg(long, value_name = "W")]
+    pub waves: Option<u32>,
+    /// Targets file (default: the built-in copy of docs/calibration_targets.toml).
+    #[arg(long, value_name = "FILE")]
+    pub targets: Option<PathBuf>,
+    #[command(flatten)]
+    /// Options shared with `run`; `--replications` is per parameter set here (overrides
+    /// calibration.replications).
+    pub common: Common,
+}
+
+impl CalibrateArgs {
+    /// The overrides `--sets`, `--waves` and `--replications` make on the `[calibration]` table.
+    pub fn budget_overrides(&self) -> Vec<Override> {
+        [
+            ("calibration.sets", "--sets", self.sets),
+            ("calibration.waves", "--waves", self.waves),
+            (
+                "calibration.replications",
+                "--replications",
+                self.common.replications,
+            ),
+        ]
+        .into_iter()
+        .filter_map(|(path, flag, v)| {
+            v.map(|n| {
+                Override::new(
+                    path,
+                    toml::Value::Integer(n.into()),
+                    scenario::Origin::Flag(format!("{flag} {n}")),
+                )
+            })
+        })
+        .collect()
+    }
 }
 
 /// Arguments of `sweep`.

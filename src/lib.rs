@@ -39,6 +39,7 @@
 //! # Ok::<(), redesign_sim::Error>(())
 //! ```
 
+pub mod calibrate;
 pub mod cli;
 pub mod commands;
 pub mod error;

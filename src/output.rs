@@ -769,6 +769,58 @@ pub fn write_clinical_files(
     write_cell_files(dir, "clinical", exp, &exp.cells)
 }
 
+/// `calibration.csv`: one row per parameter set tried, with its values, each target's model
+/// mean and implausibility, the deciding implausibility and whether it was kept.
+pub fn calibration_csv(c: &crate::calibrate::Calibration) -> Result<Vec<u8>, csv::Error> {
+    let sum = &c.summary;
+    let mut out = csv::Writer::from_writer(Vec::new());
+    let mut header = vec!["set".to_string(), "wave".into()];
+    header.extend(sum.parameters.iter().map(|p| p.path.clone()));
+    for t in &sum.targets {
+        header.push(t.id.clone());
+        header.push(format!("{}_implausibility", t.id));
+    }
+    header.extend(["implausibility".into(), "kept".into()]);
+    out.write_record(&header)?;
+    for r in &c.sets {
+        let mut row = vec![r.set.to_string(), r.wave.to_string()];
+        row.extend(r.values.iter().map(|&x| fmt(x)));
+        for (m, i) in r.means.iter().zip(&r.implausibility) {
+            row.push(m.map(fmt).unwrap_or_default());
+            row.push(fmt(*i));
+        }
+        row.extend([fmt(r.deciding), r.kept.to_string()]);
+        out.write_record(&row)?;
+    }
+    out.into_inner()
+        .map_err(|e| csv::Error::from(e.into_error()))
+}
+
+/// `plausible.csv`: the kept sets, `set`, `wave` and one column per uncertain parameter (what
+/// `experiment arenas --ensemble` reads).
+pub fn plausible_csv(c: &crate::calibrate::Calibration) -> Result<Vec<u8>, csv::Error> {
+    let mut out = csv::Writer::from_writer(Vec::new());
+    let mut header = vec!["set".to_string(), "wave".into()];
+    header.extend(c.summary.parameters.iter().map(|p| p.path.clone()));
+    out.write_record(&header)?;
+    for r in c.sets.iter().filter(|r| r.kept) {
+        let mut row = vec![r.set.to_string(), r.wave.to_string()];
+        row.extend(r.values.iter().map(|&x| fmt(x)));
+        out.write_record(&row)?;
+    }
+    out.into_inner()
+        .map_err(|e| csv::Error::from(e.into_error()))
+}
+
+/// Writes `calibration.json`, `calibration.csv` and `plausible.csv`.
+pub fn write_calibration_files(dir: &OutputDir, c: &crate::calibrate::Calibration) -> Result<()> {
+    dir.write("calibration.json", &json(&c.summary))?;
+    let all = calibration_csv(c).map_err(|e| csv_error(dir, "calibration.csv", e))?;
+    dir.write("calibration.csv", &all)?;
+    let kept = plausible_csv(c).map_err(|e| csv_error(dir, "plausible.csv", e))?;
+    dir.write("plausible.csv", &kept)
+}
+
 /// Writes `timing.json` and `timing.csv`.
 pub fn write_timing_files(
     dir: &OutputDir,

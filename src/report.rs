@@ -1036,6 +1036,244 @@ pub fn write_timing_report(dir: &OutputDir, s: &Scenario, exp: &TimingExperiment
     page.write(dir)
 }
 
+// ------------------------------------------------------------------------------ calibration
+
+/// Writes the calibration's charts (pass share per target, the minimum-implausibility map over
+/// the two most constrained parameters, the kept sets' ranges) and its `index.html`.
+pub fn write_calibration_report(
+    dir: &OutputDir,
+    s: &Scenario,
+    c: &crate::calibrate::Calibration,
+) -> Result<()> {
+    use crate::calibrate::Observed;
+    let sum = &c.summary;
+    let b = &sum.budget;
+    let mut figures = Vec::new();
+    // Pass share per target.
+    let bars: Vec<Bar> = sum
+        .pass_share
+        .iter()
+        .map(|(id, share)| Bar {
+            label: id.clone(),
+            value: 100.0 * share,
+            lo: 100.0 * share,
+            hi: 100.0 * share,
+            highlight: false,
+        })
+        .collect();
+    let title = "Share of parameter sets each target does not rule out";
+    plot::interval_bars(
+        dir,
+        "targets",
+        &Titles {
+            title,
+            x: "sets with implausibility under the cutoff (%)",
+            y: "target",
+        },
+        &bars,
+        (0.0, 100.0),
+        None,
+        &format!(
+            "{} sets over {} wave(s), {} replications each; cutoff {}.",
+            sum.sets_tried,
+            sum.waves.len(),
+            b.replications,
+            b.cutoff
+        ),
+    )?;
+    figures.push(Figure {
+        stem: "targets".into(),
+        title: title.into(),
+        what: "For each target, the share of all parameter sets tried whose implausibility on it \
+               lies under the cutoff."
+            .into(),
+        how: "A short bar is a target that rules out most of the parameter space: the figures \
+              it compares are the ones that constrain the model."
+            .into(),
+    });
+    // The kept sets' ranges, as a share of each declared range.
+    let kept: Vec<&crate::calibrate::SetResult> = c.sets.iter().filter(|r| r.kept).collect();
+    if !kept.is_empty() {
+        let bars: Vec<Bar> = sum
+            .parameters
+            .iter()
+            .enumerate()
+            .map(|(d, p)| {
+                let norm = |x: f64| 100.0 * (x - p.lo) / (p.hi - p.lo);
+                let mut xs: Vec<f64> = kept.iter().map(|r| r.values[d]).collect();
+                xs.sort_by(f64::total_cmp);
+                Bar {
+                    label: format!("{} [{}, {}]", p.path, p.lo, p.hi),
+                    value: norm(xs[xs.len() / 2]),
+                    lo: norm(xs[0]),
+                    hi: norm(xs[xs.len() - 1]),
+                    highlight: false,
+                }
+            })
+            .collect();
+        let title = "Where the kept parameter sets lie in each plausible range";
+        plot::interval_bars(
+            dir,
+            "kept",
+            &Titles {
+                title,
+                x: "position in the declared range (%)",
+                y: "parameter [range]",
+            },
+            &bars,
+            (0.0, 100.0),
+            None,
+            &format!("{} kept sets: median, lowest and highest.", kept.len()),
+        )?;
+        figures.push(Figure {
+            stem: "kept".into(),
+            title: title.into(),
+            what: "For each uncertain parameter, the median, lowest and highest value among the \
+                   kept sets, as a position in the range the scenario declared."
+                .into(),
+            how: "A whisker spanning the whole range means the targets do not pin that \
+                  parameter down; a short one means they do."
+                .into(),
+        });
+    }
+    // Minimum implausibility over the two parameters whose kept span is narrowest.
+    if sum.parameters.len() >= 2 {
+        let span = |d: usize| {
+            sum.kept_ranges[d].map_or(0.0, |[a, b]| {
+                (b - a) / (sum.parameters[d].hi - sum.parameters[d].lo)
+            })
+        };
+        let mut order: Vec<usize> = (0..sum.parameters.len()).collect();
+        order.sort_by(|&a, &b| span(a).total_cmp(&span(b)).then(a.cmp(&b)));
+        let (dx, dy) = (order[0].min(order[1]), order[0].max(order[1]));
+        let (px, py) = (&sum.parameters[dx], &sum.parameters[dy]);
+        const BINS: usize = 12;
+        let bin = |x: f64, lo: f64, hi: f64| {
+            (((x - lo) / (hi - lo) * BINS as f64) as usize).min(BINS - 1)
+        };
+        let cap = 2.0 * b.cutoff.max(1.0);
+        let mut values = vec![cap; BINS * BINS];
+        for r in &c.sets {
+            let k = bin(r.values[dy], py.lo, py.hi) * BINS + bin(r.values[dx], px.lo, px.hi);
+            values[k] = values[k].min(r.deciding.min(cap));
+        }
+        let centre = |lo: f64, hi: f64| -> Vec<f64> {
+            (0..BINS)
+                .map(|i| lo + (i as f64 + 0.5) * (hi - lo) / BINS as f64)
+                .collect()
+        };
+        let (xs, ys) = (centre(px.lo, px.hi), centre(py.lo, py.hi));
+        let outline: Vec<bool> = values.iter().map(|&v| v < b.cutoff).collect();
+        let title = format!("Lowest implausibility over {} and {}", px.path, py.path);
+        plot::heatmap(
+            dir,
+            "implausibility",
+            &Titles {
+                title: &title,
+                x: &px.path,
+                y: &py.path,
+            },
+            &crate::plot::Grid {
+                xs: &xs,
+                ys: &ys,
+                values: &values,
+                range: (0.0, cap),
+                value_label: "lowest deciding implausibility in the cell",
+                outline: Some((&outline, "some set not ruled out")),
+            },
+        )?;
+        figures.push(Figure {
+            stem: "implausibility".into(),
+            title,
+            what: format!(
+                "The two parameters the kept sets pin down most narrowly; each cell shows the \
+                 lowest deciding implausibility of any set tried in it (capped at {cap})."
+            ),
+            how: format!(
+                "Outlined cells hold a set under the cutoff {}: the region of parameter space \
+                 not ruled out, seen from these two parameters.",
+                b.cutoff
+            ),
+        });
+    }
+    let mut page = Page::new(&format!("Calibration of {}", sum.scenario));
+    page.paragraph(&format!(
+        "History matching: parameter sets drawn over the plausible ranges of the uncertain \
+         parameters, each run for {} replications and compared with every target by its \
+         implausibility; a set is ruled out when its {} implausibility reaches {}. Each wave \
+         after the first samples only inside the region the previous wave did not rule out.",
+        b.replications,
+        match b.rule {
+            crate::calibrate::Rule::Max => "largest",
+            crate::calibrate::Rule::Second => "second largest",
+        },
+        b.cutoff
+    ));
+    page.callout(
+        "Result.",
+        &format!(
+            "{} of {} sets kept ({}); the kept sets are in plausible.csv.",
+            sum.sets_kept,
+            sum.sets_tried,
+            pct(sum.sets_kept as f64 / sum.sets_tried.max(1) as f64)
+        ),
+    );
+    for f in &figures {
+        page.figure("", f);
+    }
+    page.heading("Targets");
+    let rows: Vec<Vec<String>> = sum
+        .targets
+        .iter()
+        .zip(&sum.pass_share)
+        .map(|(t, (_, share))| {
+            vec![
+                t.id.clone(),
+                t.description.clone(),
+                match t.observed {
+                    Observed::Value { value, sd } => format!("{value} ± {sd}"),
+                    Observed::Range { lo, hi } => format!("[{lo}, {hi}]"),
+                },
+                t.discrepancy.to_string(),
+                pct(*share),
+                t.source.clone(),
+            ]
+        })
+        .collect();
+    page.table(
+        &[
+            "target",
+            "observed",
+            "figure",
+            "discrepancy sd",
+            "sets passing",
+            "source",
+        ],
+        &rows,
+    );
+    page.heading("Waves");
+    let rows: Vec<Vec<String>> = sum
+        .waves
+        .iter()
+        .map(|w| {
+            vec![
+                w.wave.to_string(),
+                w.sets.to_string(),
+                w.kept.to_string(),
+                w.region
+                    .iter()
+                    .zip(&sum.parameters)
+                    .map(|(r, p)| format!("{} [{:.3}, {:.3}]", p.path, r[0], r[1]))
+                    .collect::<Vec<_>>()
+                    .join("; "),
+            ]
+        })
+        .collect();
+    page.table(&["wave", "sets", "kept", "region sampled"], &rows);
+    page.scenario(s);
+    page.write(dir)
+}
+
 // ------------------------------------------------------------------------------ demo
 
 /// The page of the classroom demo: the baseline run and the arena experiment together.

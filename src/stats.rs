@@ -1,6 +1,8 @@
 //! Streaming statistics: intervals, quantiles from fixed histograms, and the aggregate of a
 //! Monte Carlo run, combined in replication order so that results never depend on threads.
 
+use rand::{RngExt, SeedableRng};
+use rand_chacha::ChaCha8Rng;
 use serde::Serialize;
 
 use crate::model::outcome::{Mode, ReplicationOutcome};
@@ -621,6 +623,34 @@ pub fn simulate(
     }
     let summary = aggregate.summary(s);
     Ok(RunResult { aggregate, summary })
+}
+
+/// The ChaCha stream of the Latin hypercube, apart from every replication's streams (those use
+/// `replication * 4 + purpose`, far below this).
+pub const LHS_STREAM: u64 = u64::MAX - 1;
+
+/// Unit coordinates of a Latin hypercube: per parameter, a random permutation of the `n` strata
+/// and a uniform position inside each. Drawn parameter by parameter (permutation, then
+/// positions) from one ChaCha8 stream of the scenario seed, so the design depends on the seed,
+/// the point count and the number of parameters only.
+pub fn latin_hypercube(n: u64, k: usize, seed: u64) -> Vec<f64> {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    rng.set_stream(LHS_STREAM);
+    let mut out = vec![0.0; n as usize * k];
+    let mut perm: Vec<u64> = Vec::with_capacity(n as usize);
+    for d in 0..k {
+        perm.clear();
+        perm.extend(0..n);
+        for i in (1..n as usize).rev() {
+            let j = rng.random_range(0..=i as u64) as usize;
+            perm.swap(i, j);
+        }
+        for (i, &stratum) in perm.iter().enumerate() {
+            let u: f64 = rng.random();
+            out[i * k + d] = (stratum as f64 + u) / n as f64;
+        }
+    }
+    out
 }
 
 #[cfg(test)]

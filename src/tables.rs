@@ -388,3 +388,64 @@ pub fn timing_table(exp: &TimingExperiment) -> String {
 fn truncate(s: &str, n: usize) -> String {
     s.chars().take(n).collect()
 }
+
+/// The table `calibrate` prints.
+pub fn calibration_table(sum: &crate::calibrate::Summary) -> String {
+    use std::fmt::Write;
+    let mut t = String::new();
+    let b = &sum.budget;
+    let _ = writeln!(
+        t,
+        "History matching on {} — {} sets per wave × {} replications, {} wave(s), seed {}, cutoff {} on the {} implausibility",
+        sum.scenario,
+        b.sets,
+        b.replications,
+        b.waves,
+        sum.seed,
+        b.cutoff,
+        match b.rule {
+            crate::calibrate::Rule::Max => "largest",
+            crate::calibrate::Rule::Second => "second largest",
+        }
+    );
+    let _ = writeln!(
+        t,
+        "Sets tried {}, kept {} ({:.1}%)\n",
+        sum.sets_tried,
+        sum.sets_kept,
+        100.0 * sum.sets_kept as f64 / sum.sets_tried.max(1) as f64
+    );
+    let _ = writeln!(t, "{:>5} {:>10} {:>8}", "wave", "sets", "kept");
+    for w in &sum.waves {
+        let _ = writeln!(t, "{:>5} {:>10} {:>8}", w.wave, w.sets, w.kept);
+    }
+    let _ = writeln!(t, "\n{:<10} {:>14}  observed", "target", "sets passing");
+    for (target, (_, share)) in sum.targets.iter().zip(&sum.pass_share) {
+        let observed = match target.observed {
+            crate::calibrate::Observed::Value { value, sd } => format!("{value} ± {sd}"),
+            crate::calibrate::Observed::Range { lo, hi } => format!("in [{lo}, {hi}]"),
+        };
+        let _ = writeln!(
+            t,
+            "{:<10} {:>13.1}%  {observed} ({})",
+            target.id,
+            100.0 * share,
+            truncate(&target.description, 60)
+        );
+    }
+    let _ = writeln!(
+        t,
+        "\n{:<40} {:>17} {:>17}",
+        "parameter", "plausible range", "kept sets span"
+    );
+    for (p, kept) in sum.parameters.iter().zip(&sum.kept_ranges) {
+        let _ = writeln!(
+            t,
+            "{:<40} {:>17} {:>17}",
+            p.path,
+            format!("[{}, {}]", p.lo, p.hi),
+            kept.map_or("none kept".into(), |[a, b]| format!("[{a:.3}, {b:.3}]"))
+        );
+    }
+    t
+}

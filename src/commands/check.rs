@@ -5,7 +5,8 @@ use std::path::Path;
 use crate::error::Result;
 use crate::scenario::{self, Override};
 
-/// Validates the scenario with its `--set` overrides (its `[sweep]` table too) and prints it
+/// Validates the scenario with its `--set` overrides (its `[sweep]` and `[calibration]` tables
+/// too) and prints it
 /// resolved, every default filled in, as TOML.
 pub fn check(path: &Path, set: &[String]) -> Result<()> {
     let source = scenario::load(path)?;
@@ -16,6 +17,9 @@ pub fn check(path: &Path, set: &[String]) -> Result<()> {
     let resolved = source.resolve(&overrides)?;
     crate::memory::check_memory(&resolved, None, 1, path)?;
     crate::sweep::check_table(&source, &resolved, &overrides)?;
+    if !resolved.calibration.param.is_empty() {
+        crate::calibrate::uncertain_params(&source, &resolved, &overrides)?;
+    }
     print!("{}", resolved.to_toml());
     Ok(())
 }

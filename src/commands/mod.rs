@@ -1,6 +1,7 @@
 //! The commands: each loads its scenario, calls the library, writes outputs and pages, and
 //! prints. They parse nothing (`cli` has done that) and decide little.
 
+mod calibrate;
 mod check;
 mod demo;
 mod experiment;
@@ -25,6 +26,7 @@ pub fn main() -> Result<()> {
         Command::Run { scenario, common } => run::run(&scenario, &common),
         Command::Experiment(command) => experiment::experiment(&command),
         Command::Sweep(args) => sweep::sweep(&args),
+        Command::Calibrate(args) => calibrate::calibrate(&args),
         Command::Merge(args) => sweep::merge(&args),
         Command::Demo(args) => demo::demo(&args),
         Command::Check { scenario, set } => check::check(&scenario, &set),

@@ -11,7 +11,7 @@ use schema::kinds::{BOOL, TEXT, UNIT, float, int};
 use schema::{Kind, Section, section};
 
 pub use load::{Origin, Override, ScenarioSource, load, load_str};
-pub use schema::{Access, Field, Kind as ParamKind, Slot, leaves};
+pub use schema::{Access, Field, Kind as ParamKind, Slot, kind_at, leaves};
 
 /// The names of the three arenas, in the order used everywhere.
 pub const ARENAS: [&str; 3] = ["strategic", "programme", "practice"];
@@ -588,6 +588,38 @@ section! {
 }
 
 section! {
+    /// One uncertain parameter of a calibration by history matching.
+    pub struct CalibrationParam {
+        /// Parameter path, as for `--set` (a number or a whole number).
+        path: String = String::new() => TEXT,
+        /// Lowest plausible value.
+        lo: f64 = 0.0 => float(f64::MIN, f64::MAX),
+        /// Highest plausible value.
+        hi: f64 = 1.0 => float(f64::MIN, f64::MAX),
+        /// Sample it on a log scale (both ends must then be above 0).
+        log: bool = false => BOOL,
+    }
+}
+
+section! {
+    /// History matching (`calibrate`): the uncertain parameters and the budget.
+    pub struct Calibration {
+        /// Parameter sets tried in each wave.
+        sets: u32 = 1000 => int(1, 10_000_000),
+        /// Replications per parameter set.
+        replications: u32 = 100 => int(1, 1_000_000),
+        /// Waves; each samples only inside the region the previous one did not rule out.
+        waves: u32 = 3 => int(1, 100),
+        /// Implausibility at or above which a set is ruled out.
+        cutoff: f64 = 3.0 => float(0.0, 1e9),
+        /// Which implausibility is held against the cutoff: the largest over targets ("max") or the second largest ("second").
+        rule: String = "second".into() => Kind::Choice(&["max", "second"]),
+        /// The uncertain parameters and their plausible ranges.
+        param: Vec<CalibrationParam> = Vec::new() => Kind::TableList(CalibrationParam::FIELDS),
+    }
+}
+
+section! {
     /// The verdict rule of the arena experiment.
     pub struct Experiment {
         /// Necessity threshold: each cell with fewer arenas, as a share of the all-three cell's success, must lie clearly below it for `supported`; one clearly above it refutes.
@@ -644,6 +676,8 @@ section! {
         experiment: Experiment = Experiment::default() => Kind::Table(Experiment::FIELDS),
         /// A parameter sweep.
         sweep: Sweep = Sweep::default() => Kind::Table(Sweep::FIELDS),
+        /// History matching.
+        calibration: Calibration = Calibration::default() => Kind::Table(Calibration::FIELDS),
         /// What to write.
         output: Output = Output::default() => Kind::Table(Output::FIELDS),
     }

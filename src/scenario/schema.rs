@@ -258,6 +258,24 @@ pub fn nearest<'a>(key: &str, known: impl IntoIterator<Item = &'a str>) -> Optio
         .map(|(_, k)| k)
 }
 
+/// The schema kind of the parameter at `path`; array elements are addressed by index or name.
+pub fn kind_at(path: &str) -> Option<Kind> {
+    let mut fields: &'static [Field] = crate::scenario::Scenario::fields();
+    let mut parts = path.split('.');
+    while let Some(part) = parts.next() {
+        let field = fields.iter().find(|f| f.name == part)?;
+        match field.kind {
+            Kind::Table(inner) => fields = inner,
+            Kind::TableList(inner) => {
+                parts.next()?;
+                fields = inner;
+            }
+            kind => return parts.next().is_none().then_some(kind),
+        }
+    }
+    None
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -2,18 +2,13 @@
 //! design point. A design is checked once when it is made; after that every point can be asked
 //! for its values without failing.
 
-use rand::{RngExt, SeedableRng};
-use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 use toml::Value;
 
 use crate::error::{Error, Result};
 use crate::output::fmt;
-use crate::scenario::{Field, Origin, Override, ParamKind, Scenario, ScenarioSource, SweepParam};
-
-/// The ChaCha stream of the Latin hypercube, apart from every replication's streams (those use
-/// `replication * 4 + purpose`, far below this).
-const LHS_STREAM: u64 = u64::MAX - 1;
+use crate::scenario::{Origin, Override, ParamKind, ScenarioSource, SweepParam, kind_at};
+use crate::stats::latin_hypercube;
 
 /// Most design points a sweep may have; far beyond any sweep one would run, it only keeps the
 /// point count, and the Latin hypercube's memory, within reason.
@@ -327,30 +322,6 @@ fn lhs_level(p: &Param, u: f64) -> Level {
     }
 }
 
-/// Unit coordinates of a Latin hypercube: per parameter, a random permutation of the `n` strata
-/// and a uniform position inside each. Drawn parameter by parameter (permutation, then
-/// positions) from one ChaCha8 stream of the scenario seed, so the design depends on the seed,
-/// the point count and the number of parameters only.
-fn latin_hypercube(n: u64, k: usize, seed: u64) -> Vec<f64> {
-    let mut rng = ChaCha8Rng::seed_from_u64(seed);
-    rng.set_stream(LHS_STREAM);
-    let mut out = vec![0.0; n as usize * k];
-    let mut perm: Vec<u64> = Vec::with_capacity(n as usize);
-    for d in 0..k {
-        perm.clear();
-        perm.extend(0..n);
-        for i in (1..n as usize).rev() {
-            let j = rng.random_range(0..=i as u64) as usize;
-            perm.swap(i, j);
-        }
-        for (i, &stratum) in perm.iter().enumerate() {
-            let u: f64 = rng.random();
-            out[i * k + d] = (stratum as f64 + u) / n as f64;
-        }
-    }
-    out
-}
-
 fn spec_error(spec: &ParamSpec, message: String) -> Error {
     Error::Argument {
         flag: if spec.origin.starts_with("--param") {
@@ -361,24 +332,6 @@ fn spec_error(spec: &ParamSpec, message: String) -> Error {
         arg: spec.origin.trim_start_matches("--param ").to_string(),
         message,
     }
-}
-
-/// The schema kind of the parameter at `path`; array elements are addressed by index or name.
-fn kind_at(path: &str) -> Option<ParamKind> {
-    let mut fields: &'static [Field] = Scenario::fields();
-    let mut parts = path.split('.');
-    while let Some(part) = parts.next() {
-        let field = fields.iter().find(|f| f.name == part)?;
-        match field.kind {
-            ParamKind::Table(inner) => fields = inner,
-            ParamKind::TableList(inner) => {
-                parts.next()?;
-                fields = inner;
-            }
-            kind => return parts.next().is_none().then_some(kind),
-        }
-    }
-    None
 }
 
 fn check_param(

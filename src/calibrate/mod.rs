@@ -1,0 +1,614 @@
+//! Calibration by history matching (Vernon, Goldstein & Bower 2010; Andrianakis et al. 2015 for
+//! agent-based models): parameter sets drawn over the plausible ranges of the uncertain
+//! parameters, each simulated and compared with every target by its implausibility, sets ruled
+//! out when the deciding implausibility reaches the cutoff, and further waves drawn only inside
+//! the region not yet ruled out (docs/ODD.md §8, docs/calibration.md). The simulator is fast
+//! enough to be run at every set: no emulator stands in for it.
+
+pub mod targets;
+
+use rayon::prelude::*;
+use serde::Serialize;
+use toml::Value;
+
+use crate::error::{Error, Result};
+use crate::runner::{self, Cancel, Observer};
+use crate::scenario::{Origin, Override, ParamKind, Scenario, ScenarioSource, kind_at};
+use crate::stats::{Moments, latin_hypercube};
+
+pub use targets::{Observed, Output, Target};
+
+/// An uncertain parameter, checked against the schema.
+#[derive(Debug, Clone, Serialize)]
+pub struct UncertainParam {
+    /// Its path.
+    pub path: String,
+    /// Lowest plausible value.
+    pub lo: f64,
+    /// Highest plausible value.
+    pub hi: f64,
+    /// Sampled on a log scale.
+    pub log: bool,
+    /// A whole number (values are rounded).
+    pub whole: bool,
+}
+
+impl UncertainParam {
+    /// Into the space the design is drawn in (log for a log-scale parameter).
+    fn design_at(&self, x: f64) -> f64 {
+        if self.log { x.ln() } else { x }
+    }
+
+    /// Back from the design space, rounded for a whole number and kept inside the range.
+    fn value_at(&self, u: f64) -> f64 {
+        let x = if self.log { u.exp() } else { u };
+        let x = if self.whole { x.round() } else { x };
+        x.clamp(self.lo, self.hi)
+    }
+
+    /// The value as a scenario value.
+    fn value(&self, x: f64) -> Value {
+        if self.whole {
+            Value::Integer(x as i64)
+        } else {
+            Value::Float(x)
+        }
+    }
+}
+
+/// Which implausibility is held against the cutoff.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Rule {
+    /// The largest over targets.
+    Max,
+    /// The second largest: one target the model misses does not rule a set out alone.
+    Second,
+}
+
+/// The budget and the rule of a calibration.
+#[derive(Debug, Clone, Serialize)]
+pub struct Budget {
+    /// Sets per wave.
+    pub sets: u32,
+    /// Replications per set.
+    pub replications: u32,
+    /// Waves.
+    pub waves: u32,
+    /// The cutoff on the deciding implausibility.
+    pub cutoff: f64,
+    /// Which implausibility decides.
+    pub rule: Rule,
+}
+
+/// One parameter set's result.
+#[derive(Debug, Clone, Serialize)]
+pub struct SetResult {
+    /// Its number, counted over all waves from 0 (also its design point).
+    pub set: u64,
+    /// The wave that drew it, from 1.
+    pub wave: u32,
+    /// The parameters' values, in the order of the uncertain parameters.
+    pub values: Vec<f64>,
+    /// Per target, the model's mean over replications (`None` when no replication had it).
+    pub means: Vec<Option<f64>>,
+    /// Per target, the implausibility.
+    pub implausibility: Vec<f64>,
+    /// The deciding implausibility (largest or second largest).
+    pub deciding: f64,
+    /// Not ruled out.
+    pub kept: bool,
+}
+
+/// One wave's design region and what it kept.
+#[derive(Debug, Clone, Serialize)]
+pub struct Wave {
+    /// The wave, from 1.
+    pub wave: u32,
+    /// The region sampled: per parameter, its lowest and highest value.
+    pub region: Vec<[f64; 2]>,
+    /// Sets tried.
+    pub sets: u64,
+    /// Sets kept.
+    pub kept: u64,
+    /// Per target, the share of this wave's sets whose implausibility on it is under the
+    /// cutoff.
+    pub pass_share: Vec<f64>,
+}
+
+/// What a calibration found (without the per-set rows, which go to `calibration.csv`).
+#[derive(Debug, Clone, Serialize)]
+pub struct Summary {
+    /// Scenario name.
+    pub scenario: String,
+    /// Scenario seed.
+    pub seed: u64,
+    /// The targets compared with.
+    pub targets: Vec<Target>,
+    /// The uncertain parameters.
+    pub parameters: Vec<UncertainParam>,
+    /// The budget and the rule.
+    pub budget: Budget,
+    /// Sets tried over all waves.
+    pub sets_tried: u64,
+    /// Sets kept over all waves.
+    pub sets_kept: u64,
+    /// Per target id, the share of all sets passing it.
+    pub pass_share: Vec<(String, f64)>,
+    /// Each wave.
+    pub waves: Vec<Wave>,
+    /// Per parameter, the lowest and highest kept value (absent when nothing was kept).
+    pub kept_ranges: Vec<Option<[f64; 2]>>,
+}
+
+/// A calibration's summary and every set.
+#[derive(Debug, Clone)]
+pub struct Calibration {
+    /// The summary.
+    pub summary: Summary,
+    /// Every set tried, in order.
+    pub sets: Vec<SetResult>,
+}
+
+/// Checks the scenario's `[calibration]` table: every path a number or whole number of the
+/// schema, ranges ordered and inside what the key accepts, log scales positive.
+pub fn uncertain_params(
+    source: &ScenarioSource,
+    s: &Scenario,
+    base: &[Override],
+) -> Result<Vec<UncertainParam>> {
+    let c = &s.calibration;
+    if c.param.is_empty() {
+        return Err(Error::Argument {
+            flag: "[calibration]",
+            arg: source.path.display().to_string(),
+            message: "the scenario declares no uncertain parameters: add [[calibration.param]] \
+                      tables with path, lo and hi"
+                .into(),
+        });
+    }
+    let mut out = Vec::new();
+    for (i, p) in c.param.iter().enumerate() {
+        let bad = |message: String| Error::Argument {
+            flag: "[calibration]",
+            arg: format!("calibration.param[{i}] `{}`", p.path),
+            message,
+        };
+        let whole = match kind_at(&p.path) {
+            Some(ParamKind::Float { .. }) => false,
+            Some(ParamKind::Int { .. }) => true,
+            Some(other) => {
+                return Err(bad(format!(
+                    "expected a number or a whole number, found a parameter that takes {}",
+                    other.describe()
+                )));
+            }
+            None => {
+                return Err(bad("expected a parameter path, as for --set".into()));
+            }
+        };
+        if p.lo >= p.hi || p.lo.is_nan() || p.hi.is_nan() {
+            return Err(bad(format!(
+                "expected lo < hi, found lo = {} and hi = {}",
+                p.lo, p.hi
+            )));
+        }
+        if p.log && p.lo <= 0.0 {
+            return Err(bad(format!(
+                "a log scale needs lo > 0, found lo = {}",
+                p.lo
+            )));
+        }
+        let param = UncertainParam {
+            path: p.path.clone(),
+            lo: p.lo,
+            hi: p.hi,
+            log: p.log,
+            whole,
+        };
+        for x in [p.lo, p.hi] {
+            let mut o = base.to_vec();
+            o.push(Override::new(
+                &p.path,
+                param.value(x),
+                Origin::Flag(format!("calibration.param[{i}]")),
+            ));
+            source.resolve(&o)?;
+        }
+        out.push(param);
+    }
+    Ok(out)
+}
+
+/// The budget of the scenario's `[calibration]` table.
+pub fn budget(s: &Scenario) -> Budget {
+    let c = &s.calibration;
+    Budget {
+        sets: c.sets,
+        replications: c.replications,
+        waves: c.waves,
+        cutoff: c.cutoff,
+        rule: if c.rule == "max" {
+            Rule::Max
+        } else {
+            Rule::Second
+        },
+    }
+}
+
+/// The deciding implausibility of a set under `rule`.
+pub fn deciding(implausibility: &[f64], rule: Rule) -> f64 {
+    let mut v: Vec<f64> = implausibility.to_vec();
+    v.sort_by(|a, b| b.total_cmp(a));
+    match rule {
+        Rule::Max => v.first().copied().unwrap_or(0.0),
+        Rule::Second => v.get(1).or(v.first()).copied().unwrap_or(0.0),
+    }
+}
+
+/// The ChaCha seed of a wave's Latin hypercube: the scenario seed mixed with the wave.
+fn wave_seed(seed: u64, wave: u32) -> u64 {
+    seed ^ u64::from(wave).wrapping_mul(0x9E37_79B9_7F4A_7C15)
+}
+
+/// History matching with a simulator given as a function: `simulate(set, values)` returns, per
+/// target, the moments over replications of the target's output, or `None` when cancelled.
+/// Wave 1 draws `budget.sets` sets by Latin hypercube over the declared ranges; each later wave
+/// draws as many inside the box of the previous wave's kept sets, widened by a twentieth of its
+/// width on each side (within the declared ranges). It stops early when a wave keeps nothing.
+pub fn history_match<F>(
+    params: &[UncertainParam],
+    targets: &[Target],
+    budget: &Budget,
+    seed: u64,
+    simulate: F,
+    observer: &dyn Observer,
+    cancel: &Cancel,
+) -> Result<(Vec<SetResult>, Vec<Wave>)>
+where
+    F: Fn(u64, &[f64]) -> Option<Vec<Moments>> + Sync,
+{
+    let k = params.len();
+    let mut region: Vec<[f64; 2]> = params
+        .iter()
+        .map(|p| [p.design_at(p.lo), p.design_at(p.hi)])
+        .collect();
+    let mut all: Vec<SetResult> = Vec::new();
+    let mut waves = Vec::new();
+    observer.start(u64::from(budget.sets) * u64::from(budget.waves), 0);
+    for wave in 1..=budget.waves {
+        let n = u64::from(budget.sets);
+        let unit = latin_hypercube(n, k, wave_seed(seed, wave));
+        let first = all.len() as u64;
+        let designs: Vec<Vec<f64>> = (0..n as usize)
+            .map(|j| {
+                params
+                    .iter()
+                    .enumerate()
+                    .map(|(d, p)| {
+                        let [a, b] = region[d];
+                        p.value_at(a + unit[j * k + d] * (b - a))
+                    })
+                    .collect()
+            })
+            .collect();
+        let results: Option<Vec<SetResult>> = designs
+            .into_par_iter()
+            .enumerate()
+            .map(|(j, values)| {
+                let set = first + j as u64;
+                let moments = simulate(set, &values)?;
+                observer.advance(1);
+                let means: Vec<Option<f64>> = moments
+                    .iter()
+                    .map(|m| (m.count() > 0).then(|| m.mean()))
+                    .collect();
+                let implausibility: Vec<f64> = targets
+                    .iter()
+                    .zip(&moments)
+                    .map(|(t, m)| {
+                        if m.count() == 0 {
+                            f64::INFINITY
+                        } else {
+                            t.implausibility(m.mean(), m.variance() / m.count() as f64)
+                        }
+                    })
+                    .collect();
+                let d = deciding(&implausibility, budget.rule);
+                Some(SetResult {
+                    set,
+                    wave,
+                    values,
+                    means,
+                    implausibility,
+                    deciding: d,
+                    kept: d < budget.cutoff,
+                })
+            })
+            .collect();
+        let Some(results) = results else {
+            return Err(Error::Interrupted);
+        };
+        cancel.check()?;
+        let kept: Vec<&SetResult> = results.iter().filter(|r| r.kept).collect();
+        let pass_share = (0..targets.len())
+            .map(|t| {
+                results
+                    .iter()
+                    .filter(|r| r.implausibility[t] < budget.cutoff)
+                    .count() as f64
+                    / results.len().max(1) as f64
+            })
+            .collect();
+        waves.push(Wave {
+            wave,
+            region: params
+                .iter()
+                .zip(&region)
+                .map(|(p, r)| [p.value_at(r[0]), p.value_at(r[1])])
+                .collect(),
+            sets: results.len() as u64,
+            kept: kept.len() as u64,
+            pass_share,
+        });
+        // The next region: the box of the kept sets, a little wider, inside the declared ranges.
+        let next: Option<Vec<[f64; 2]>> = (!kept.is_empty()).then(|| {
+            params
+                .iter()
+                .enumerate()
+                .map(|(d, p)| {
+                    let xs = kept.iter().map(|r| p.design_at(r.values[d]));
+                    let lo = xs.clone().fold(f64::INFINITY, f64::min);
+                    let hi = xs.fold(f64::NEG_INFINITY, f64::max);
+                    // One kept set alone: a twentieth of the region it came from.
+                    let width = if hi > lo {
+                        hi - lo
+                    } else {
+                        region[d][1] - region[d][0]
+                    };
+                    let pad = width / 20.0;
+                    [
+                        (lo - pad).max(p.design_at(p.lo)),
+                        (hi + pad).min(p.design_at(p.hi)),
+                    ]
+                })
+                .collect()
+        });
+        all.extend(results);
+        match next {
+            Some(r) => region = r,
+            None => break,
+        }
+    }
+    Ok((all, waves))
+}
+
+/// Runs the calibration of a scenario: the uncertain parameters of its `[calibration]` table,
+/// the budget there (after `base` overrides), every set run with `budget.replications`
+/// replications on the same areas (common random numbers), in parallel over sets.
+pub fn calibrate(
+    source: &ScenarioSource,
+    base: &[Override],
+    targets: &[Target],
+    observer: &dyn Observer,
+    cancel: &Cancel,
+) -> Result<Calibration> {
+    let s = source.resolve(base)?;
+    let params = uncertain_params(source, &s, base)?;
+    let budget = budget(&s);
+    for t in targets {
+        if let Some(m) = t.output.month()
+            && !s.survey.months.contains(&m)
+        {
+            return Err(Error::Invalid {
+                at: Origin::Default,
+                key: "survey.months".into(),
+                message: format!(
+                    "target {} needs the survey at month {m}, which the scenario does not run",
+                    t.id
+                ),
+            });
+        }
+    }
+    // Resolve once per set, then run its replications in this thread: sets are the parallel
+    // unit, so both cores stay busy to the last wave's end.
+    let simulate = |set: u64, values: &[f64]| -> Option<Vec<Moments>> {
+        let mut o = base.to_vec();
+        o.push(Override::new(
+            "simulation.replications",
+            Value::Integer(budget.replications.into()),
+            Origin::Flag("calibration.replications".into()),
+        ));
+        for (p, &x) in params.iter().zip(values) {
+            o.push(Override::new(
+                &p.path,
+                p.value(x),
+                Origin::Flag("calibration set".into()),
+            ));
+        }
+        // Every value was checked against its range when the table was read.
+        let sc = source.resolve(&o).ok()?;
+        let mut m = vec![Moments::default(); targets.len()];
+        for i in 0..budget.replications {
+            if cancel.is_cancelled() {
+                return None;
+            }
+            let outcome = runner::replication(&sc, set, i);
+            for (acc, t) in m.iter_mut().zip(targets) {
+                if let Some(x) = t.output.of(&outcome) {
+                    acc.push(x);
+                }
+            }
+        }
+        Some(m)
+    };
+    let (sets, waves) = history_match(
+        &params,
+        targets,
+        &budget,
+        s.simulation.seed,
+        simulate,
+        observer,
+        cancel,
+    )?;
+    let kept: Vec<&SetResult> = sets.iter().filter(|r| r.kept).collect();
+    let pass_share = targets
+        .iter()
+        .enumerate()
+        .map(|(t, x)| {
+            (
+                x.id.clone(),
+                sets.iter()
+                    .filter(|r| r.implausibility[t] < budget.cutoff)
+                    .count() as f64
+                    / sets.len().max(1) as f64,
+            )
+        })
+        .collect();
+    let kept_ranges = (0..params.len())
+        .map(|d| {
+            (!kept.is_empty()).then(|| {
+                let xs = kept.iter().map(|r| r.values[d]);
+                [
+                    xs.clone().fold(f64::INFINITY, f64::min),
+                    xs.fold(f64::NEG_INFINITY, f64::max),
+                ]
+            })
+        })
+        .collect();
+    Ok(Calibration {
+        summary: Summary {
+            scenario: s.simulation.name.clone(),
+            seed: s.simulation.seed,
+            targets: targets.to_vec(),
+            parameters: params,
+            budget,
+            sets_tried: sets.len() as u64,
+            sets_kept: kept.len() as u64,
+            pass_share,
+            waves,
+            kept_ranges,
+        },
+        sets,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::runner::Silent;
+
+    fn param(path: &str) -> UncertainParam {
+        UncertainParam {
+            path: path.into(),
+            lo: 0.0,
+            hi: 1.0,
+            log: false,
+            whole: false,
+        }
+    }
+
+    /// A synthetic simulator with a known answer: output x + y with no Monte Carlo noise,
+    /// observed 1.0 with standard error 0.1, so the region not ruled out at cutoff 3 is
+    /// |x + y − 1| < 0.3, a band of area 0.51 in the unit square.
+    #[test]
+    fn history_matching_finds_the_band_a_synthetic_simulator_allows() {
+        let target = Target {
+            id: "sum".into(),
+            description: String::new(),
+            observed: Observed::Value {
+                value: 1.0,
+                sd: 0.1,
+            },
+            discrepancy: 0.0,
+            output: Output::SuccessRate,
+            source: String::new(),
+        };
+        let budget = Budget {
+            sets: 4000,
+            replications: 1,
+            waves: 2,
+            cutoff: 3.0,
+            rule: Rule::Max,
+        };
+        let simulate = |_: u64, v: &[f64]| {
+            let mut m = Moments::default();
+            m.push(v[0] + v[1]);
+            Some(vec![m])
+        };
+        let (sets, waves) = history_match(
+            &[param("x"), param("y")],
+            std::slice::from_ref(&target),
+            &budget,
+            7,
+            simulate,
+            &Silent,
+            &Cancel::new(),
+        )
+        .unwrap();
+        // Every set is kept exactly when it lies in the band.
+        for r in &sets {
+            let inside = (r.values[0] + r.values[1] - 1.0).abs() < 0.3;
+            assert_eq!(r.kept, inside, "{:?}", r.values);
+        }
+        // Wave 1 samples the square evenly: its kept share is the band's area.
+        let share = waves[0].kept as f64 / waves[0].sets as f64;
+        assert!((share - 0.51).abs() < 0.02, "{share}");
+        // The band touches every edge, so wave 2 samples the whole square again.
+        assert_eq!(waves[1].region[0], [0.0, 1.0]);
+        // A narrower target leaves a smaller box: |x + y − 0.2| < 0.15 needs x, y < 0.35.
+        let narrow = Target {
+            observed: Observed::Value {
+                value: 0.2,
+                sd: 0.05,
+            },
+            ..target
+        };
+        let (_, waves) = history_match(
+            &[param("x"), param("y")],
+            std::slice::from_ref(&narrow),
+            &budget,
+            7,
+            simulate,
+            &Silent,
+            &Cancel::new(),
+        )
+        .unwrap();
+        let [lo, hi] = waves[1].region[0];
+        assert!(lo == 0.0 && hi > 0.3 && hi < 0.4, "{lo} {hi}");
+        // Wave 1 keeps about 0.06 of the square; wave 2, drawn inside the box, about 0.45.
+        let first = waves[0].kept as f64 / waves[0].sets as f64;
+        let second = waves[1].kept as f64 / waves[1].sets as f64;
+        assert!((first - 0.06).abs() < 0.015, "{first}");
+        assert!(second > 0.35, "wave 2 samples inside the region: {second}");
+    }
+
+    #[test]
+    fn the_second_largest_forgives_one_missed_target() {
+        assert_eq!(deciding(&[5.0, 1.0, 2.0], Rule::Max), 5.0);
+        assert_eq!(deciding(&[5.0, 1.0, 2.0], Rule::Second), 2.0);
+        assert_eq!(deciding(&[4.0], Rule::Second), 4.0);
+    }
+
+    #[test]
+    fn whole_numbers_round_and_log_scales_stay_in_range() {
+        let p = UncertainParam {
+            path: "a".into(),
+            lo: 1.0,
+            hi: 3.0,
+            log: false,
+            whole: true,
+        };
+        assert_eq!(p.value_at(2.4), 2.0);
+        assert_eq!(p.value(2.0), Value::Integer(2));
+        let q = UncertainParam {
+            path: "b".into(),
+            lo: 0.01,
+            hi: 1.0,
+            log: true,
+            whole: false,
+        };
+        let mid = q.value_at(0.5 * (q.design_at(0.01) + q.design_at(1.0)));
+        assert!((mid - 0.1).abs() < 1e-12, "{mid}");
+    }
+}
