@@ -41,6 +41,7 @@
 
 pub mod cli;
 pub mod commands;
+pub mod discovery;
 pub mod error;
 pub mod experiment;
 pub mod memory;
