@@ -161,6 +161,11 @@ pub struct ArenaArgs {
     /// at most 500; 0 skips the probe).
     #[arg(long, value_name = "N")]
     pub probe: Option<u32>,
+    /// Run the experiment at every parameter set of FILE (`set,wave,<parameter path>,...`, as
+    /// `calibrate` writes `plausible.csv`) and report the verdict over the ensemble with PRIM
+    /// boxes; no robustness probe.
+    #[arg(long, value_name = "FILE", conflicts_with = "probe")]
+    pub ensemble: Option<PathBuf>,
 }
 
 /// Arguments of an experiment.

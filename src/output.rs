@@ -842,6 +842,69 @@ fn write_cell_files<E: serde::Serialize>(
     dir.write(&name, &csv)
 }
 
+/// `ensemble.csv`: one row per parameter set of `experiment arenas --ensemble`: its
+/// identifiers and parameters (switches as 0 and 1), the verdict with its margin, the
+/// all-three rate, the best cell with fewer arenas as a share of all three with its interval,
+/// and the clinical clause with its ratio and interval.
+pub fn ensemble_csv(e: &crate::experiment::EnsembleVerdict) -> Result<Vec<u8>, csv::Error> {
+    let mut out = csv::Writer::from_writer(Vec::new());
+    let mut header = vec!["set".to_string(), "wave".into()];
+    header.extend(e.parameters.iter().cloned());
+    header.extend(
+        [
+            "verdict",
+            "margin",
+            "all_three_rate",
+            "best_fewer_cell",
+            "best_fewer_ratio",
+            "best_fewer_ratio_lo",
+            "best_fewer_ratio_hi",
+            "clinical_clause",
+            "clinical_margin",
+            "clinical_ratio",
+            "clinical_ratio_lo",
+            "clinical_ratio_hi",
+        ]
+        .map(String::from),
+    );
+    out.write_record(&header)?;
+    for s in &e.per_set {
+        let mut row = vec![s.set.to_string(), s.wave.to_string()];
+        row.extend(e.parameters.iter().map(|p| {
+            s.parameters
+                .get(p)
+                .map_or_else(String::new, |x| x.to_string())
+        }));
+        row.extend([
+            s.verdict.clone(),
+            fmt(s.margin),
+            fmt(s.all_three_rate),
+            s.best_fewer.label.clone(),
+            fmt(s.best_fewer.estimate),
+            fmt(s.best_fewer.ci95[0]),
+            fmt(s.best_fewer.ci95[1]),
+            s.clinical_clause.clone(),
+            fmt(s.clinical_margin),
+            fmt(s.clinical_ratio.estimate),
+            fmt(s.clinical_ratio.ci95[0]),
+            fmt(s.clinical_ratio.ci95[1]),
+        ]);
+        out.write_record(&row)?;
+    }
+    out.into_inner()
+        .map_err(|e| csv::Error::from(e.into_error()))
+}
+
+/// Writes `ensemble.json` (the object `--json` prints) and `ensemble.csv`.
+pub fn write_ensemble_files(
+    dir: &OutputDir,
+    report: &crate::experiment::EnsembleReport,
+) -> Result<()> {
+    dir.write("ensemble.json", &json(report))?;
+    let csv = ensemble_csv(&report.ensemble).map_err(|e| csv_error(dir, "ensemble.csv", e))?;
+    dir.write("ensemble.csv", &csv)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

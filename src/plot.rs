@@ -278,6 +278,50 @@ pub fn heatmap(dir: &OutputDir, stem: &str, titles: &Titles, grid: &Grid) -> Res
     save(dir, stem, &Heatmap { titles, grid })
 }
 
+/// A group of points of a scatter chart, drawn in one colour.
+#[derive(Debug, Clone)]
+pub struct PointGroup {
+    /// Legend label.
+    pub label: String,
+    /// Its colour.
+    pub colour: Colour,
+    /// Points `(x, y)`.
+    pub points: Vec<(f64, f64)>,
+}
+
+/// A rectangle drawn over a scatter chart, e.g. a PRIM box: `[x_lo, x_hi]` × `[y_lo, y_hi]`.
+#[derive(Debug, Clone)]
+pub struct Region {
+    /// Horizontal extent.
+    pub x: [f64; 2],
+    /// Vertical extent.
+    pub y: [f64; 2],
+    /// What it is, for the legend.
+    pub label: String,
+}
+
+/// Points in groups over two quantities, with an optional outlined region (e.g. a PRIM box)
+/// and a caption under the chart. Writes `<stem>.png` and `<stem>.svg`.
+pub fn scatter(
+    dir: &OutputDir,
+    stem: &str,
+    titles: &Titles,
+    groups: &[PointGroup],
+    region: Option<&Region>,
+    caption: &str,
+) -> Result<()> {
+    save(
+        dir,
+        stem,
+        &Scatter {
+            titles,
+            groups,
+            region,
+            caption,
+        },
+    )
+}
+
 // ------------------------------------------------------------------------------ machinery
 
 type Drawn = std::result::Result<(), Box<dyn StdError>>;
@@ -1117,6 +1161,74 @@ where
         legend(&below, entries)?;
     }
     Ok(())
+}
+
+struct Scatter<'a> {
+    titles: &'a Titles<'a>,
+    groups: &'a [PointGroup],
+    region: Option<&'a Region>,
+    caption: &'a str,
+}
+
+impl Chart for Scatter<'_> {
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Drawn
+    where
+        DB::ErrorType: 'static,
+    {
+        let body = header(root, self.titles.title)?;
+        let body = footer(&body, self.caption)?;
+        let (plot, side) = split_legend(&body);
+        let points = || self.groups.iter().flat_map(|g| g.points.iter());
+        let region_x = self.region.iter().flat_map(|r| r.x);
+        let region_y = self.region.iter().flat_map(|r| r.y);
+        let (x0, x1) = axis((f64::NAN, f64::NAN), points().map(|p| p.0).chain(region_x));
+        let (y0, y1) = axis((f64::NAN, f64::NAN), points().map(|p| p.1).chain(region_y));
+        let mut chart = ChartBuilder::on(&plot)
+            .margin(20)
+            .x_label_area_size(80)
+            .y_label_area_size(100)
+            .build_cartesian_2d(x0..x1, y0..y1)?;
+        house_mesh(&mut chart, self.titles)
+            .x_label_formatter(&num)
+            .y_label_formatter(&num)
+            .draw()?;
+        if let Some(r) = self.region {
+            let corners = [
+                (finite(r.x[0], x0), finite(r.y[0], y0)),
+                (finite(r.x[1], x1), finite(r.y[1], y1)),
+            ];
+            chart.draw_series(std::iter::once(Rectangle::new(
+                corners,
+                BLACK.mix(0.06).filled(),
+            )))?;
+            chart.draw_series(std::iter::once(Rectangle::new(
+                corners,
+                BLACK.stroke_width(3),
+            )))?;
+        }
+        for g in self.groups {
+            let c = g.colour.rgb();
+            chart.draw_series(
+                g.points
+                    .iter()
+                    .filter(|p| p.0.is_finite() && p.1.is_finite())
+                    .map(|p| Circle::new(*p, 7, c.mix(0.85).filled())),
+            )?;
+        }
+        if self.groups.iter().all(|g| g.points.is_empty()) {
+            no_data(&plot)?;
+        }
+        let mut entries: Vec<(String, Swatch)> = self
+            .groups
+            .iter()
+            .map(|g| (g.label.clone(), Swatch::Block(g.colour.rgb())))
+            .collect();
+        if let Some(r) = self.region {
+            entries.push((r.label.clone(), Swatch::Outline));
+        }
+        legend(&side, &entries)?;
+        Ok(())
+    }
 }
 
 #[cfg(test)]

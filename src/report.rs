@@ -1321,6 +1321,320 @@ pub fn demo_page(
     page
 }
 
+// ------------------------------------------------------------------------------ ensemble
+
+/// The two parameters a PRIM box restricts most (narrowest bounds as a share of the sets'
+/// range), or the first parameters of the ensemble when it restricts fewer than two.
+fn most_restricted(e: &experiment::EnsembleVerdict, b: &crate::discovery::PrimBox) -> Vec<usize> {
+    let range = |j: usize| {
+        let p = &e.parameters[j];
+        let xs = e
+            .per_set
+            .iter()
+            .filter_map(|s| s.parameters.get(p).copied());
+        let (lo, hi) = xs.fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), x| {
+            (a.min(x), b.max(x))
+        });
+        hi - lo
+    };
+    let mut order: Vec<(f64, usize)> = (0..e.parameters.len())
+        .filter_map(|j| {
+            b.bounds.get(&e.parameters[j]).map(|[lo, hi]| {
+                let r = range(j);
+                (if r > 0.0 { (hi - lo) / r } else { 1.0 }, j)
+            })
+        })
+        .collect();
+    order.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+    let mut picked: Vec<usize> = order.into_iter().map(|(_, j)| j).take(2).collect();
+    for j in 0..e.parameters.len() {
+        if picked.len() >= 2 {
+            break;
+        }
+        if !picked.contains(&j) {
+            picked.push(j);
+        }
+    }
+    picked
+}
+
+/// Writes the ensemble verdict's charts (shares with intervals, PRIM peeling trajectories, the
+/// first box over its two most restricted parameters) and its `index.html`.
+pub fn write_ensemble_report(
+    dir: &OutputDir,
+    s: &Scenario,
+    e: &experiment::EnsembleVerdict,
+) -> Result<()> {
+    let mut figures = Vec::new();
+    // Shares with their intervals over sets.
+    let bar = |label: &str, sh: &experiment::Share, highlight: bool| Bar {
+        label: label.into(),
+        value: 100.0 * sh.share,
+        lo: 100.0 * sh.ci95[0],
+        hi: 100.0 * sh.ci95[1],
+        highlight,
+    };
+    let c = &e.clinical_clause;
+    let bars = [
+        bar("proposition supported", &e.supported_share, true),
+        bar("proposition refuted", &e.refuted_share, true),
+        bar("proposition inconclusive", &e.inconclusive_share, true),
+        bar("clinical clause supported", &c.supported_share, false),
+        bar("clinical clause refuted", &c.refuted_share, false),
+        bar("clinical clause inconclusive", &c.inconclusive_share, false),
+    ];
+    let title = format!("The verdict over {} parameter sets", e.sets);
+    plot::interval_bars(
+        dir,
+        "ensemble_shares",
+        &Titles {
+            title: &title,
+            x: "share of parameter sets (%)",
+            y: "",
+        },
+        &bars,
+        (0.0, 100.0),
+        None,
+        &format!(
+            "{} replications per cell at every set, {} months; 95% Wilson intervals over sets.",
+            e.replications, e.months
+        ),
+    )?;
+    figures.push(Figure {
+        stem: "ensemble_shares".into(),
+        title,
+        what: "The share of parameter sets in which the arena experiment supports, refutes or \
+               cannot decide the proposition (top three bars), and the same for the clinical \
+               clause (bottom three), each with its 95% interval over sets."
+            .into(),
+        how: "Each set is one world judged by the rule of ODD §8; the interval says how far the \
+              share could move with another draw of as many sets from the same region, not how \
+              sure each set's verdict is."
+            .into(),
+    });
+    // PRIM peeling trajectories.
+    let colour = |o: &str| {
+        if o == "supported" {
+            Colour::BluishGreen
+        } else {
+            Colour::Vermillion
+        }
+    };
+    let series: Vec<Series> = e
+        .prim
+        .iter()
+        .enumerate()
+        .map(|(k, b)| {
+            let mut points: Vec<(f64, f64, f64, f64)> = b
+                .found
+                .trajectory
+                .iter()
+                .map(|t| (t.coverage, t.density, t.density, t.density))
+                .collect();
+            points.sort_by(|a, b| a.0.total_cmp(&b.0));
+            let chosen = b.found.trajectory[b.found.chosen];
+            Series {
+                label: format!(
+                    "{} box {}: chosen at coverage {:.2}, density {:.2} (after pasting {:.2}, {:.2})",
+                    b.outcome,
+                    e.prim[..=k].iter().filter(|x| x.outcome == b.outcome).count(),
+                    chosen.coverage,
+                    chosen.density,
+                    b.found.coverage,
+                    b.found.density
+                ),
+                colour: match (
+                    e.prim.iter().position(|x| x.outcome == b.outcome) == Some(k),
+                    b.outcome == "supported",
+                ) {
+                    (true, _) => colour(&b.outcome),
+                    (false, true) => Colour::SkyBlue,
+                    (false, false) => Colour::Orange,
+                },
+                points,
+            }
+        })
+        .collect();
+    let title = "PRIM peeling trajectories: coverage against density".to_string();
+    plot::bands(
+        dir,
+        "prim_trajectory",
+        &Titles {
+            title: &title,
+            x: "coverage (share of the sets of interest inside the box)",
+            y: "density (share of the box's sets that are of interest)",
+        },
+        &series,
+        (0.0, 1.0),
+        None,
+    )?;
+    figures.push(Figure {
+        stem: "prim_trajectory".into(),
+        title,
+        what: "Each point is one box on PRIM's peeling trajectory: at the right the whole \
+               parameter space (every set of interest covered, density the overall share), then \
+               each peel shrinks the box, trading coverage for density."
+            .into(),
+        how: "A box worth reading sits up and to the right: it holds most of the sets of \
+              interest and few others. The reported box balances the two (the highest harmonic \
+              mean of coverage and density with coverage at least 0.5); no line means PRIM \
+              found nothing to separate."
+            .into(),
+    });
+    // The first box over its two most restricted parameters.
+    if let Some(b) = e.prim.first()
+        && !e.parameters.is_empty()
+    {
+        let axes = most_restricted(e, &b.found);
+        let value = |s: &experiment::SetVerdict, j: Option<&usize>| match j {
+            Some(&j) => s
+                .parameters
+                .get(&e.parameters[j])
+                .copied()
+                .unwrap_or(f64::NAN),
+            None => s.margin,
+        };
+        let groups: Vec<plot::PointGroup> = [
+            ("supported", Colour::BluishGreen),
+            ("refuted", Colour::Vermillion),
+            ("inconclusive", Colour::Grey),
+        ]
+        .iter()
+        .map(|(what, colour)| plot::PointGroup {
+            label: format!("{what} sets"),
+            colour: *colour,
+            points: e
+                .per_set
+                .iter()
+                .filter(|s| s.verdict == *what)
+                .map(|s| (value(s, axes.first()), value(s, axes.get(1))))
+                .collect(),
+        })
+        .collect();
+        let extent = |j: Option<&usize>| -> [f64; 2] {
+            match j.and_then(|&j| b.found.bounds.get(&e.parameters[j])) {
+                Some(&r) => r,
+                None => [f64::NEG_INFINITY, f64::INFINITY],
+            }
+        };
+        let region = plot::Region {
+            x: extent(axes.first()),
+            y: extent(axes.get(1)),
+            label: format!(
+                "PRIM box for {} sets: coverage {:.2}, density {:.2}",
+                b.outcome, b.found.coverage, b.found.density
+            ),
+        };
+        let name = |j: Option<&usize>| {
+            j.map_or("verdict margin".to_string(), |&j| e.parameters[j].clone())
+        };
+        let (xn, yn) = (name(axes.first()), name(axes.get(1)));
+        let title = format!("Where the {} worlds lie: {xn} against {yn}", b.outcome);
+        plot::scatter(
+            dir,
+            "prim_box",
+            &Titles {
+                title: &title,
+                x: &xn,
+                y: &yn,
+            },
+            &groups,
+            Some(&region),
+            &format!("The box: {}.", crate::tables::box_bounds(&b.found)),
+        )?;
+        figures.push(Figure {
+            stem: "prim_box".into(),
+            title,
+            what: "Every parameter set as a point over the two parameters the first PRIM box \
+                   restricts most, coloured by its verdict, with the box outlined (over the \
+                   other parameters it restricts, the box may leave out points drawn inside the \
+                   outline)."
+                .into(),
+            how: "Points of one colour gathered inside the outline and the others outside it \
+                  mean these parameters decide the verdict; a mix inside means they do not \
+                  decide it alone."
+                .into(),
+        });
+    }
+    let mut page = Page::new(&format!(
+        "The verdict over the parameter sets of {}",
+        e.file
+    ));
+    page.paragraph(&format!(
+        "The arena experiment of ODD §8 was run at each of the {} parameter sets of {} on the \
+         scenario {} ({} replications per cell, same areas in every cell of a set), and each set \
+         was judged by the verdict rule. The shares below are over sets; PRIM (Friedman & \
+         Fisher 1999) looks for boxes in parameter space that hold the supported (or refuted) \
+         sets and few others.",
+        e.sets, e.file, e.scenario, e.replications
+    ));
+    let sh = |x: &experiment::Share| format!("{} {}", pct(x.share), interval(x.ci95));
+    page.callout(
+        "The proposition over these worlds:",
+        &format!(
+            "supported in {}, refuted in {}, inconclusive in {} of the sets.",
+            sh(&e.supported_share),
+            sh(&e.refuted_share),
+            sh(&e.inconclusive_share)
+        ),
+    );
+    page.paragraph(&format!(
+        "Clinical leadership in at least one arena: supported in {}, refuted in {}, \
+         inconclusive in {} of the sets.",
+        sh(&c.supported_share),
+        sh(&c.refuted_share),
+        sh(&c.inconclusive_share)
+    ));
+    page.heading("PRIM boxes");
+    if e.prim.is_empty() {
+        page.paragraph(
+            "PRIM found no box separating the supported or refuted sets from the others.",
+        );
+    } else {
+        let rows: Vec<Vec<String>> = e
+            .prim
+            .iter()
+            .map(|b| {
+                vec![
+                    b.outcome.clone(),
+                    format!("{:.2}", b.found.coverage),
+                    format!("{:.2}", b.found.density),
+                    format!("{}", b.found.points),
+                    crate::tables::box_bounds(&b.found),
+                ]
+            })
+            .collect();
+        page.table(
+            &[
+                "sets of interest",
+                "coverage",
+                "density",
+                "sets in box",
+                "bounds",
+            ],
+            &rows,
+        );
+    }
+    page.paragraph(&format!(
+        "PRIM: peel fraction {}, minimum mass {}, reported box chosen with coverage at least {}, \
+         at most {} boxes per outcome (each next box sought among the sets the earlier ones \
+         left out).",
+        e.prim_config.peel_alpha,
+        e.prim_config.min_mass,
+        e.prim_config.min_coverage,
+        e.prim_config.max_boxes
+    ));
+    for f in &figures {
+        page.figure("", f);
+    }
+    page.link(
+        "ensemble.csv",
+        "Every set: its parameters, verdict, margin and clinical clause (ensemble.csv)",
+    );
+    page.scenario(s);
+    page.write(dir)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -449,3 +449,78 @@ pub fn calibration_table(sum: &crate::calibrate::Summary) -> String {
     }
     t
 }
+
+/// A PRIM box's bounds as text: `path in [lo, hi]`, joined by `and`.
+pub fn box_bounds(b: &crate::discovery::PrimBox) -> String {
+    b.bounds
+        .iter()
+        .map(|(p, [lo, hi])| format!("{p} in [{lo:.3}, {hi:.3}]"))
+        .collect::<Vec<_>>()
+        .join(" and ")
+}
+
+/// The table `experiment arenas --ensemble` prints.
+pub fn ensemble_table(e: &crate::experiment::EnsembleVerdict) -> String {
+    use std::fmt::Write;
+    let mut t = String::new();
+    let _ = writeln!(
+        t,
+        "Arena experiment over {} parameter sets of {} — scenario {}, {} replications per cell, {} months, seed {}\n",
+        e.sets, e.file, e.scenario, e.replications, e.months, e.seed
+    );
+    let share = |s: &crate::experiment::Share| {
+        format!(
+            "{:>5.1}% [{:.1}, {:.1}]  ({} sets)",
+            100.0 * s.share,
+            100.0 * s.ci95[0],
+            100.0 * s.ci95[1],
+            s.count
+        )
+    };
+    let _ = writeln!(
+        t,
+        "{:<14} {:<36} clinical clause (95% interval over sets)",
+        "", "the proposition (95% interval over sets)"
+    );
+    for (name, v, c) in [
+        (
+            "supported",
+            &e.supported_share,
+            &e.clinical_clause.supported_share,
+        ),
+        (
+            "refuted",
+            &e.refuted_share,
+            &e.clinical_clause.refuted_share,
+        ),
+        (
+            "inconclusive",
+            &e.inconclusive_share,
+            &e.clinical_clause.inconclusive_share,
+        ),
+    ] {
+        let _ = writeln!(t, "{name:<14} {:<36} {}", share(v), share(c));
+    }
+    if e.prim.is_empty() {
+        let _ = writeln!(
+            t,
+            "\nPRIM: no box separates the supported or refuted sets from the others."
+        );
+    } else {
+        let _ = writeln!(
+            t,
+            "\nPRIM boxes (coverage: share of those sets in the box; density: share of the box's sets that are):"
+        );
+        for b in &e.prim {
+            let _ = writeln!(
+                t,
+                "  {:<10} coverage {:.2}, density {:.2}: {}",
+                b.outcome,
+                b.found.coverage,
+                b.found.density,
+                box_bounds(&b.found)
+            );
+        }
+    }
+    t
+}

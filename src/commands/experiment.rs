@@ -72,6 +72,9 @@ fn arenas(args: &ArenaArgs) -> Result<()> {
         })
         .into_iter()
         .collect();
+    if let Some(file) = &args.ensemble {
+        return ensemble(args, file, &extra);
+    }
     let quiet = args.experiment.common.quiet || args.experiment.common.json;
     run_experiment(
         &args.experiment,
@@ -114,6 +117,43 @@ fn arenas(args: &ArenaArgs) -> Result<()> {
         write_arenas,
         tables::arena_table,
     )
+}
+
+/// `experiment arenas --ensemble FILE`: the file read and checked before any work, the
+/// experiment at every set on the pool with one progress bar, the outputs written whole.
+fn ensemble(args: &ArenaArgs, file: &std::path::Path, extra: &[Override]) -> Result<()> {
+    let common = &args.experiment.common;
+    let (source, s) = super::load(common, &args.experiment.scenario, 10, extra)?;
+    let mut overrides = common.overrides()?;
+    overrides.extend_from_slice(extra);
+    let sets = experiment::read_ensemble(file)?;
+    sets.check(&source, &overrides)?;
+    let cancel = stop_on_signals();
+    let dir = super::claim(&common.out_dir(&s, "-ensemble"), common.force, &source.path)?;
+    let pool = runner::pool(common.threads);
+    let terminal = Terminal::new(
+        "replications × 10 cells over sets",
+        common.quiet || common.json,
+    );
+    let config = crate::discovery::PrimConfig::default();
+    let result = pool.install(|| {
+        experiment::ensemble(&source, &overrides, &sets, &config, &terminal, &cancel)
+    })?;
+    terminal.finish();
+    let report = experiment::EnsembleReport { ensemble: result };
+    output::write_ensemble_files(&dir, &report)?;
+    if !common.no_plots && s.output.plots {
+        report::write_ensemble_report(&dir, &s, &report.ensemble)?;
+    }
+    cancel.check()?;
+    let target = super::commit(dir)?;
+    if common.json {
+        super::print_json(&report);
+    } else {
+        print!("{}", tables::ensemble_table(&report.ensemble));
+        println!("\nResults in {}", target.display());
+    }
+    Ok(())
 }
 
 /// What tells one experiment command from another.

@@ -14,9 +14,14 @@ use crate::runner::{self, CHUNK, Cancel, Observer};
 use crate::scenario::{Origin, Override, Scenario, ScenarioSource};
 use crate::stats::{Aggregate, Moments, clustered_interval, wilson};
 
+mod ensemble;
 mod probe;
 mod verdict;
 
+pub use ensemble::{
+    Ensemble, EnsembleBox, EnsembleReport, EnsembleSet, EnsembleVerdict, PrimParameters,
+    SetVerdict, Share, Shares, ensemble, parse_ensemble, read_ensemble,
+};
 pub use probe::{PROBE, Probe, ProbeParameter, ProbeStep, probe};
 
 pub use verdict::{
