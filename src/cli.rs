@@ -43,6 +43,8 @@ pub enum Command {
     Sweep(SweepArgs),
     /// Calibrate by history matching: which parameter sets reproduce what the study observed.
     Calibrate(CalibrateArgs),
+    /// Compare scenarios on the same areas: the paired difference of every headline output.
+    Compare(CompareArgs),
     /// Join the shard outputs of a sweep into what a single run would have written.
     Merge(MergeArgs),
     /// One command for a class: the baseline and the arena experiment, with a report to open.
@@ -175,6 +177,17 @@ pub struct ExperimentArgs {
     pub scenario: PathBuf,
     #[command(flatten)]
     /// Options shared with `run`.
+    pub common: Common,
+}
+
+/// Arguments of `compare`.
+#[derive(Debug, Args)]
+pub struct CompareArgs {
+    /// The scenario files: the first is the reference, each other is compared with it.
+    #[arg(num_args = 2.., required = true)]
+    pub scenarios: Vec<PathBuf>,
+    #[command(flatten)]
+    /// Options shared with `run` (`--set` applies to every scenario).
     pub common: Common,
 }
 

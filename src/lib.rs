@@ -42,6 +42,7 @@
 pub mod calibrate;
 pub mod cli;
 pub mod commands;
+pub mod compare;
 pub mod discovery;
 pub mod error;
 pub mod experiment;

@@ -821,6 +821,46 @@ pub fn write_calibration_files(dir: &OutputDir, c: &crate::calibrate::Calibratio
     dir.write("plausible.csv", &kept)
 }
 
+/// `compare.csv`: one row per scenario compared and output.
+pub fn compare_csv(c: &crate::compare::Comparison) -> Result<Vec<u8>, csv::Error> {
+    let mut out = csv::Writer::from_writer(Vec::new());
+    out.write_record([
+        "scenario",
+        "output",
+        "reference",
+        "value",
+        "difference",
+        "ci_lo",
+        "ci_hi",
+        "areas",
+        "clear",
+    ])?;
+    for v in &c.versus {
+        for r in &v.rows {
+            out.write_record([
+                v.scenario.clone(),
+                r.output.clone(),
+                fmt(r.reference),
+                fmt(r.value),
+                fmt(r.difference),
+                fmt(r.ci95[0]),
+                fmt(r.ci95[1]),
+                r.areas.to_string(),
+                r.clear.to_string(),
+            ])?;
+        }
+    }
+    out.into_inner()
+        .map_err(|e| csv::Error::from(e.into_error()))
+}
+
+/// Writes `compare.json` and `compare.csv`.
+pub fn write_compare_files(dir: &OutputDir, c: &crate::compare::Comparison) -> Result<()> {
+    dir.write("compare.json", &json(c))?;
+    let csv = compare_csv(c).map_err(|e| csv_error(dir, "compare.csv", e))?;
+    dir.write("compare.csv", &csv)
+}
+
 /// Writes `timing.json` and `timing.csv`.
 pub fn write_timing_files(
     dir: &OutputDir,

@@ -1274,6 +1274,110 @@ pub fn write_calibration_report(
     page.write(dir)
 }
 
+// ------------------------------------------------------------------------------ compare
+
+/// Writes the comparison's charts (one per scenario compared: the paired differences of its
+/// success rates and failure modes, with intervals) and its `index.html`.
+pub fn write_compare_report(dir: &OutputDir, c: &crate::compare::Comparison) -> Result<()> {
+    let mut page = Page::new(&format!("Scenarios compared with {}", c.reference));
+    page.paragraph(&format!(
+        "Every scenario ran on the same {} areas (seed {}), so each difference is paired over \
+         areas: its interval shows whether the replications can tell it from no difference.",
+        c.replications, c.seed
+    ));
+    for (k, v) in c.versus.iter().enumerate() {
+        let stem = format!("differences-{}", k + 1);
+        let shown: Vec<&crate::compare::Row> = v
+            .rows
+            .iter()
+            .filter(|r| r.output.starts_with("success") || r.output.starts_with("mode."))
+            .collect();
+        let bars: Vec<Bar> = shown
+            .iter()
+            .map(|r| Bar {
+                label: r.output.clone(),
+                value: 100.0 * r.difference,
+                lo: 100.0 * r.ci95[0],
+                hi: 100.0 * r.ci95[1],
+                highlight: r.clear,
+            })
+            .collect();
+        let lo = bars.iter().map(|b| b.lo).fold(-1.0f64, f64::min);
+        let hi = bars.iter().map(|b| b.hi).fold(1.0f64, f64::max);
+        let pad = 0.1 * (hi - lo);
+        let title = format!(
+            "{} minus {}: success and failure modes",
+            v.scenario, c.reference
+        );
+        plot::interval_bars(
+            dir,
+            &stem,
+            &Titles {
+                title: &title,
+                x: "paired difference (percentage points)",
+                y: "output",
+            },
+            &bars,
+            (lo - pad, hi + pad),
+            Some(&Reference {
+                value: 0.0,
+                label: "no difference".into(),
+            }),
+            &format!(
+                "{} areas; dark bars have intervals that exclude 0.",
+                c.replications
+            ),
+        )?;
+        let figure = Figure {
+            stem,
+            title,
+            what: format!(
+                "For each initiative's success, pooled success and each failure mode, {} minus \
+                 {} on the same areas, with 95% intervals.",
+                v.scenario, c.reference
+            ),
+            how: "A bar whose interval does not cross the zero line is a difference the \
+                  replications can tell from none; an interval across it is not."
+                .into(),
+        };
+        page.heading(&format!("{} ({})", v.scenario, v.file));
+        if !v.same_areas {
+            page.paragraph(
+                "This scenario's population has another shape, so its areas share the random \
+                 streams but are drawn differently: the pairing is weaker, the intervals remain \
+                 valid.",
+            );
+        }
+        page.figure("", &figure);
+        let rows: Vec<Vec<String>> = v
+            .rows
+            .iter()
+            .map(|r| {
+                vec![
+                    r.output.clone(),
+                    format!("{:.3}", r.reference),
+                    format!("{:.3}", r.value),
+                    format!("{:+.3}", r.difference),
+                    format!("[{:+.3}, {:+.3}]", r.ci95[0], r.ci95[1]),
+                    if r.clear { "yes" } else { "no" }.into(),
+                ]
+            })
+            .collect();
+        page.table(
+            &[
+                "output",
+                &c.reference,
+                &v.scenario,
+                "difference",
+                "95% interval",
+                "clear",
+            ],
+            &rows,
+        );
+    }
+    page.write(dir)
+}
+
 // ------------------------------------------------------------------------------ demo
 
 /// The page of the classroom demo: the baseline run and the arena experiment together.

@@ -3,6 +3,7 @@
 
 mod calibrate;
 mod check;
+mod compare;
 mod demo;
 mod experiment;
 mod params;
@@ -27,6 +28,7 @@ pub fn main() -> Result<()> {
         Command::Experiment(command) => experiment::experiment(&command),
         Command::Sweep(args) => sweep::sweep(&args),
         Command::Calibrate(args) => calibrate::calibrate(&args),
+        Command::Compare(args) => compare::compare(&args),
         Command::Merge(args) => sweep::merge(&args),
         Command::Demo(args) => demo::demo(&args),
         Command::Check { scenario, set } => check::check(&scenario, &set),
