@@ -57,6 +57,14 @@ pub enum Command {
         #[arg(long = "set", value_name = "PATH=VALUE")]
         set: Vec<String>,
     },
+    /// Print a shell completion script (e.g. `redesign-sim completions bash > ~/.local/share/bash-completion/completions/redesign-sim`).
+    Completions {
+        /// The shell.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page in roff (e.g. `redesign-sim man | man -l -`).
+    Man,
     /// List every parameter: path, default, allowed range, meaning.
     Params {
         /// Print as JSON.

@@ -408,3 +408,23 @@ fn experiment_clinical_prints_the_clause_and_the_eight_cells() {
             .starts_with("- - -,true,true,true,true,true,false,false,false,")
     );
 }
+
+#[test]
+fn completions_and_the_manual_page_come_from_the_command_definitions() {
+    let dir = scratch();
+    for shell in ["bash", "zsh", "fish", "elvish", "powershell"] {
+        let o = run_in(dir.path(), &["completions", shell]);
+        assert!(o.status.success(), "{shell}: {}", stderr(&o));
+        let text = stdout(&o);
+        for command in ["calibrate", "compare", "sweep", "experiment"] {
+            assert!(text.contains(command), "{shell} completions lack {command}");
+        }
+    }
+    let o = run_in(dir.path(), &["man"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let page = stdout(&o);
+    assert!(page.contains(".TH redesign-sim 1"), "{page}");
+    assert!(page.contains("calibrate"), "{page}");
+    let o = run_in(dir.path(), &["completions", "tcsh"]);
+    assert_eq!(o.status.code(), Some(2));
+}

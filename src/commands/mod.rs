@@ -29,6 +29,19 @@ pub fn main() -> Result<()> {
         Command::Sweep(args) => sweep::sweep(&args),
         Command::Calibrate(args) => calibrate::calibrate(&args),
         Command::Compare(args) => compare::compare(&args),
+        Command::Completions { shell } => {
+            let mut cmd = <Cli as clap::CommandFactory>::command();
+            let mut text = Vec::new();
+            clap_complete::generate(shell, &mut cmd, "redesign-sim", &mut text);
+            print_bytes(&text)
+        }
+        Command::Man => {
+            let cmd = <Cli as clap::CommandFactory>::command();
+            let mut text = Vec::new();
+            // Rendering into memory cannot fail.
+            let _ = clap_mangen::Man::new(cmd).render(&mut text);
+            print_bytes(&text)
+        }
         Command::Merge(args) => sweep::merge(&args),
         Command::Demo(args) => demo::demo(&args),
         Command::Check { scenario, set } => check::check(&scenario, &set),
@@ -81,6 +94,19 @@ fn claim(target: &Path, force: bool, scenario: &Path) -> Result<OutputDir> {
 /// files the tool did not write.
 fn commit(dir: OutputDir) -> Result<PathBuf> {
     dir.commit_observed(&Terminal::new("", true))
+}
+
+/// Writes generated text to standard output; a reader that stops early (`| head`) is not an
+/// error.
+fn print_bytes(text: &[u8]) -> Result<()> {
+    use std::io::Write;
+    match std::io::stdout().write_all(text) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(Error::Output {
+            path: PathBuf::from("-"),
+            message: format!("cannot write to standard output: {e}"),
+        }),
+        _ => Ok(()),
+    }
 }
 
 /// Prints a value as pretty JSON on stdout.
