@@ -88,7 +88,8 @@ pub struct Common {
     /// Set a parameter: PATH=VALUE (repeatable), e.g. arenas.practice.enabled=false.
     #[arg(long = "set", value_name = "PATH=VALUE")]
     pub set: Vec<String>,
-    /// Output folder (default: `out/<scenario name>/`).
+    /// Output folder (default: `out/<scenario name>/`, with `-arenas`, `-clinical`, `-timing`,
+    /// `-calibration` or `-compare` added for those commands).
     #[arg(long, short = 'o')]
     pub out: Option<PathBuf>,
     /// Replace an output folder that holds files redesign-sim did not write: they are moved
@@ -378,8 +379,15 @@ impl Terminal {
             },
         );
         if let Ok(style) = ProgressStyle::with_template(&format!(
-            "{{bar:40}} {{pos}}/{{len}} {what} {{per_sec}} ETA {{eta}}"
+            "{{bar:40}} {{pos}}/{{len}} {what} {{rate}} ETA {{eta}}"
         )) {
+            // Whole steps per second: four decimals of a rate say nothing.
+            let style = style.with_key(
+                "rate",
+                |state: &indicatif::ProgressState, w: &mut dyn std::fmt::Write| {
+                    let _ = write!(w, "{:.0}/s", state.per_sec());
+                },
+            );
             bar.set_style(style);
         }
         Terminal { bar }

@@ -366,6 +366,7 @@ fn summary_section(page: &mut Page, result: &RunResult) {
                 w.managers_main_influence_share
             }),
             ("vision set equally", |w| w.vision_equal_share),
+            ("formal GP leaders engaged", |w| w.gp_formal_engaged_share),
             ("GPs in roles can influence", |w| {
                 w.gp_formal_can_influence_share
             }),

@@ -73,12 +73,17 @@ impl Ctx<'_> {
                 format!("{prefix}.{key}")
             };
             let Some(field) = fields.iter().find(|f| f.name == key) else {
-                let hint = nearest(key, fields.iter().map(|f| f.name)).map(|h| {
-                    if prefix.is_empty() {
-                        h.to_string()
-                    } else {
-                        format!("{prefix}.{h}")
-                    }
+                // A section or key written in the wrong place (`[practice]` for
+                // `[arenas.practice]`) is named exactly somewhere else: say where first.
+                let elsewhere = exact_elsewhere(key, prefix);
+                let hint = elsewhere.or_else(|| {
+                    nearest(key, fields.iter().map(|f| f.name)).map(|h| {
+                        if prefix.is_empty() {
+                            h.to_string()
+                        } else {
+                            format!("{prefix}.{h}")
+                        }
+                    })
                 });
                 let hint = hint.or_else(|| self.nearest_anywhere(key));
                 return Err(Error::UnknownKey {
@@ -435,6 +440,33 @@ fn logics(s: &Scenario) -> Vec<(String, &Logic)> {
         out.push((format!("provider[{i}].logic"), &p.logic));
     }
     out
+}
+
+/// The first path, in schema order, of a section or key named exactly `key` outside `prefix`:
+/// for a key written in the wrong place.
+fn exact_elsewhere(key: &str, prefix: &str) -> Option<String> {
+    fn walk(fields: &'static [Field], at: &str, key: &str, out: &mut Option<String>) {
+        for f in fields {
+            if out.is_some() {
+                return;
+            }
+            let path = if at.is_empty() {
+                f.name.to_string()
+            } else {
+                format!("{at}.{}", f.name)
+            };
+            if f.name == key {
+                *out = Some(path);
+                return;
+            }
+            if let Kind::Table(inner) = f.kind {
+                walk(inner, &path, key, out);
+            }
+        }
+    }
+    let mut found = None;
+    walk(crate::scenario::Scenario::fields(), "", key, &mut found);
+    found.filter(|p| p.rsplit_once('.').map_or("", |(head, _)| head) != prefix)
 }
 
 #[cfg(test)]
