@@ -60,14 +60,20 @@ impl World<'_> {
                 }
             }
         }
-        // Terms of office end; the seat is offered again, possibly to the same GP.
+        // Terms of office end; the seat is offered again, possibly to the same GP. A GP who
+        // still leads an initiative keeps the lead and, with it, the role of a lead: the role
+        // burden and the step-down test go on applying to it (docs/ODD.md §2 Roles).
         let term = self.s.arenas.strategic.term_months;
         for k in 0..self.seats.len() {
             if let Some(i) = self.seats[k]
                 && month.saturating_sub(self.seat_since[k]) >= term
             {
                 self.seats[k] = None;
-                self.gps[i as usize].role = Role::None;
+                let leads = self
+                    .initiatives
+                    .iter()
+                    .any(|init| init.lead == Some(Leader::Gp(i)));
+                self.gps[i as usize].role = if leads { Role::Lead } else { Role::None };
             }
         }
         if self.dynamics.arenas.strategic.enabled
@@ -78,8 +84,8 @@ impl World<'_> {
         }
     }
 
-    /// Offers each vacant seat to one GP drawn with weight willingness × strategic skill; the GP
-    /// declines when its willingness is under the acceptance threshold (docs/ODD.md §7.1).
+    /// Offers each vacant seat to one GP without a seat, drawn with weight willingness ×
+    /// strategic skill; the GP declines when its willingness is under the acceptance threshold (docs/ODD.md §7.1).
     fn offer_seats(&mut self, month: u32, rng: &mut ChaCha8Rng) {
         let mut total = self.cumulate_seat_weights();
         for seat in 0..self.seats.len() {
@@ -107,11 +113,11 @@ impl World<'_> {
     }
 
     /// Fills `seat_weights` with the cumulative offer weights (willingness × strategic skill of
-    /// GPs without a role) and returns their sum.
+    /// GPs without a seat: no role, or a lead) and returns their sum.
     fn cumulate_seat_weights(&mut self) -> f64 {
         let mut total = 0.0;
         for (c, gp) in self.seat_weights.iter_mut().zip(&self.gps) {
-            if gp.role == Role::None {
+            if gp.role != Role::Board {
                 total += gp.willingness * gp.strategic;
             }
             *c = total;
@@ -139,8 +145,42 @@ impl World<'_> {
 
 #[cfg(test)]
 mod tests {
+    use crate::model::World;
+    use crate::model::agents::{Leader, Role};
     use crate::model::world::test_support::scenario;
     use crate::runner;
+
+    #[test]
+    fn a_gp_whose_term_ends_keeps_the_role_of_a_lead_it_still_holds() {
+        let s = scenario(&["event=[]"]);
+        let mut streams = runner::streams(1, 0, 0, false);
+        let mut world = World::new(&s, &mut streams.population);
+        world.step(0, &mut streams);
+        let (leader, other) = (0u32, 1u32);
+        world.seats.iter_mut().for_each(|seat| *seat = None);
+        world.gps.iter_mut().for_each(|gp| gp.role = Role::None);
+        for (k, i) in [leader, other].into_iter().enumerate() {
+            world.seats[k] = Some(i);
+            world.seat_since[k] = 0;
+            world.gps[i as usize].role = Role::Board;
+        }
+        for init in &mut world.initiatives {
+            init.lead = None;
+        }
+        world.initiatives[0].lead = Some(Leader::Gp(leader));
+        // Keep both willing, so that only the term decides; no offers, so no one is re-seated.
+        for i in [leader, other] {
+            world.gps[i as usize].willingness = 1.0;
+            world.gps[i as usize].willingness_base = 1.0;
+        }
+        world.dynamics.arenas.strategic.enabled = false;
+        let term = s.arenas.strategic.term_months;
+        world.engagement(term, &mut streams.decisions);
+        assert!(!world.seats.contains(&Some(leader)) && !world.seats.contains(&Some(other)));
+        assert_eq!(world.gps[leader as usize].role, Role::Lead);
+        assert_eq!(world.gps[other as usize].role, Role::None);
+        assert_eq!(world.initiatives[0].lead, Some(Leader::Gp(leader)));
+    }
 
     #[test]
     fn policy_uncertainty_lowers_willingness_and_raises_vacancies() {

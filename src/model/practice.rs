@@ -128,7 +128,8 @@ impl World<'_> {
             };
             let mut counts = [0usize; 2];
             let (practice_units, team_units) = init.units.split_at_mut(n_practices);
-            let practice_contract = self.s.arenas.programme.contract_practice_reach * contract;
+            let practice_contract =
+                self.dynamics.arenas.programme.contract_practice_reach * contract;
             for (p, unit) in practice_units.iter_mut().enumerate() {
                 let peers = &self.practices[p].peers;
                 let peers = &self.adjacency[peers.start as usize..peers.end as usize];

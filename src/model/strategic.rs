@@ -150,6 +150,13 @@ impl World<'_> {
         self.ranking
             .sort_by(|&a, &b| scores[b].total_cmp(&scores[a]).then(a.cmp(&b)));
         let attended = (st.attention as usize).min(self.ranking.len());
+        // The board's attention is shared among the initiatives that actually hold it: the
+        // share averages one over them, so an initiative never gets more than one place's worth
+        // of mandate because fewer initiatives than places have been taken up (docs/ODD.md §7.3).
+        let holding = self.ranking[..attended]
+            .iter()
+            .filter(|&&k| self.scores[k] > 0.0)
+            .count();
         let top_total: f64 = self.ranking[..attended]
             .iter()
             .map(|&k| self.scores[k].max(0.0))
@@ -165,7 +172,7 @@ impl World<'_> {
                 init.displaced_by_event = true;
             }
             if init.attention && top_total > 0.0 {
-                let share = attended as f64 * self.scores[k] / top_total;
+                let share = holding as f64 * self.scores[k] / top_total;
                 init.mandate += st.mandate_rate
                     * share
                     * (0.5 + mix[HIERARCHY])
@@ -182,6 +189,24 @@ impl World<'_> {
         let st = &self.dynamics.arenas.strategic;
         for init in &mut self.initiatives {
             init.mandate *= 1.0 - st.mandate_decay * (1.0 - st.evidence_renewal * init.adoption);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::model::world::test_support::scenario;
+    use crate::runner;
+
+    #[test]
+    fn a_lone_initiative_gets_one_place_s_worth_of_mandate_whatever_the_attention() {
+        let one = r#"initiative=[{name="a", scope=["acute"]}]"#;
+        let narrow = scenario(&[one, "arenas.strategic.attention=1"]);
+        let wide = scenario(&[one, "arenas.strategic.attention=3"]);
+        for rep in 0..6 {
+            let a = format!("{:?}", runner::replication(&narrow, 0, rep));
+            let b = format!("{:?}", runner::replication(&wide, 0, rep));
+            assert_eq!(a, b, "replication {rep}");
         }
     }
 }

@@ -20,8 +20,9 @@ pub struct Streams {
     pub population: ChaCha8Rng,
     /// Individual decisions each month: seat offers, ideas.
     pub decisions: ChaCha8Rng,
-    /// Adoption, confirmation and reversion at every unit: two draws per unit per month whatever
-    /// its state, so that units meet the same numbers in every cell (common random numbers).
+    /// Adoption, confirmation and reversion at every unit: one 64-bit draw per unit per month,
+    /// split into two uniforms, whatever its state, so that units meet the same numbers in every
+    /// cell (common random numbers).
     pub units: ChaCha8Rng,
     /// The virtual survey's perception noise.
     pub survey: ChaCha8Rng,

@@ -11,10 +11,14 @@ use schema::kinds::{BOOL, TEXT, UNIT, float, int};
 use schema::{Kind, Section, section};
 
 pub use load::{Origin, Override, ScenarioSource, load, load_str};
+pub(crate) use schema::float_range;
 pub use schema::{Access, Field, Kind as ParamKind, Slot, leaves};
 
 /// The names of the three arenas, in the order used everywhere.
 pub const ARENAS: [&str; 3] = ["strategic", "programme", "practice"];
+/// The kinds of scheduled event: a policy event, or an experimenter's switch.
+pub const EVENT_KINDS: [&str; 2] = ["policy", "experiment"];
+
 /// The names of the three institutional logics, in the order used everywhere.
 pub const LOGICS: [&str; 3] = ["market", "hierarchy", "network"];
 
@@ -170,7 +174,7 @@ section! {
     pub struct Provider {
         /// Name, used in initiative scopes.
         name: String = "provider".into() => TEXT,
-        /// Kind of organisation.
+        /// Kind of organisation: a label for readers and outputs, read by nothing in the model.
         kind: String = "community".into() => Kind::Choice(&["acute", "community", "mental_health", "ambulance", "voluntary", "other"]),
         /// Protection of its jurisdiction against change.
         defensiveness: f64 = 0.4 => UNIT,
@@ -423,6 +427,8 @@ section! {
         month: u32 = 0 => int(0, 1200),
         /// What the event was (e.g. "Five Year Forward View").
         name: String = String::new() => TEXT,
+        /// "policy": a policy event (losing the board's attention soon after it counts as displacement); "experiment": an experimenter's switch, such as the timing experiment's arena hand-overs, which is not.
+        kind: String = "policy".into() => Kind::Choice(&EVENT_KINDS),
         /// Parameters set to a new value: `{ "environment.policy_uncertainty" = 0.6 }`.
         set: BTreeMap<String, toml::Value> = BTreeMap::new() => Kind::PathMap,
         /// Parameters changed by an amount: `{ "environment.central_pressure" = 0.05 }`.
@@ -436,6 +442,7 @@ fn baseline_events() -> Vec<Event> {
     let ev = |month, name: &str, set: &[(&str, f64)], add: &[(&str, f64)]| Event {
         month,
         name: name.into(),
+        kind: "policy".into(),
         set: set
             .iter()
             .map(|(k, v)| (k.to_string(), toml::Value::Float(*v)))
