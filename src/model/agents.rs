@@ -22,6 +22,15 @@ pub enum Role {
     Board,
     /// Lead of an initiative.
     Lead,
+    /// A role in a GP federation or provider organisation, taken instead of commissioning roles.
+    Federation,
+}
+
+impl Role {
+    /// Whether this is a commissioning role of the CCG: a governing-body seat or a lead.
+    pub fn commissioning(self) -> bool {
+        matches!(self, Role::Board | Role::Lead)
+    }
 }
 
 /// A general practitioner.

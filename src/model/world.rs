@@ -116,7 +116,11 @@ pub struct World<'s> {
     /// Peer weight of each practice: the credibility of its most credible GP.
     pub(super) practice_credibility: Vec<f64>,
     pub(super) seats: Vec<Option<u32>>,
+    /// The month in which each GP seat's holder took it.
     pub(super) seat_since: Vec<u32>,
+    /// The length of each GP seat's current term of office: shortened for a seat's first term
+    /// when terms are staggered, `term_months` after (ODD §7.1).
+    pub(super) seat_term: Vec<u32>,
     pub(super) board_managers: Vec<u32>,
     pub(super) initiatives: Vec<Initiative>,
     pub(super) last_event: Option<u32>,
@@ -271,6 +275,7 @@ impl<'s> World<'s> {
             practice_credibility,
             seats: vec![None; gp_seats],
             seat_since: vec![0; gp_seats],
+            seat_term: first_terms(gp_seats, &s.arenas.strategic),
             board_managers,
             initiatives,
             last_event: None,
@@ -377,6 +382,18 @@ impl<'s> World<'s> {
             survey: self.survey,
         }
     }
+}
+
+/// The length of each GP seat's first term of office: seats are dealt into `term_cohorts`
+/// cohorts in turn, and cohort c's first term lasts `term·(c + 1)/cohorts` months, so that with
+/// three cohorts and a three-year term a third of the seats filled at the start fall due in each
+/// year instead of all at month 36 (docs/ODD.md §7.1). One cohort: every first term is whole.
+pub(super) fn first_terms(seats: usize, st: &crate::scenario::Strategic) -> Vec<u32> {
+    let term = st.term_months.max(1);
+    let cohorts = st.term_cohorts.clamp(1, term);
+    (0..seats as u32)
+        .map(|k| (term * (k % cohorts + 1) / cohorts).max(1))
+        .collect()
 }
 
 /// Test helpers shared by the concept files' unit tests.

@@ -251,6 +251,18 @@ section! {
 }
 
 section! {
+    /// GP federations and other provider roles: a pull on willing GPs away from commissioning.
+    pub struct Federation {
+        /// Monthly probability, at full strength, that a GP willing to lead (willingness at or above gp.accept_threshold) takes a federation or provider role instead of commissioning ones (0: no federations).
+        pull: f64 = 0.0 => UNIT,
+        /// Month in which the pull starts to grow (24: April 2015).
+        start_month: u32 = 24 => int(0, 1200),
+        /// Month by which the pull has grown to full strength, in equal monthly steps.
+        full_month: u32 = 60 => int(0, 1200),
+    }
+}
+
+section! {
     /// The strategic arena: the CCG governing body.
     pub struct Strategic {
         /// Whether anyone does leadership work in this arena (mandate and directives).
@@ -269,6 +281,10 @@ section! {
         council_seats: u32 = 1 => int(0, 1000),
         /// Months a seat is held before the holder stands again or steps down.
         term_months: u32 = 36 => int(1, 1200),
+        /// Cohorts of GP seats whose first terms end in turn, staggered over one term (3: a third of seats falls due each year of a three-year term; 1: every first term ends together).
+        term_cohorts: u32 = 1 => int(1, 1200),
+        /// Whether a holder whose term ends stands again and keeps the seat when still willing (willingness at or above gp.accept_threshold); false: every seat is offered afresh.
+        incumbents_stand: bool = false => BOOL,
         /// How many initiatives can hold the board's mandate at once.
         attention: u32 = 2 => int(1, 1000),
         /// Monthly growth of mandate for an initiative holding the board's attention.
@@ -633,6 +649,8 @@ section! {
         provider: Vec<Provider> = baseline_providers() => Kind::TableList(Provider::FIELDS),
         /// The council.
         council: Council = Council::default() => Kind::Table(Council::FIELDS),
+        /// GP federations and provider roles.
+        federation: Federation = Federation::default() => Kind::Table(Federation::FIELDS),
         /// The three arenas.
         arenas: Arenas = Arenas::default() => Kind::Table(Arenas::FIELDS),
         /// Who may lead.
