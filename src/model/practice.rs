@@ -83,6 +83,9 @@ impl World<'_> {
         for k in 0..self.initiatives.len() {
             let init = &mut self.initiatives[k];
             let (m, d) = (init.mandate, init.design);
+            // The health and wellbeing board's backing stands in for mandate in the pull and the
+            // support against reversion (docs/ODD.md §7.3); the directive reads M alone.
+            let m_backed = m.max(init.backing);
             // Practices feel the established interests of the providers in scope, or of all.
             let scope_defensiveness = if init.scope.is_empty() {
                 all_defensiveness
@@ -116,12 +119,12 @@ impl World<'_> {
                 practice_on,
                 ever_led: init.ever_led,
                 mandate: m,
+                backed: m_backed,
                 design: d,
-                pull: pa.pull_rate * (d + m),
+                pull: pa.pull_rate * (d + m_backed),
                 floor: pa.leadership_floor,
                 peer_rate: pa.peer_rate,
                 grassroots: pa.grassroots_adoption * pa.grassroots_rate,
-                directive,
                 trial_confirm: pa.trial_confirm,
                 routinisation,
                 practice: pa,
@@ -142,8 +145,10 @@ impl World<'_> {
                         network: self.practice_network[p],
                         peers,
                         signal: &self.peer_signal,
+                        directive,
                         contract: practice_contract,
                         defensiveness: scope_defensiveness,
+                        reach: 1.0,
                     },
                     &mut counts,
                 );
@@ -151,7 +156,26 @@ impl World<'_> {
             let on = if practice_on { 1.0 } else { 0.0 };
             for (unit, &t) in team_units.iter_mut().zip(&init.unit_teams) {
                 let team = &self.teams[t as usize];
-                let provider = &self.providers[team.provider as usize];
+                // A social-care team answers to the council: the CCG's directive does not reach
+                // it, every other route reaches it only as far as the council wants to integrate
+                // (its appetite), and it feels the council's resistance (docs/ODD.md §7.5).
+                let (network, directive, defensiveness, reach) = match team.provider {
+                    Some(p) => {
+                        let provider = &self.providers[p as usize];
+                        (
+                            self.drift.apply(&provider.logic)[NETWORK],
+                            directive,
+                            provider.defensiveness,
+                            1.0,
+                        )
+                    }
+                    None => (
+                        self.drift.apply(&self.council.logic)[NETWORK],
+                        0.0,
+                        self.council.resistance(),
+                        self.council.appetite,
+                    ),
+                };
                 let peers = &self.adjacency[team.peers.start as usize..team.peers.end as usize];
                 rules.advance(
                     unit,
@@ -159,11 +183,13 @@ impl World<'_> {
                     UnitPlace {
                         leadership: on * team.practical,
                         informal: on * team.informal,
-                        network: self.drift.apply(&provider.logic)[NETWORK],
+                        network,
                         peers,
                         signal: &self.peer_signal,
+                        directive,
                         contract,
-                        defensiveness: provider.defensiveness,
+                        defensiveness,
+                        reach,
                     },
                     &mut counts,
                 );
@@ -201,14 +227,15 @@ struct UnitRules<'a> {
     practice_on: bool,
     ever_led: bool,
     mandate: f64,
+    /// `max(M, B)`: mandate or the health and wellbeing board's backing.
+    backed: f64,
     design: f64,
-    /// `pull_rate · (D + M)`.
+    /// `pull_rate · (D + max(M, B))`.
     pull: f64,
     floor: f64,
     peer_rate: f64,
     /// `grassroots_adoption · grassroots_rate`.
     grassroots: f64,
-    directive: f64,
     trial_confirm: f64,
     routinisation: u32,
     practice: &'a crate::scenario::Practice,
@@ -222,8 +249,12 @@ struct UnitPlace<'a> {
     network: f64,
     peers: &'a [u32],
     signal: &'a [f64],
+    directive: f64,
     contract: f64,
     defensiveness: f64,
+    /// Share of the voluntary and contract hazards that reaches the unit (1, or the council's
+    /// integration appetite at a social-care team).
+    reach: f64,
 }
 
 impl UnitRules<'_> {
@@ -252,7 +283,9 @@ impl UnitRules<'_> {
             } else {
                 0.0
             };
-            let compulsory = self.directive + at.contract;
+            let voluntary = at.reach * voluntary;
+            let contract = at.reach * at.contract;
+            let compulsory = at.directive + contract;
             let hazard = voluntary + compulsory;
             // 1 - exp(-h) <= h, so a draw at or above h cannot adopt: skip the exp.
             if u_move < hazard && u_move < -(-hazard).exp_m1() {
@@ -260,7 +293,7 @@ impl UnitRules<'_> {
                 unit.months = 0;
                 // The route that started it, drawn in proportion to the routes' hazards.
                 let route = u_other * hazard;
-                unit.compliance = if route < self.directive {
+                unit.compliance = if route < at.directive {
                     Compliance::Directive
                 } else if route < compulsory {
                     Compliance::Contract
@@ -279,6 +312,7 @@ impl UnitRules<'_> {
         }
         let reversion = reversion_hazard(
             self.practice,
+            self.backed,
             self.mandate,
             self.design,
             at.leadership,
@@ -298,13 +332,14 @@ impl UnitRules<'_> {
 /// it; this support is where the arenas reinforce each other (docs/ODD.md §7.5).
 fn reversion_hazard(
     pa: &crate::scenario::Practice,
+    backed: f64,
     mandate: f64,
     design: f64,
     leadership: f64,
     defensiveness: f64,
     unit: &Unit,
 ) -> f64 {
-    let support = (pa.support_mandate * mandate
+    let support = (pa.support_mandate * backed
         + pa.support_design * design
         + pa.support_leadership * leadership)
         .min(pa.support_cap);
@@ -341,23 +376,23 @@ mod tests {
             months: 3,
             compliance: Compliance::None,
         };
-        let low = reversion_hazard(&pa, 0.2, 0.2, 0.2, 0.2, &unit);
-        let high = reversion_hazard(&pa, 0.2, 0.2, 0.2, 0.8, &unit);
+        let low = reversion_hazard(&pa, 0.2, 0.2, 0.2, 0.2, 0.2, &unit);
+        let high = reversion_hazard(&pa, 0.2, 0.2, 0.2, 0.2, 0.8, &unit);
         assert!(high > low);
-        assert!(reversion_hazard(&pa, 0.9, 0.9, 0.9, 0.8, &unit) < high);
+        assert!(reversion_hazard(&pa, 0.9, 0.9, 0.9, 0.9, 0.8, &unit) < high);
         let routinised = Unit {
             stage: ROUTINISED,
             ..unit
         };
-        assert!(reversion_hazard(&pa, 0.2, 0.2, 0.2, 0.8, &routinised) < high);
+        assert!(reversion_hazard(&pa, 0.2, 0.2, 0.2, 0.2, 0.8, &routinised) < high);
         let complied = Unit {
             compliance: Compliance::Directive,
             ..unit
         };
-        assert!(reversion_hazard(&pa, 0.2, 0.2, 0.2, 0.8, &complied) > high);
+        assert!(reversion_hazard(&pa, 0.2, 0.2, 0.2, 0.2, 0.8, &complied) > high);
         let mut off = pa.clone();
         off.reversion_rate = 0.0;
-        assert_eq!(reversion_hazard(&off, 0.0, 0.0, 0.0, 1.0, &unit), 0.0);
+        assert_eq!(reversion_hazard(&off, 0.0, 0.0, 0.0, 0.0, 1.0, &unit), 0.0);
     }
 
     #[test]
@@ -369,7 +404,7 @@ mod tests {
                 months: 3,
                 compliance,
             };
-            reversion_hazard(pa, 0.2, 0.2, 0.2, 0.5, &unit)
+            reversion_hazard(pa, 0.2, 0.2, 0.2, 0.2, 0.5, &unit)
         };
         let choice = at(&pa, Compliance::None);
         let directive = at(&pa, Compliance::Directive);
@@ -396,12 +431,12 @@ mod tests {
                 practice_on: voluntary,
                 ever_led: true,
                 mandate: 0.0,
+                backed: 0.0,
                 design: 0.0,
                 pull: 0.0,
                 floor: 0.0,
                 peer_rate: 0.0,
                 grassroots: if voluntary { 1.0 } else { 0.0 },
-                directive,
                 trial_confirm: 0.3,
                 routinisation: 12,
                 practice: &pa,
@@ -416,8 +451,10 @@ mod tests {
                 network: 0.0,
                 peers: &[],
                 signal: &[],
+                directive,
                 contract,
                 defensiveness: 0.0,
+                reach: 1.0,
             };
             rules.advance(&mut unit, bits, place, &mut [0; 2]);
             assert_eq!(unit.stage, TRIAL);

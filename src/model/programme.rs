@@ -123,10 +123,11 @@ impl World<'_> {
                 threat += p.defensiveness * (1.0 - p.trust);
             }
             if init.council {
+                // The council works harder with a CCG it trusts (docs/ODD.md §7.4).
                 self.members.push(Member {
                     logic: self.drift.apply(&self.council.logic),
                     influence: COUNCIL_BOARD_INFLUENCE,
-                    effort: self.council.appetite,
+                    effort: self.council.appetite * (0.5 + 0.5 * self.council.trust),
                 });
             }
             let mut mix = [0.0; 3];
@@ -167,7 +168,7 @@ impl World<'_> {
             init.design += pr.design_rate
                 * effort
                 * (0.5 + skill)
-                * (floor + (1.0 - floor) * init.mandate)
+                * (floor + (1.0 - floor) * init.mandate.max(init.backing))
                 * speed.max(0.0)
                 * (1.0 - init.design)
                 / (1.0 + pr.conflict_weight * conflict)
@@ -190,6 +191,15 @@ impl World<'_> {
             let design = init.design;
             init.contract_hazard =
                 pr.contract_strength * pr.contract_rate * design * (0.3 + mix[MARKET]);
+            // The council in scope meets the board's mode as providers do: its trust moves.
+            if init.council {
+                let t = &mut self.council.trust;
+                match mode {
+                    MARKET => *t = (*t - env.market_trust_loss).max(0.0),
+                    NETWORK => *t = (*t + env.network_trust_gain).min(1.0),
+                    _ => {}
+                }
+            }
             for &p in &init.scope {
                 let p = &mut self.providers[p as usize];
                 match mode {

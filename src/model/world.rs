@@ -84,6 +84,8 @@ pub(super) struct Initiative {
     pub(super) gp_on_board: bool,
     pub(super) ever_led: bool,
     pub(super) mandate: f64,
+    /// Backing from the health and wellbeing board (mandate-like, council-led).
+    pub(super) backing: f64,
     pub(super) design: f64,
     pub(super) attention: bool,
     pub(super) displaced_by_event: bool,
@@ -172,9 +174,17 @@ impl<'s> World<'s> {
                     .filter_map(|name| s.provider.iter().position(|p| &p.name == name))
                     .map(|i| i as u32)
                     .collect();
+                // Providers' teams in scope order, then the council's social-care teams when the
+                // scope names the council.
+                let council_teams = if init.council {
+                    area.council.teams.clone()
+                } else {
+                    0..0
+                };
                 let unit_teams: Vec<u32> = scope
                     .iter()
                     .flat_map(|&p| area.providers[p as usize].teams.clone())
+                    .chain(council_teams)
                     .collect();
                 // Programme boards draw on managers outside the governing body first.
                 let pick = |j: usize| {
@@ -206,6 +216,7 @@ impl<'s> World<'s> {
                     gp_on_board: false,
                     ever_led: false,
                     mandate: 0.0,
+                    backing: 0.0,
                     design: 0.0,
                     attention: false,
                     displaced_by_event: false,
@@ -322,6 +333,7 @@ impl<'s> World<'s> {
         self.engagement(month, &mut streams.decisions);
         self.ideas(&mut streams.decisions);
         self.strategic_arena(month);
+        self.wellbeing_board();
         self.programme_arena();
         self.practice_arena(month, &mut streams.units);
         self.feedback();

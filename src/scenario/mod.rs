@@ -243,10 +243,16 @@ section! {
     pub struct Council {
         /// Appetite for integrating health and social care.
         integration_appetite: f64 = 0.5 => UNIT,
-        /// Trust in the CCG at the start.
+        /// Trust in the CCG at the start: lowers the resistance its social-care teams feel and raises its effort on programme boards.
         trust: f64 = 0.5 => UNIT,
         /// The council's logic mix.
         logic: Logic = Logic::new(0.1, 0.5, 0.4) => LOGIC,
+        /// Social-care frontline teams: units at the point of delivery of every initiative whose scope names the council.
+        teams: u32 = 3 => int(0, 100_000),
+        /// Whether a health and wellbeing board (a council-led forum) backs initiatives whose scope names the council.
+        wellbeing_board: bool = false => BOOL,
+        /// Monthly growth of the health and wellbeing board's backing at full appetite and trust.
+        backing_rate: f64 = 0.1 => UNIT,
     }
 }
 
