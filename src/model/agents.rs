@@ -77,6 +77,8 @@ pub struct Manager {
     pub alliance: f64,
     /// Formal role.
     pub role: Role,
+    /// Whether it is a hybrid clinician-manager.
+    pub hybrid: bool,
 }
 
 /// A provider organisation.

@@ -219,6 +219,7 @@ pub(crate) fn draw(s: &Scenario, rng: &mut ChaCha8Rng) -> Area {
                 logic: m_logic.sample(rng),
                 alliance: 0.0,
                 role: Role::None,
+                hybrid,
             }
         })
         .collect();

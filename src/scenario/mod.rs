@@ -154,8 +154,10 @@ section! {
     pub struct Manager {
         /// Managers in the CCG.
         count: u32 = 12 => int(0, 100_000),
-        /// Share of managers who are hybrid clinician-managers (practical skill of a clinician).
+        /// Share of managers who are hybrid clinician-managers (practical skill of a clinician; they bridge clinical and managerial logics on programme boards).
         hybrid_share: f64 = 0.17 => UNIT,
+        /// Share of a programme board's conflict from competing logics that a hybrid clinician-manager on it bridges (0: none).
+        hybrid_bridging: f64 = 0.5 => UNIT,
         /// Strategic skill.
         strategic_skill: Dist = Dist::new(0.75, 0.1) => DIST,
         /// Mediation skill.
