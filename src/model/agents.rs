@@ -60,6 +60,9 @@ pub struct Gp {
     pub alliance: f64,
     /// Formal role.
     pub role: Role,
+    /// Whether it is a possible deviant innovator: very credible and less hierarchy-minded than
+    /// GPs on average (fixed at month 0, docs/ODD.md §7.5).
+    pub deviant: bool,
 }
 
 /// A CCG manager, possibly a hybrid clinician-manager.

@@ -4,7 +4,7 @@ use rand::RngExt;
 use rand_chacha::ChaCha8Rng;
 use rand_distr::{Distribution, Gamma, StandardNormal};
 
-use super::agents::{Council, Gp, LogicMix, Manager, Practice, Provider, Role, Team};
+use super::agents::{Council, Gp, HIERARCHY, LogicMix, Manager, Practice, Provider, Role, Team};
 use crate::scenario::{Dist, Logic, Scenario};
 
 /// Draws shares in [0, 1] with a given mean and spread, as a Beta distribution.
@@ -127,10 +127,11 @@ pub(crate) fn draw(s: &Scenario, rng: &mut ChaCha8Rng) -> Area {
     let practical = ShareDraw::shifted(&g.practical_skill, 0.0);
     let loyalty = ShareDraw::shifted(&g.loyalty, 0.0);
     let gp_logic = LogicDraw::new(&g.logic, g.logic_concentration);
+    let mean_hierarchy = g.logic.weights()[HIERARCHY];
     let gps: Vec<Gp> = (0..n_gps)
         .map(|i| {
             let w = willingness.sample(rng);
-            Gp {
+            let mut gp = Gp {
                 practice: (i * n_practices / n_gps) as u32,
                 credibility: credibility.sample(rng),
                 strategic: strategic.sample(rng),
@@ -143,7 +144,13 @@ pub(crate) fn draw(s: &Scenario, rng: &mut ChaCha8Rng) -> Area {
                 logic: gp_logic.sample(rng),
                 alliance: 0.0,
                 role: Role::None,
-            }
+                deviant: false,
+            };
+            // Few and least conforming: very credible, and less hierarchy-minded than the mean
+            // GP (drift moves every logic alike, so this stays true all run).
+            gp.deviant =
+                gp.credibility >= g.deviant_credibility && gp.logic[HIERARCHY] < mean_hierarchy;
+            gp
         })
         .collect();
 

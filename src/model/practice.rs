@@ -50,6 +50,11 @@ impl World<'_> {
         // GPs' practical and informal leadership belongs to this arena's clinical switch.
         let clinical = self.dynamics.clinical()[PRACTICE];
         let informal_min = self.s.gp.informal_credibility;
+        // Policy turmoil opens room for deviant innovation by a few credible, least conforming
+        // GPs while it lowers most GPs' willingness (docs/ODD.md §7.5; Storey et al., HS&DR
+        // report: it "help[s] to create space for deviant innovation from a small number of
+        // clinicians").
+        let opening = self.s.gp.deviance_effect * self.dynamics.environment.policy_uncertainty;
         // Practical and informal leadership at each practice, from its GPs this month.
         for (p, practice) in self.practices.iter().enumerate() {
             let gps = &self.gps[practice.gps.start as usize..practice.gps.end as usize];
@@ -58,7 +63,12 @@ impl World<'_> {
             for gp in gps {
                 practical = practical.max(gp.practical * gp.willingness);
                 if gp.credibility >= informal_min {
-                    informal = informal.max(gp.credibility * gp.willingness);
+                    let w = if gp.deviant {
+                        (gp.willingness + opening).min(1.0)
+                    } else {
+                        gp.willingness
+                    };
+                    informal = informal.max(gp.credibility * w);
                 }
             }
             let leading = practice_on && clinical;
@@ -366,7 +376,71 @@ fn reversion_hazard(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::world::test_support::scenario;
+    use crate::runner;
     use crate::scenario::Scenario;
+
+    /// Summed informal leadership over the practices with a deviant GP and months 0-23, and
+    /// summed GP willingness.
+    fn informal_and_willingness(overrides: &[&str]) -> (f64, f64) {
+        let s = scenario(overrides);
+        let (mut informal, mut willingness) = (0.0, 0.0);
+        for rep in 0..10 {
+            let mut streams = runner::streams(s.simulation.seed, 0, rep, false);
+            let mut world = World::new(&s, &mut streams.population);
+            for month in 0..24 {
+                world.step(month, &mut streams);
+                for (p, practice) in world.practices.iter().enumerate() {
+                    let gps = &world.gps[practice.gps.start as usize..practice.gps.end as usize];
+                    if gps.iter().any(|g| g.deviant) {
+                        informal += world.informal_leadership[p];
+                    }
+                }
+                willingness += world.gps.iter().map(|g| g.willingness).sum::<f64>();
+            }
+        }
+        (informal, willingness)
+    }
+
+    #[test]
+    fn uncertainty_opens_room_for_deviant_innovators_while_lowering_most_willingness() {
+        let calm = ["environment.policy_uncertainty=0.1", "event=[]"];
+        let turbulent = ["environment.policy_uncertainty=0.8", "event=[]"];
+        let with = |base: &[&str], effect: &str| {
+            let mut o: Vec<String> = base.iter().map(|s| s.to_string()).collect();
+            o.push(format!("gp.deviance_effect={effect}"));
+            let o: Vec<&str> = o.iter().map(String::as_str).collect();
+            informal_and_willingness(&o)
+        };
+        let (calm_informal, calm_w) = with(&calm, "1");
+        let (turbulent_informal, turbulent_w) = with(&turbulent, "1");
+        let (off_informal, _) = with(&turbulent, "0");
+        // Most GPs' willingness still falls with uncertainty.
+        assert!(turbulent_w < calm_w, "{turbulent_w} !< {calm_w}");
+        // Deviants are few.
+        let s = scenario(&[]);
+        let mut streams = runner::streams(s.simulation.seed, 0, 0, false);
+        let world = World::new(&s, &mut streams.population);
+        let deviants = world.gps.iter().filter(|g| g.deviant).count();
+        eprintln!(
+            "deviants in the first area: {deviants} of {}",
+            world.gps.len()
+        );
+        assert!(
+            deviants > 0 && deviants * 10 < world.gps.len(),
+            "{deviants}"
+        );
+        // The few deviants lead more informally under turbulence than without the effect, and
+        // more than in calm times.
+        assert!(
+            turbulent_informal > off_informal,
+            "{turbulent_informal} !> {off_informal}"
+        );
+        assert!(
+            turbulent_informal > calm_informal,
+            "{turbulent_informal} !> {calm_informal}"
+        );
+    }
 
     #[test]
     fn higher_defensiveness_gives_more_reversion_and_support_less() {

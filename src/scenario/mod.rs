@@ -136,6 +136,10 @@ section! {
         stepdown_threshold: f64 = 0.30 => UNIT,
         /// Credibility at or above which a GP can lead informally in the practice arena.
         informal_credibility: f64 = 0.6 => UNIT,
+        /// Deviant innovation: how far policy uncertainty raises the informal leadership of the few very credible, least conforming GPs (0: off; willingness counted as min(1, w + effect·U)).
+        deviance_effect: f64 = 0.0 => float(0.0, 10.0),
+        /// Credibility at or above which a GP less hierarchy-minded than the mean GP is a possible deviant innovator.
+        deviant_credibility: f64 = 0.8 => UNIT,
         /// Monthly pull of willingness back toward its starting level.
         willingness_recovery: f64 = 0.05 => UNIT,
         /// Monthly fall of willingness per unit of policy uncertainty.
