@@ -567,8 +567,10 @@ fn run_charts(dir: &OutputDir, s: &Scenario, result: &RunResult) -> Result<Vec<F
             "The share of the governing body's GP seats that a GP held each month, averaged over \
                areas; the rest stood vacant."
                 .into(),
-        how: "A falling blue area means GPs stepping down or not standing; vacant seats weaken \
-              clinical leadership in the strategic arena."
+        how: "A falling blue area means seats left vacant: terms of office ending (all first \
+              terms together at month 36 unless arenas.strategic.term_cohorts staggers them), \
+              GPs stepping down, and too few willing GPs to take a seat offered; vacant seats \
+              weaken clinical leadership in the strategic arena."
             .into(),
     });
 

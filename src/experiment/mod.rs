@@ -130,6 +130,8 @@ pub fn timing_cells(s: &Scenario) -> Result<Vec<Cell>> {
         let mut e = toml::Table::new();
         e.insert("month".into(), Value::Integer(month.into()));
         e.insert("name".into(), Value::String(name.into()));
+        // A switch of the experiment's, not a policy event: no displacement follows it.
+        e.insert("kind".into(), Value::String("experiment".into()));
         e.insert("set".into(), Value::Table(set));
         Value::Table(e)
     };

@@ -22,6 +22,15 @@ pub enum Role {
     Board,
     /// Lead of an initiative.
     Lead,
+    /// A role in a GP federation or provider organisation, taken instead of commissioning roles.
+    Federation,
+}
+
+impl Role {
+    /// Whether this is a commissioning role of the CCG: a governing-body seat or a lead.
+    pub fn commissioning(self) -> bool {
+        matches!(self, Role::Board | Role::Lead)
+    }
 }
 
 /// A general practitioner.
@@ -51,6 +60,9 @@ pub struct Gp {
     pub alliance: f64,
     /// Formal role.
     pub role: Role,
+    /// Whether it is a possible deviant innovator: very credible and less hierarchy-minded than
+    /// GPs on average (fixed at month 0, docs/ODD.md §7.5).
+    pub deviant: bool,
 }
 
 /// A CCG manager, possibly a hybrid clinician-manager.
@@ -68,6 +80,8 @@ pub struct Manager {
     pub alliance: f64,
     /// Formal role.
     pub role: Role,
+    /// Whether it is a hybrid clinician-manager.
+    pub hybrid: bool,
 }
 
 /// A provider organisation.
@@ -94,6 +108,10 @@ pub struct Provider {
 pub struct Council {
     /// Appetite for integration.
     pub appetite: f64,
+    /// Trust in the CCG (moves with programme boards' modes, like a provider's).
+    pub trust: f64,
+    /// Its social-care frontline teams, as a range of team indices.
+    pub teams: Range<u32>,
     /// Logic mix at month 0; the current one is `World`'s drift applied to it.
     pub logic: LogicMix,
 }
@@ -107,11 +125,12 @@ pub struct Practice {
     pub peers: Range<u32>,
 }
 
-/// A provider's frontline team: a unit at the point of delivery.
+/// A frontline team of a provider or of the council's social care: a unit at the point of
+/// delivery.
 #[derive(Debug, Clone)]
 pub struct Team {
-    /// The provider it belongs to.
-    pub provider: u32,
+    /// The provider it belongs to; `None` for a social-care team of the council.
+    pub provider: Option<u32>,
     /// Practical leadership of its frontline clinicians.
     pub practical: f64,
     /// Strength of its informal clinical leader (0 when it has none).
@@ -127,6 +146,14 @@ pub enum Leader {
     Gp(u32),
     /// A manager, by index.
     Manager(u32),
+}
+
+impl Council {
+    /// The established interests a social-care team feels: the council's reluctance to
+    /// integrate, lowered by its trust in the CCG, `(2 − appetite − trust)/2` (docs/ODD.md §7.5).
+    pub fn resistance(&self) -> f64 {
+        (2.0 - self.appetite - self.trust) / 2.0
+    }
 }
 
 /// Cosine similarity of two logic mixes.

@@ -49,26 +49,46 @@ impl World<'_> {
                     - if holds_role { burden } else { 0.0 };
             gp.willingness = (gp.willingness + change).clamp(0.0, 1.0);
             gp.disillusion *= DISILLUSION_DECAY;
-            leaving |= holds_role && gp.willingness < stepdown;
+            leaving |= gp.role.commissioning() && gp.willingness < stepdown;
         }
         // Leaders who no longer want the role step down, in index order.
         if leaving {
             for i in 0..self.gps.len() {
                 let gp = &self.gps[i];
-                if gp.role != Role::None && gp.willingness < stepdown {
+                if gp.role.commissioning() && gp.willingness < stepdown {
                     self.step_down(Leader::Gp(i as u32));
                 }
             }
         }
-        // Terms of office end; the seat is offered again, possibly to the same GP.
+        self.federations(month, rng);
+        // Terms of office end; the seat is offered again, possibly to the same GP. A seat's
+        // first term may be shortened so that first terms end by cohort (staggered terms); every
+        // later term is `term_months` from when it was taken. A GP who still leads an initiative
+        // keeps the lead and, with it, the role of a lead: the role burden and the step-down
+        // test go on applying to it (docs/ODD.md §2 Roles, §7.1).
         let term = self.s.arenas.strategic.term_months;
         for k in 0..self.seats.len() {
-            if let Some(i) = self.seats[k]
-                && month.saturating_sub(self.seat_since[k]) >= term
-            {
-                self.seats[k] = None;
-                self.gps[i as usize].role = Role::None;
+            let Some(i) = self.seats[k] else {
+                continue;
+            };
+            if month.saturating_sub(self.seat_since[k]) < self.seat_term[k] {
+                continue;
             }
+            self.seat_term[k] = term;
+            // A holder still willing to serve stands again and, posts being rarely contested,
+            // keeps the seat for a new term (docs/ODD.md §7.1).
+            if self.dynamics.arenas.strategic.incumbents_stand
+                && self.gps[i as usize].willingness >= self.s.gp.accept_threshold
+            {
+                self.seat_since[k] = month;
+                continue;
+            }
+            self.seats[k] = None;
+            let leads = self
+                .initiatives
+                .iter()
+                .any(|init| init.lead == Some(Leader::Gp(i)));
+            self.gps[i as usize].role = if leads { Role::Lead } else { Role::None };
         }
         if self.dynamics.arenas.strategic.enabled
             && self.dynamics.clinical()[STRATEGIC]
@@ -78,8 +98,32 @@ impl World<'_> {
         }
     }
 
-    /// Offers each vacant seat to one GP drawn with weight willingness × strategic skill; the GP
-    /// declines when its willingness is under the acceptance threshold (docs/ODD.md §7.1).
+    /// Federations and other provider roles pull willing GPs out of commissioning: each month
+    /// every GP not yet in one takes such a role with probability `federation.pull` times the
+    /// ramp, when its willingness is at or above the acceptance threshold; it leaves every seat
+    /// and lead it holds and is no candidate for them again (docs/ODD.md §7.1). In a month with
+    /// a positive pull one uniform is drawn for every GP, in index order, from the decisions
+    /// stream; with no pull nothing is drawn, so a run without federations is the run before
+    /// they existed.
+    fn federations(&mut self, month: u32, rng: &mut ChaCha8Rng) {
+        let pull = self.s.federation.pull * federation_ramp(&self.s.federation, month);
+        if pull <= 0.0 {
+            return;
+        }
+        let accept = self.s.gp.accept_threshold;
+        for i in 0..self.gps.len() {
+            let u = rng.random::<f64>();
+            let gp = &self.gps[i];
+            if gp.role != Role::Federation && gp.willingness >= accept && u < pull {
+                self.step_down(Leader::Gp(i as u32));
+                self.gps[i].role = Role::Federation;
+            }
+        }
+    }
+
+    /// Offers each vacant seat to one GP without a seat, drawn with weight willingness ×
+    /// strategic skill; the GP declines when its willingness is under the acceptance threshold
+    /// (docs/ODD.md §7.1).
     fn offer_seats(&mut self, month: u32, rng: &mut ChaCha8Rng) {
         let mut total = self.cumulate_seat_weights();
         for seat in 0..self.seats.len() {
@@ -107,11 +151,11 @@ impl World<'_> {
     }
 
     /// Fills `seat_weights` with the cumulative offer weights (willingness × strategic skill of
-    /// GPs without a role) and returns their sum.
+    /// GPs without a seat or a federation role: no role, or a lead) and returns their sum.
     fn cumulate_seat_weights(&mut self) -> f64 {
         let mut total = 0.0;
         for (c, gp) in self.seat_weights.iter_mut().zip(&self.gps) {
-            if gp.role == Role::None {
+            if matches!(gp.role, Role::None | Role::Lead) {
                 total += gp.willingness * gp.strategic;
             }
             *c = total;
@@ -122,9 +166,12 @@ impl World<'_> {
     /// Releases every seat and lead `who` holds.
     fn step_down(&mut self, who: Leader) {
         if let Leader::Gp(i) = who {
-            for seat in &mut self.seats {
+            let term = self.s.arenas.strategic.term_months;
+            for (seat, length) in self.seats.iter_mut().zip(&mut self.seat_term) {
                 if *seat == Some(i) {
                     *seat = None;
+                    // A successor serves a full term.
+                    *length = term;
                 }
             }
             self.gps[i as usize].role = Role::None;
@@ -137,10 +184,172 @@ impl World<'_> {
     }
 }
 
+/// How far the federations' pull has grown by `month`: 0 before `federation.start_month`, then
+/// rising in equal monthly steps to 1 in the horizon's last month (the growth of federations and
+/// large-scale general practice over the period, docs/ODD.md §7.1).
+pub(super) fn federation_ramp(f: &crate::scenario::Federation, month: u32) -> f64 {
+    if month < f.start_month {
+        return 0.0;
+    }
+    let span = f.full_month.saturating_sub(f.start_month).max(1);
+    ((month - f.start_month + 1) as f64 / span as f64).min(1.0)
+}
+
 #[cfg(test)]
 mod tests {
+    use crate::model::World;
+    use crate::model::agents::{Leader, Role};
     use crate::model::world::test_support::scenario;
     use crate::runner;
+
+    #[test]
+    fn staggered_terms_keep_seats_from_emptying_together_when_the_first_term_ends() {
+        // Mean fall of the seats filled from month 35 to month 36, with no policy event.
+        let fall = |cohorts: u32| {
+            let s = scenario(&[
+                &format!("arenas.strategic.term_cohorts={cohorts}"),
+                "event=[]",
+            ]);
+            let reps = 40;
+            let mut fall = 0.0;
+            for i in 0..reps {
+                let o = runner::replication(&s, 0, i);
+                fall += (o.seats_filled[35] - o.seats_filled[36]) as f64;
+            }
+            fall / reps as f64
+        };
+        let together = fall(1);
+        let staggered = fall(3);
+        eprintln!(
+            "seats filled, fall from month 35 to 36: {together:.3} (one cohort), {staggered:.3} (three)"
+        );
+        assert!(together > 0.1, "{together}");
+        assert!(
+            staggered < 0.5 * together,
+            "{staggered} !< half of {together}"
+        );
+    }
+
+    #[test]
+    fn a_willing_holder_stands_again_when_incumbents_stand() {
+        let run = |stand: bool| {
+            let s = scenario(&[
+                &format!("arenas.strategic.incumbents_stand={stand}"),
+                "event=[]",
+            ]);
+            let mut streams = runner::streams(1, 0, 0, false);
+            let mut world = World::new(&s, &mut streams.population);
+            world.step(0, &mut streams);
+            world.seats.iter_mut().for_each(|seat| *seat = None);
+            world.seats[0] = Some(0);
+            world.seat_since[0] = 0;
+            world.gps[0].role = Role::Board;
+            world.gps[0].willingness = 1.0;
+            world.gps[0].willingness_base = 1.0;
+            world.dynamics.arenas.strategic.enabled = false;
+            world.engagement(s.arenas.strategic.term_months, &mut streams.decisions);
+            (world.seats[0], world.seat_since[0])
+        };
+        assert_eq!(run(true), (Some(0), 36));
+        assert_eq!(run(false).0, None);
+    }
+
+    #[test]
+    fn federations_take_willing_gps_out_of_commissioning_roles() {
+        // Mean share of GP seats filled over months 36-59, and whether any GP in a federation
+        // role ever held a seat or a lead.
+        let run = |pull: &str| {
+            let s = scenario(&[&format!("federation.pull={pull}"), "event=[]"]);
+            let mut filled = 0.0;
+            let mut crossed = false;
+            for rep in 0..20 {
+                let mut streams = runner::streams(s.simulation.seed, 0, rep, false);
+                let mut world = World::new(&s, &mut streams.population);
+                for month in 0..s.simulation.months {
+                    world.step(month, &mut streams);
+                    crossed |= world
+                        .seats
+                        .iter()
+                        .flatten()
+                        .any(|&i| world.gps[i as usize].role == Role::Federation);
+                    crossed |= world.initiatives.iter().any(|init| match init.lead {
+                        Some(Leader::Gp(i)) => world.gps[i as usize].role == Role::Federation,
+                        _ => false,
+                    });
+                }
+                filled += world.seats_filled[36..]
+                    .iter()
+                    .map(|&x| x as f64)
+                    .sum::<f64>();
+            }
+            (filled, crossed)
+        };
+        let (none, _) = run("0");
+        let (strong, crossed) = run("0.2");
+        assert!(strong < none, "{strong} !< {none}");
+        assert!(
+            !crossed,
+            "a GP in a federation role held a commissioning role"
+        );
+    }
+
+    #[test]
+    fn the_federations_pull_grows_from_its_start_to_full_strength() {
+        let mut f = crate::scenario::Scenario::default().federation;
+        f.start_month = 24;
+        f.full_month = 60;
+        let ramp = |m| super::federation_ramp(&f, m);
+        assert_eq!(ramp(0), 0.0);
+        assert_eq!(ramp(23), 0.0);
+        assert!(ramp(24) > 0.0 && ramp(24) < ramp(40) && ramp(40) < 1.0);
+        assert_eq!(ramp(59), 1.0);
+        assert_eq!(ramp(100), 1.0);
+    }
+
+    #[test]
+    fn first_terms_fall_due_by_cohort() {
+        let mut st = crate::scenario::Scenario::default().arenas.strategic;
+        st.term_months = 36;
+        st.term_cohorts = 3;
+        assert_eq!(
+            super::super::world::first_terms(5, &st),
+            [12, 24, 36, 12, 24]
+        );
+        st.term_cohorts = 1;
+        assert_eq!(super::super::world::first_terms(3, &st), [36, 36, 36]);
+    }
+
+    #[test]
+    fn a_gp_whose_term_ends_keeps_the_role_of_a_lead_it_still_holds() {
+        let s = scenario(&["event=[]"]);
+        let mut streams = runner::streams(1, 0, 0, false);
+        let mut world = World::new(&s, &mut streams.population);
+        world.step(0, &mut streams);
+        let (leader, other) = (0u32, 1u32);
+        world.seats.iter_mut().for_each(|seat| *seat = None);
+        world.gps.iter_mut().for_each(|gp| gp.role = Role::None);
+        for (k, i) in [leader, other].into_iter().enumerate() {
+            world.seats[k] = Some(i);
+            world.seat_since[k] = 0;
+            world.gps[i as usize].role = Role::Board;
+        }
+        for init in &mut world.initiatives {
+            init.lead = None;
+        }
+        world.initiatives[0].lead = Some(Leader::Gp(leader));
+        // Keep both willing, so that only the term decides; no offers, so no one is re-seated.
+        for i in [leader, other] {
+            world.gps[i as usize].willingness = 1.0;
+            world.gps[i as usize].willingness_base = 1.0;
+        }
+        world.dynamics.arenas.strategic.enabled = false;
+        let term = s.arenas.strategic.term_months;
+        world.engagement(term, &mut streams.decisions);
+        assert!(!world.seats.contains(&Some(leader)) && !world.seats.contains(&Some(other)));
+        assert_eq!(world.gps[leader as usize].role, Role::Lead);
+        assert_eq!(world.gps[other as usize].role, Role::None);
+        assert_eq!(world.initiatives[0].lead, Some(Leader::Gp(leader)));
+    }
 
     #[test]
     fn policy_uncertainty_lowers_willingness_and_raises_vacancies() {

@@ -4,7 +4,7 @@ use rand::RngExt;
 use rand_chacha::ChaCha8Rng;
 use rand_distr::{Distribution, Gamma, StandardNormal};
 
-use super::agents::{Council, Gp, LogicMix, Manager, Practice, Provider, Role, Team};
+use super::agents::{Council, Gp, HIERARCHY, LogicMix, Manager, Practice, Provider, Role, Team};
 use crate::scenario::{Dist, Logic, Scenario};
 
 /// Draws shares in [0, 1] with a given mean and spread, as a Beta distribution.
@@ -127,10 +127,11 @@ pub(crate) fn draw(s: &Scenario, rng: &mut ChaCha8Rng) -> Area {
     let practical = ShareDraw::shifted(&g.practical_skill, 0.0);
     let loyalty = ShareDraw::shifted(&g.loyalty, 0.0);
     let gp_logic = LogicDraw::new(&g.logic, g.logic_concentration);
+    let mean_hierarchy = g.logic.weights()[HIERARCHY];
     let gps: Vec<Gp> = (0..n_gps)
         .map(|i| {
             let w = willingness.sample(rng);
-            Gp {
+            let mut gp = Gp {
                 practice: (i * n_practices / n_gps) as u32,
                 credibility: credibility.sample(rng),
                 strategic: strategic.sample(rng),
@@ -143,7 +144,13 @@ pub(crate) fn draw(s: &Scenario, rng: &mut ChaCha8Rng) -> Area {
                 logic: gp_logic.sample(rng),
                 alliance: 0.0,
                 role: Role::None,
-            }
+                deviant: false,
+            };
+            // Few and least conforming: very credible, and less hierarchy-minded than the mean
+            // GP (drift moves every logic alike, so this stays true all run).
+            gp.deviant =
+                gp.credibility >= g.deviant_credibility && gp.logic[HIERARCHY] < mean_hierarchy;
+            gp
         })
         .collect();
 
@@ -219,37 +226,27 @@ pub(crate) fn draw(s: &Scenario, rng: &mut ChaCha8Rng) -> Area {
                 logic: m_logic.sample(rng),
                 alliance: 0.0,
                 role: Role::None,
+                hybrid,
             }
         })
         .collect();
 
+    let team_draws = TeamDraws {
+        credibility: &credibility,
+        willingness: &willingness,
+        practical: &practical,
+        informal_credibility: g.informal_credibility,
+        localities,
+        n_practices,
+    };
     let mut providers = Vec::with_capacity(s.provider.len());
     let mut teams = Vec::new();
     for (pi, p) in s.provider.iter().enumerate() {
         let logic = LogicDraw::new(&p.logic, ORGANISATION_LOGIC_CONCENTRATION).sample(rng);
         let first = teams.len() as u32;
         for _ in 0..p.teams {
-            let informal_credibility = credibility.sample(rng);
-            let informal_willingness = willingness.sample(rng);
-            let has_leader = informal_credibility >= g.informal_credibility;
-            let start = adjacency.len() as u32;
-            let home = locality_range(rng.random_range(0..localities));
-            for _ in 0..TEAM_PEERS.min(home.len() as u32) {
-                let q = rng.random_range(home.clone()) as u32;
-                if !adjacency[start as usize..].contains(&q) {
-                    adjacency.push(q);
-                }
-            }
-            teams.push(Team {
-                provider: pi as u32,
-                practical: practical.sample(rng) * informal_willingness,
-                informal: if has_leader {
-                    informal_credibility * informal_willingness
-                } else {
-                    0.0
-                },
-                peers: start..adjacency.len() as u32,
-            });
+            let team = draw_team(Some(pi as u32), &team_draws, &mut adjacency, rng);
+            teams.push(team);
         }
         providers.push(Provider {
             defensiveness: (p.defensiveness + defensiveness_effect).clamp(0.0, 1.0),
@@ -262,9 +259,18 @@ pub(crate) fn draw(s: &Scenario, rng: &mut ChaCha8Rng) -> Area {
         });
     }
 
+    // The council's social-care teams, drawn after every provider's so that adding them
+    // shifts no earlier draw.
+    let first = teams.len() as u32;
+    for _ in 0..s.council.teams {
+        let team = draw_team(None, &team_draws, &mut adjacency, rng);
+        teams.push(team);
+    }
     let council = Council {
         appetite: (s.council.integration_appetite + relationship_effect).clamp(0.0, 1.0),
+        trust: (s.council.trust + relationship_effect).clamp(0.0, 1.0),
         logic: s.council.logic.weights(),
+        teams: first..teams.len() as u32,
     };
     Area {
         gps,
@@ -274,6 +280,49 @@ pub(crate) fn draw(s: &Scenario, rng: &mut ChaCha8Rng) -> Area {
         teams,
         council,
         adjacency,
+    }
+}
+
+/// What drawing a frontline team needs from the area.
+struct TeamDraws<'a> {
+    credibility: &'a ShareDraw,
+    willingness: &'a ShareDraw,
+    practical: &'a ShareDraw,
+    informal_credibility: f64,
+    localities: usize,
+    n_practices: usize,
+}
+
+/// Draws one frontline team (docs/ODD.md §5 item 5): its clinician's credibility and
+/// willingness, a home locality and up to four peer practices in it, then practical skill.
+fn draw_team(
+    provider: Option<u32>,
+    d: &TeamDraws<'_>,
+    adjacency: &mut Vec<u32>,
+    rng: &mut ChaCha8Rng,
+) -> Team {
+    let informal_credibility = d.credibility.sample(rng);
+    let informal_willingness = d.willingness.sample(rng);
+    let has_leader = informal_credibility >= d.informal_credibility;
+    let start = adjacency.len() as u32;
+    let l = rng.random_range(0..d.localities);
+    let home = (l * d.n_practices).div_ceil(d.localities)
+        ..((l + 1) * d.n_practices).div_ceil(d.localities);
+    for _ in 0..TEAM_PEERS.min(home.len() as u32) {
+        let q = rng.random_range(home.clone()) as u32;
+        if !adjacency[start as usize..].contains(&q) {
+            adjacency.push(q);
+        }
+    }
+    Team {
+        provider,
+        practical: d.practical.sample(rng) * informal_willingness,
+        informal: if has_leader {
+            informal_credibility * informal_willingness
+        } else {
+            0.0
+        },
+        peers: start..adjacency.len() as u32,
     }
 }
 
@@ -319,7 +368,7 @@ mod tests {
                 .iter()
                 .all(|&q| (q as usize) < area.practices.len())
         );
-        let teams: u32 = s.provider.iter().map(|p| p.teams).sum();
+        let teams: u32 = s.provider.iter().map(|p| p.teams).sum::<u32>() + s.council.teams;
         assert_eq!(area.teams.len() as u32, teams);
     }
 }

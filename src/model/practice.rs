@@ -50,6 +50,11 @@ impl World<'_> {
         // GPs' practical and informal leadership belongs to this arena's clinical switch.
         let clinical = self.dynamics.clinical()[PRACTICE];
         let informal_min = self.s.gp.informal_credibility;
+        // Policy turmoil opens room for deviant innovation by a few credible, least conforming
+        // GPs while it lowers most GPs' willingness (docs/ODD.md §7.5; Storey et al., HS&DR
+        // report: it "help[s] to create space for deviant innovation from a small number of
+        // clinicians").
+        let opening = self.s.gp.deviance_effect * self.dynamics.environment.policy_uncertainty;
         // Practical and informal leadership at each practice, from its GPs this month.
         for (p, practice) in self.practices.iter().enumerate() {
             let gps = &self.gps[practice.gps.start as usize..practice.gps.end as usize];
@@ -58,7 +63,12 @@ impl World<'_> {
             for gp in gps {
                 practical = practical.max(gp.practical * gp.willingness);
                 if gp.credibility >= informal_min {
-                    informal = informal.max(gp.credibility * gp.willingness);
+                    let w = if gp.deviant {
+                        (gp.willingness + opening).min(1.0)
+                    } else {
+                        gp.willingness
+                    };
+                    informal = informal.max(gp.credibility * w);
                 }
             }
             let leading = practice_on && clinical;
@@ -83,6 +93,9 @@ impl World<'_> {
         for k in 0..self.initiatives.len() {
             let init = &mut self.initiatives[k];
             let (m, d) = (init.mandate, init.design);
+            // The health and wellbeing board's backing stands in for mandate in the pull and the
+            // support against reversion (docs/ODD.md §7.3); the directive reads M alone.
+            let m_backed = m.max(init.backing);
             // Practices feel the established interests of the providers in scope, or of all.
             let scope_defensiveness = if init.scope.is_empty() {
                 all_defensiveness
@@ -116,19 +129,20 @@ impl World<'_> {
                 practice_on,
                 ever_led: init.ever_led,
                 mandate: m,
+                backed: m_backed,
                 design: d,
-                pull: pa.pull_rate * (d + m),
+                pull: pa.pull_rate * (d + m_backed),
                 floor: pa.leadership_floor,
                 peer_rate: pa.peer_rate,
                 grassroots: pa.grassroots_adoption * pa.grassroots_rate,
-                directive,
                 trial_confirm: pa.trial_confirm,
                 routinisation,
                 practice: pa,
             };
             let mut counts = [0usize; 2];
             let (practice_units, team_units) = init.units.split_at_mut(n_practices);
-            let practice_contract = self.s.arenas.programme.contract_practice_reach * contract;
+            let practice_contract =
+                self.dynamics.arenas.programme.contract_practice_reach * contract;
             for (p, unit) in practice_units.iter_mut().enumerate() {
                 let peers = &self.practices[p].peers;
                 let peers = &self.adjacency[peers.start as usize..peers.end as usize];
@@ -141,8 +155,10 @@ impl World<'_> {
                         network: self.practice_network[p],
                         peers,
                         signal: &self.peer_signal,
+                        directive,
                         contract: practice_contract,
                         defensiveness: scope_defensiveness,
+                        reach: 1.0,
                     },
                     &mut counts,
                 );
@@ -150,7 +166,26 @@ impl World<'_> {
             let on = if practice_on { 1.0 } else { 0.0 };
             for (unit, &t) in team_units.iter_mut().zip(&init.unit_teams) {
                 let team = &self.teams[t as usize];
-                let provider = &self.providers[team.provider as usize];
+                // A social-care team answers to the council: the CCG's directive does not reach
+                // it, every other route reaches it only as far as the council wants to integrate
+                // (its appetite), and it feels the council's resistance (docs/ODD.md §7.5).
+                let (network, directive, defensiveness, reach) = match team.provider {
+                    Some(p) => {
+                        let provider = &self.providers[p as usize];
+                        (
+                            self.drift.apply(&provider.logic)[NETWORK],
+                            directive,
+                            provider.defensiveness,
+                            1.0,
+                        )
+                    }
+                    None => (
+                        self.drift.apply(&self.council.logic)[NETWORK],
+                        0.0,
+                        self.council.resistance(),
+                        self.council.appetite,
+                    ),
+                };
                 let peers = &self.adjacency[team.peers.start as usize..team.peers.end as usize];
                 rules.advance(
                     unit,
@@ -158,11 +193,13 @@ impl World<'_> {
                     UnitPlace {
                         leadership: on * team.practical,
                         informal: on * team.informal,
-                        network: self.drift.apply(&provider.logic)[NETWORK],
+                        network,
                         peers,
                         signal: &self.peer_signal,
+                        directive,
                         contract,
-                        defensiveness: provider.defensiveness,
+                        defensiveness,
+                        reach,
                     },
                     &mut counts,
                 );
@@ -200,14 +237,15 @@ struct UnitRules<'a> {
     practice_on: bool,
     ever_led: bool,
     mandate: f64,
+    /// `max(M, B)`: mandate or the health and wellbeing board's backing.
+    backed: f64,
     design: f64,
-    /// `pull_rate · (D + M)`.
+    /// `pull_rate · (D + max(M, B))`.
     pull: f64,
     floor: f64,
     peer_rate: f64,
     /// `grassroots_adoption · grassroots_rate`.
     grassroots: f64,
-    directive: f64,
     trial_confirm: f64,
     routinisation: u32,
     practice: &'a crate::scenario::Practice,
@@ -221,8 +259,12 @@ struct UnitPlace<'a> {
     network: f64,
     peers: &'a [u32],
     signal: &'a [f64],
+    directive: f64,
     contract: f64,
     defensiveness: f64,
+    /// Share of the voluntary and contract hazards that reaches the unit (1, or the council's
+    /// integration appetite at a social-care team).
+    reach: f64,
 }
 
 impl UnitRules<'_> {
@@ -251,7 +293,9 @@ impl UnitRules<'_> {
             } else {
                 0.0
             };
-            let compulsory = self.directive + at.contract;
+            let voluntary = at.reach * voluntary;
+            let contract = at.reach * at.contract;
+            let compulsory = at.directive + contract;
             let hazard = voluntary + compulsory;
             // 1 - exp(-h) <= h, so a draw at or above h cannot adopt: skip the exp.
             if u_move < hazard && u_move < -(-hazard).exp_m1() {
@@ -259,7 +303,7 @@ impl UnitRules<'_> {
                 unit.months = 0;
                 // The route that started it, drawn in proportion to the routes' hazards.
                 let route = u_other * hazard;
-                unit.compliance = if route < self.directive {
+                unit.compliance = if route < at.directive {
                     Compliance::Directive
                 } else if route < compulsory {
                     Compliance::Contract
@@ -278,6 +322,7 @@ impl UnitRules<'_> {
         }
         let reversion = reversion_hazard(
             self.practice,
+            self.backed,
             self.mandate,
             self.design,
             at.leadership,
@@ -297,13 +342,14 @@ impl UnitRules<'_> {
 /// it; this support is where the arenas reinforce each other (docs/ODD.md §7.5).
 fn reversion_hazard(
     pa: &crate::scenario::Practice,
+    backed: f64,
     mandate: f64,
     design: f64,
     leadership: f64,
     defensiveness: f64,
     unit: &Unit,
 ) -> f64 {
-    let support = (pa.support_mandate * mandate
+    let support = (pa.support_mandate * backed
         + pa.support_design * design
         + pa.support_leadership * leadership)
         .min(pa.support_cap);
@@ -330,7 +376,71 @@ fn reversion_hazard(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::world::test_support::scenario;
+    use crate::runner;
     use crate::scenario::Scenario;
+
+    /// Summed informal leadership over the practices with a deviant GP and months 0-23, and
+    /// summed GP willingness.
+    fn informal_and_willingness(overrides: &[&str]) -> (f64, f64) {
+        let s = scenario(overrides);
+        let (mut informal, mut willingness) = (0.0, 0.0);
+        for rep in 0..10 {
+            let mut streams = runner::streams(s.simulation.seed, 0, rep, false);
+            let mut world = World::new(&s, &mut streams.population);
+            for month in 0..24 {
+                world.step(month, &mut streams);
+                for (p, practice) in world.practices.iter().enumerate() {
+                    let gps = &world.gps[practice.gps.start as usize..practice.gps.end as usize];
+                    if gps.iter().any(|g| g.deviant) {
+                        informal += world.informal_leadership[p];
+                    }
+                }
+                willingness += world.gps.iter().map(|g| g.willingness).sum::<f64>();
+            }
+        }
+        (informal, willingness)
+    }
+
+    #[test]
+    fn uncertainty_opens_room_for_deviant_innovators_while_lowering_most_willingness() {
+        let calm = ["environment.policy_uncertainty=0.1", "event=[]"];
+        let turbulent = ["environment.policy_uncertainty=0.8", "event=[]"];
+        let with = |base: &[&str], effect: &str| {
+            let mut o: Vec<String> = base.iter().map(|s| s.to_string()).collect();
+            o.push(format!("gp.deviance_effect={effect}"));
+            let o: Vec<&str> = o.iter().map(String::as_str).collect();
+            informal_and_willingness(&o)
+        };
+        let (calm_informal, calm_w) = with(&calm, "1");
+        let (turbulent_informal, turbulent_w) = with(&turbulent, "1");
+        let (off_informal, _) = with(&turbulent, "0");
+        // Most GPs' willingness still falls with uncertainty.
+        assert!(turbulent_w < calm_w, "{turbulent_w} !< {calm_w}");
+        // Deviants are few.
+        let s = scenario(&[]);
+        let mut streams = runner::streams(s.simulation.seed, 0, 0, false);
+        let world = World::new(&s, &mut streams.population);
+        let deviants = world.gps.iter().filter(|g| g.deviant).count();
+        eprintln!(
+            "deviants in the first area: {deviants} of {}",
+            world.gps.len()
+        );
+        assert!(
+            deviants > 0 && deviants * 10 < world.gps.len(),
+            "{deviants}"
+        );
+        // The few deviants lead more informally under turbulence than without the effect, and
+        // more than in calm times.
+        assert!(
+            turbulent_informal > off_informal,
+            "{turbulent_informal} !> {off_informal}"
+        );
+        assert!(
+            turbulent_informal > calm_informal,
+            "{turbulent_informal} !> {calm_informal}"
+        );
+    }
 
     #[test]
     fn higher_defensiveness_gives_more_reversion_and_support_less() {
@@ -340,23 +450,23 @@ mod tests {
             months: 3,
             compliance: Compliance::None,
         };
-        let low = reversion_hazard(&pa, 0.2, 0.2, 0.2, 0.2, &unit);
-        let high = reversion_hazard(&pa, 0.2, 0.2, 0.2, 0.8, &unit);
+        let low = reversion_hazard(&pa, 0.2, 0.2, 0.2, 0.2, 0.2, &unit);
+        let high = reversion_hazard(&pa, 0.2, 0.2, 0.2, 0.2, 0.8, &unit);
         assert!(high > low);
-        assert!(reversion_hazard(&pa, 0.9, 0.9, 0.9, 0.8, &unit) < high);
+        assert!(reversion_hazard(&pa, 0.9, 0.9, 0.9, 0.9, 0.8, &unit) < high);
         let routinised = Unit {
             stage: ROUTINISED,
             ..unit
         };
-        assert!(reversion_hazard(&pa, 0.2, 0.2, 0.2, 0.8, &routinised) < high);
+        assert!(reversion_hazard(&pa, 0.2, 0.2, 0.2, 0.2, 0.8, &routinised) < high);
         let complied = Unit {
             compliance: Compliance::Directive,
             ..unit
         };
-        assert!(reversion_hazard(&pa, 0.2, 0.2, 0.2, 0.8, &complied) > high);
+        assert!(reversion_hazard(&pa, 0.2, 0.2, 0.2, 0.2, 0.8, &complied) > high);
         let mut off = pa.clone();
         off.reversion_rate = 0.0;
-        assert_eq!(reversion_hazard(&off, 0.0, 0.0, 0.0, 1.0, &unit), 0.0);
+        assert_eq!(reversion_hazard(&off, 0.0, 0.0, 0.0, 0.0, 1.0, &unit), 0.0);
     }
 
     #[test]
@@ -368,7 +478,7 @@ mod tests {
                 months: 3,
                 compliance,
             };
-            reversion_hazard(pa, 0.2, 0.2, 0.2, 0.5, &unit)
+            reversion_hazard(pa, 0.2, 0.2, 0.2, 0.2, 0.5, &unit)
         };
         let choice = at(&pa, Compliance::None);
         let directive = at(&pa, Compliance::Directive);
@@ -395,12 +505,12 @@ mod tests {
                 practice_on: voluntary,
                 ever_led: true,
                 mandate: 0.0,
+                backed: 0.0,
                 design: 0.0,
                 pull: 0.0,
                 floor: 0.0,
                 peer_rate: 0.0,
                 grassroots: if voluntary { 1.0 } else { 0.0 },
-                directive,
                 trial_confirm: 0.3,
                 routinisation: 12,
                 practice: &pa,
@@ -415,8 +525,10 @@ mod tests {
                 network: 0.0,
                 peers: &[],
                 signal: &[],
+                directive,
                 contract,
                 defensiveness: 0.0,
+                reach: 1.0,
             };
             rules.advance(&mut unit, bits, place, &mut [0; 2]);
             assert_eq!(unit.stage, TRIAL);

@@ -49,6 +49,7 @@ impl World<'_> {
             let mut best = [0.0f64; 3];
             let mut has_gp = false;
             let mut has_manager = false;
+            let mut hybrid = false;
             let mut loyalty = 0.0;
             let mut gps_on_board = 0.0;
             let mut add_human = |members: &mut Vec<Member>,
@@ -82,6 +83,7 @@ impl World<'_> {
                 }
                 Leader::Manager(i) => {
                     let m = &self.managers[i as usize];
+                    hybrid |= m.hybrid;
                     add_human(
                         &mut self.members,
                         self.drift.apply(&m.logic),
@@ -98,6 +100,7 @@ impl World<'_> {
                         continue;
                     }
                     let m = &self.managers[mi as usize];
+                    hybrid |= m.hybrid;
                     add_human(
                         &mut self.members,
                         self.drift.apply(&m.logic),
@@ -123,10 +126,11 @@ impl World<'_> {
                 threat += p.defensiveness * (1.0 - p.trust);
             }
             if init.council {
+                // The council works harder with a CCG it trusts (docs/ODD.md §7.4).
                 self.members.push(Member {
                     logic: self.drift.apply(&self.council.logic),
                     influence: COUNCIL_BOARD_INFLUENCE,
-                    effort: self.council.appetite,
+                    effort: self.council.appetite * (0.5 + 0.5 * self.council.trust),
                 });
             }
             let mut mix = [0.0; 3];
@@ -153,8 +157,16 @@ impl World<'_> {
             } else {
                 threat / init.scope.len() as f64 * (0.5 + mix[MARKET])
             };
+            // A hybrid clinician-manager on the board bridges clinical and managerial
+            // perspectives: part of the conflict from competing logics goes (docs/ODD.md §7.4;
+            // "hybrid manager-clinicians exercised influence", Storey et al., HS&DR report).
+            let bridged = if hybrid {
+                1.0 - self.s.manager.hybrid_bridging
+            } else {
+                1.0
+            };
             let conflict = conflict(
-                divergence(&self.members),
+                bridged * divergence(&self.members),
                 threat,
                 best[1],
                 pr.mediation_effect,
@@ -167,7 +179,7 @@ impl World<'_> {
             init.design += pr.design_rate
                 * effort
                 * (0.5 + skill)
-                * (floor + (1.0 - floor) * init.mandate)
+                * (floor + (1.0 - floor) * init.mandate.max(init.backing))
                 * speed.max(0.0)
                 * (1.0 - init.design)
                 / (1.0 + pr.conflict_weight * conflict)
@@ -190,6 +202,15 @@ impl World<'_> {
             let design = init.design;
             init.contract_hazard =
                 pr.contract_strength * pr.contract_rate * design * (0.3 + mix[MARKET]);
+            // The council in scope meets the board's mode as providers do: its trust moves.
+            if init.council {
+                let t = &mut self.council.trust;
+                match mode {
+                    MARKET => *t = (*t - env.market_trust_loss).max(0.0),
+                    NETWORK => *t = (*t + env.network_trust_gain).min(1.0),
+                    _ => {}
+                }
+            }
             for &p in &init.scope {
                 let p = &mut self.providers[p as usize];
                 match mode {
@@ -281,6 +302,27 @@ mod tests {
         assert!(c_apart > c_alike);
         assert!(conflict(0.4, 0.1, 0.9, 0.7) < conflict(0.4, 0.1, 0.2, 0.7));
         assert_eq!(divergence(&alike[..1]), 0.0);
+    }
+
+    #[test]
+    fn hybrid_clinician_managers_bridge_logics_and_speed_design() {
+        // Every manager a hybrid: with bridging, boards design faster than without it, and
+        // than boards of managers who are not hybrids.
+        let design = |share: &str, bridging: &str| {
+            let s = scenario(&[
+                &format!("manager.hybrid_share={share}"),
+                &format!("manager.hybrid_bridging={bridging}"),
+            ]);
+            (0..40)
+                .map(|rep| {
+                    let o = runner::replication(&s, 0, rep);
+                    o.initiatives.iter().map(|i| i.peak_design).sum::<f64>()
+                })
+                .sum::<f64>()
+        };
+        let bridging = design("1", "0.8");
+        assert!(bridging > design("1", "0"), "bridging does nothing");
+        assert!(bridging > design("0", "0.8"), "hybrids do nothing");
     }
 
     #[test]

@@ -150,6 +150,13 @@ impl World<'_> {
         self.ranking
             .sort_by(|&a, &b| scores[b].total_cmp(&scores[a]).then(a.cmp(&b)));
         let attended = (st.attention as usize).min(self.ranking.len());
+        // The board's attention is shared among the initiatives that actually hold it: the
+        // share averages one over them, so an initiative never gets more than one place's worth
+        // of mandate because fewer initiatives than places have been taken up (docs/ODD.md §7.3).
+        let holding = self.ranking[..attended]
+            .iter()
+            .filter(|&&k| self.scores[k] > 0.0)
+            .count();
         let top_total: f64 = self.ranking[..attended]
             .iter()
             .map(|&k| self.scores[k].max(0.0))
@@ -165,7 +172,7 @@ impl World<'_> {
                 init.displaced_by_event = true;
             }
             if init.attention && top_total > 0.0 {
-                let share = attended as f64 * self.scores[k] / top_total;
+                let share = holding as f64 * self.scores[k] / top_total;
                 init.mandate += st.mandate_rate
                     * share
                     * (0.5 + mix[HIERARCHY])
@@ -177,11 +184,138 @@ impl World<'_> {
         self.decay_mandate();
     }
 
+    /// The health and wellbeing board, a council-led forum, backs every initiative taken up
+    /// whose scope names the council: `B ← B + backing_rate·appetite·trust·(1 − B)`, then
+    /// `B ← B·(1 − mandate_decay)`. Backing stands in for mandate where the point of delivery and
+    /// the programme board read it (`max(M, B)`), never in the CCG's directive (docs/ODD.md §7.3).
+    pub(super) fn wellbeing_board(&mut self) {
+        let c = &self.s.council;
+        if !c.wellbeing_board {
+            return;
+        }
+        let growth = c.backing_rate * self.council.appetite * self.council.trust;
+        let decay = self.dynamics.arenas.strategic.mandate_decay;
+        for init in self
+            .initiatives
+            .iter_mut()
+            .filter(|i| i.council && i.ever_led)
+        {
+            init.backing += growth * (1.0 - init.backing);
+            init.backing *= 1.0 - decay;
+        }
+    }
+
     /// Mandate decays unless renewed; adoption evidence renews it (docs/ODD.md §7.3).
     fn decay_mandate(&mut self) {
         let st = &self.dynamics.arenas.strategic;
         for init in &mut self.initiatives {
             init.mandate *= 1.0 - st.mandate_decay * (1.0 - st.evidence_renewal * init.adoption);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::model::world::test_support::scenario;
+    use crate::runner;
+
+    #[test]
+    fn a_lone_initiative_gets_one_place_s_worth_of_mandate_whatever_the_attention() {
+        let one = r#"initiative=[{name="a", scope=["acute"]}]"#;
+        let narrow = scenario(&[one, "arenas.strategic.attention=1"]);
+        let wide = scenario(&[one, "arenas.strategic.attention=3"]);
+        for rep in 0..6 {
+            let a = format!("{:?}", runner::replication(&narrow, 0, rep));
+            let b = format!("{:?}", runner::replication(&wide, 0, rep));
+            assert_eq!(a, b, "replication {rep}");
+        }
+    }
+}
+
+#[cfg(test)]
+mod council_tests {
+    use crate::model::World;
+    use crate::model::world::test_support::scenario;
+    use crate::runner;
+
+    /// Mean over replications of each initiative's final routinised share.
+    fn routinised(overrides: &[&str], reps: u32) -> Vec<f64> {
+        let s = scenario(overrides);
+        let mut sums = vec![0.0; s.initiative.len()];
+        for rep in 0..reps {
+            let o = runner::replication(&s, 0, rep);
+            for (sum, init) in sums.iter_mut().zip(&o.initiatives) {
+                *sum += init.final_routinised / reps as f64;
+            }
+        }
+        sums
+    }
+
+    #[test]
+    fn naming_the_council_in_scope_changes_results_measurably() {
+        // Frail elderly care with and without the council in its scope, on the same areas: the
+        // paired difference of the final routinised share is far from zero.
+        let one = |council: bool| {
+            scenario(&[&format!(
+                r#"initiative=[{{name="a", complexity=0.6, scope=["acute", "community"], national=true, council={council}}}]"#
+            )])
+        };
+        let (with, without) = (one(true), one(false));
+        let reps = 200;
+        let d: Vec<f64> = (0..reps)
+            .map(|rep| {
+                runner::replication(&with, 0, rep).initiatives[0].final_routinised
+                    - runner::replication(&without, 0, rep).initiatives[0].final_routinised
+            })
+            .collect();
+        let mean = d.iter().sum::<f64>() / reps as f64;
+        let var = d.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (reps - 1) as f64;
+        let t = mean / (var / reps as f64).sqrt();
+        assert!(t.abs() > 3.0, "mean difference {mean:.4}, t = {t:.1}");
+    }
+
+    #[test]
+    fn council_trust_lowers_its_teams_resistance_and_helps_council_initiatives() {
+        let s = scenario(&[]);
+        let mut streams = runner::streams(1, 0, 0, false);
+        let mut world = World::new(&s, &mut streams.population);
+        world.council.trust = 0.2;
+        let low = world.council.resistance();
+        world.council.trust = 0.8;
+        assert!(world.council.resistance() < low);
+        let frail = |trust: &str| routinised(&[&format!("council.trust={trust}")], 120)[0];
+        let (distrust, trust) = (frail("0.1"), frail("0.9"));
+        assert!(trust > distrust, "{trust} !> {distrust}");
+    }
+
+    #[test]
+    fn the_wellbeing_board_backs_only_initiatives_naming_the_council() {
+        let backing = |board: bool| {
+            let s = scenario(&[&format!("council.wellbeing_board={board}")]);
+            let mut streams = runner::streams(1, 0, 0, false);
+            let mut world = World::new(&s, &mut streams.population);
+            for month in 0..s.simulation.months {
+                world.step(month, &mut streams);
+            }
+            world
+                .initiatives
+                .iter()
+                .map(|i| (i.council, i.ever_led, i.backing))
+                .collect::<Vec<_>>()
+        };
+        for (_, _, b) in backing(false) {
+            assert_eq!(b, 0.0);
+        }
+        let on = backing(true);
+        assert!(
+            on.iter()
+                .any(|&(council, led, b)| council && led && b > 0.0),
+            "{on:?}"
+        );
+        assert!(on.iter().all(|&(council, _, b)| council || b == 0.0));
+        // Backing stands in for mandate: council initiatives routinise more with the board.
+        let board = |on: bool| routinised(&[&format!("council.wellbeing_board={on}")], 120)[0];
+        let (without, with) = (board(false), board(true));
+        assert!(with > without, "{with} !> {without}");
     }
 }

@@ -5,7 +5,7 @@ use rand::RngExt;
 use rand_chacha::ChaCha8Rng;
 use rand_distr::StandardNormal;
 
-use super::agents::{HIERARCHY, LogicMix, Role};
+use super::agents::{HIERARCHY, LogicMix};
 use super::outcome::{SurveyWave, thresholds};
 use super::world::{STRATEGIC, World};
 
@@ -98,7 +98,8 @@ impl World<'_> {
         }
         for gp in &self.gps {
             let noise = GP_SURVEY_NOISE * rng.sample::<f64, _>(StandardNormal);
-            if gp.role == Role::None {
+            // A GP in a federation role holds no role in the CCG.
+            if !gp.role.commissioning() {
                 wave.gp_no_role += 1;
                 if gp.willingness + noise > sv.can_influence_above {
                     wave.gp_no_role_can += 1;

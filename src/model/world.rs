@@ -20,8 +20,9 @@ pub struct Streams {
     pub population: ChaCha8Rng,
     /// Individual decisions each month: seat offers, ideas.
     pub decisions: ChaCha8Rng,
-    /// Adoption, confirmation and reversion at every unit: two draws per unit per month whatever
-    /// its state, so that units meet the same numbers in every cell (common random numbers).
+    /// Adoption, confirmation and reversion at every unit: one 64-bit draw per unit per month,
+    /// split into two uniforms, whatever its state, so that units meet the same numbers in every
+    /// cell (common random numbers).
     pub units: ChaCha8Rng,
     /// The virtual survey's perception noise.
     pub survey: ChaCha8Rng,
@@ -83,6 +84,8 @@ pub(super) struct Initiative {
     pub(super) gp_on_board: bool,
     pub(super) ever_led: bool,
     pub(super) mandate: f64,
+    /// Backing from the health and wellbeing board (mandate-like, council-led).
+    pub(super) backing: f64,
     pub(super) design: f64,
     pub(super) attention: bool,
     pub(super) displaced_by_event: bool,
@@ -115,7 +118,11 @@ pub struct World<'s> {
     /// Peer weight of each practice: the credibility of its most credible GP.
     pub(super) practice_credibility: Vec<f64>,
     pub(super) seats: Vec<Option<u32>>,
+    /// The month in which each GP seat's holder took it.
     pub(super) seat_since: Vec<u32>,
+    /// The length of each GP seat's current term of office: shortened for a seat's first term
+    /// when terms are staggered, `term_months` after (ODD §7.1).
+    pub(super) seat_term: Vec<u32>,
     pub(super) board_managers: Vec<u32>,
     pub(super) initiatives: Vec<Initiative>,
     pub(super) last_event: Option<u32>,
@@ -167,9 +174,17 @@ impl<'s> World<'s> {
                     .filter_map(|name| s.provider.iter().position(|p| &p.name == name))
                     .map(|i| i as u32)
                     .collect();
+                // Providers' teams in scope order, then the council's social-care teams when the
+                // scope names the council.
+                let council_teams = if init.council {
+                    area.council.teams.clone()
+                } else {
+                    0..0
+                };
                 let unit_teams: Vec<u32> = scope
                     .iter()
                     .flat_map(|&p| area.providers[p as usize].teams.clone())
+                    .chain(council_teams)
                     .collect();
                 // Programme boards draw on managers outside the governing body first.
                 let pick = |j: usize| {
@@ -201,6 +216,7 @@ impl<'s> World<'s> {
                     gp_on_board: false,
                     ever_led: false,
                     mandate: 0.0,
+                    backing: 0.0,
                     design: 0.0,
                     attention: false,
                     displaced_by_event: false,
@@ -270,6 +286,7 @@ impl<'s> World<'s> {
             practice_credibility,
             seats: vec![None; gp_seats],
             seat_since: vec![0; gp_seats],
+            seat_term: first_terms(gp_seats, &s.arenas.strategic),
             board_managers,
             initiatives,
             last_event: None,
@@ -316,6 +333,7 @@ impl<'s> World<'s> {
         self.engagement(month, &mut streams.decisions);
         self.ideas(&mut streams.decisions);
         self.strategic_arena(month);
+        self.wellbeing_board();
         self.programme_arena();
         self.practice_arena(month, &mut streams.units);
         self.feedback();
@@ -376,6 +394,18 @@ impl<'s> World<'s> {
             survey: self.survey,
         }
     }
+}
+
+/// The length of each GP seat's first term of office: seats are dealt into `term_cohorts`
+/// cohorts in turn, and cohort c's first term lasts `term·(c + 1)/cohorts` months, so that with
+/// three cohorts and a three-year term a third of the seats filled at the start fall due in each
+/// year instead of all at month 36 (docs/ODD.md §7.1). One cohort: every first term is whole.
+pub(super) fn first_terms(seats: usize, st: &crate::scenario::Strategic) -> Vec<u32> {
+    let term = st.term_months.max(1);
+    let cohorts = st.term_cohorts.clamp(1, term);
+    (0..seats as u32)
+        .map(|k| (term * (k % cohorts + 1) / cohorts).max(1))
+        .collect()
 }
 
 /// Test helpers shared by the concept files' unit tests.

@@ -11,10 +11,14 @@ use schema::kinds::{BOOL, TEXT, UNIT, float, int};
 use schema::{Kind, Section, section};
 
 pub use load::{Origin, Override, ScenarioSource, load, load_str};
+pub(crate) use schema::float_range;
 pub use schema::{Access, Field, Kind as ParamKind, Slot, kind_at, leaves};
 
 /// The names of the three arenas, in the order used everywhere.
 pub const ARENAS: [&str; 3] = ["strategic", "programme", "practice"];
+/// The kinds of scheduled event: a policy event, or an experimenter's switch.
+pub const EVENT_KINDS: [&str; 2] = ["policy", "experiment"];
+
 /// The names of the three institutional logics, in the order used everywhere.
 pub const LOGICS: [&str; 3] = ["market", "hierarchy", "network"];
 
@@ -132,6 +136,10 @@ section! {
         stepdown_threshold: f64 = 0.30 => UNIT,
         /// Credibility at or above which a GP can lead informally in the practice arena.
         informal_credibility: f64 = 0.6 => UNIT,
+        /// Deviant innovation: how far policy uncertainty raises the informal leadership of the few very credible, least conforming GPs (0: off; willingness counted as min(1, w + effect·U)).
+        deviance_effect: f64 = 0.0 => float(0.0, 10.0),
+        /// Credibility at or above which a GP less hierarchy-minded than the mean GP is a possible deviant innovator.
+        deviant_credibility: f64 = 0.8 => UNIT,
         /// Monthly pull of willingness back toward its starting level.
         willingness_recovery: f64 = 0.05 => UNIT,
         /// Monthly fall of willingness per unit of policy uncertainty.
@@ -150,8 +158,10 @@ section! {
     pub struct Manager {
         /// Managers in the CCG.
         count: u32 = 12 => int(0, 100_000),
-        /// Share of managers who are hybrid clinician-managers (practical skill of a clinician).
+        /// Share of managers who are hybrid clinician-managers (practical skill of a clinician; they bridge clinical and managerial logics on programme boards).
         hybrid_share: f64 = 0.17 => UNIT,
+        /// Share of a programme board's conflict from competing logics that a hybrid clinician-manager on it bridges (0: none).
+        hybrid_bridging: f64 = 0.5 => UNIT,
         /// Strategic skill.
         strategic_skill: Dist = Dist::new(0.75, 0.1) => DIST,
         /// Mediation skill.
@@ -170,7 +180,7 @@ section! {
     pub struct Provider {
         /// Name, used in initiative scopes.
         name: String = "provider".into() => TEXT,
-        /// Kind of organisation.
+        /// Kind of organisation: a label for readers and outputs, read by nothing in the model.
         kind: String = "community".into() => Kind::Choice(&["acute", "community", "mental_health", "ambulance", "voluntary", "other"]),
         /// Protection of its jurisdiction against change.
         defensiveness: f64 = 0.4 => UNIT,
@@ -239,10 +249,28 @@ section! {
     pub struct Council {
         /// Appetite for integrating health and social care.
         integration_appetite: f64 = 0.5 => UNIT,
-        /// Trust in the CCG at the start.
+        /// Trust in the CCG at the start: lowers the resistance its social-care teams feel and raises its effort on programme boards.
         trust: f64 = 0.5 => UNIT,
         /// The council's logic mix.
         logic: Logic = Logic::new(0.1, 0.5, 0.4) => LOGIC,
+        /// Social-care frontline teams: units at the point of delivery of every initiative whose scope names the council.
+        teams: u32 = 3 => int(0, 100_000),
+        /// Whether a health and wellbeing board (a council-led forum) backs initiatives whose scope names the council.
+        wellbeing_board: bool = false => BOOL,
+        /// Monthly growth of the health and wellbeing board's backing at full appetite and trust.
+        backing_rate: f64 = 0.1 => UNIT,
+    }
+}
+
+section! {
+    /// GP federations and other provider roles: a pull on willing GPs away from commissioning.
+    pub struct Federation {
+        /// Monthly probability, at full strength, that a GP willing to lead (willingness at or above gp.accept_threshold) takes a federation or provider role instead of commissioning ones (0: no federations).
+        pull: f64 = 0.0 => UNIT,
+        /// Month in which the pull starts to grow (24: April 2015).
+        start_month: u32 = 24 => int(0, 1200),
+        /// Month by which the pull has grown to full strength, in equal monthly steps.
+        full_month: u32 = 60 => int(0, 1200),
     }
 }
 
@@ -265,6 +293,10 @@ section! {
         council_seats: u32 = 1 => int(0, 1000),
         /// Months a seat is held before the holder stands again or steps down.
         term_months: u32 = 36 => int(1, 1200),
+        /// Cohorts of GP seats whose first terms end in turn, staggered over one term (3: a third of seats falls due each year of a three-year term; 1: every first term ends together).
+        term_cohorts: u32 = 1 => int(1, 1200),
+        /// Whether a holder whose term ends stands again and keeps the seat when still willing (willingness at or above gp.accept_threshold); false: every seat is offered afresh.
+        incumbents_stand: bool = false => BOOL,
         /// How many initiatives can hold the board's mandate at once.
         attention: u32 = 2 => int(1, 1000),
         /// Monthly growth of mandate for an initiative holding the board's attention.
@@ -423,6 +455,8 @@ section! {
         month: u32 = 0 => int(0, 1200),
         /// What the event was (e.g. "Five Year Forward View").
         name: String = String::new() => TEXT,
+        /// "policy": a policy event (losing the board's attention soon after it counts as displacement); "experiment": an experimenter's switch, such as the timing experiment's arena hand-overs, which is not.
+        kind: String = "policy".into() => Kind::Choice(&EVENT_KINDS),
         /// Parameters set to a new value: `{ "environment.policy_uncertainty" = 0.6 }`.
         set: BTreeMap<String, toml::Value> = BTreeMap::new() => Kind::PathMap,
         /// Parameters changed by an amount: `{ "environment.central_pressure" = 0.05 }`.
@@ -436,6 +470,7 @@ fn baseline_events() -> Vec<Event> {
     let ev = |month, name: &str, set: &[(&str, f64)], add: &[(&str, f64)]| Event {
         month,
         name: name.into(),
+        kind: "policy".into(),
         set: set
             .iter()
             .map(|(k, v)| (k.to_string(), toml::Value::Float(*v)))
@@ -658,6 +693,8 @@ section! {
         provider: Vec<Provider> = baseline_providers() => Kind::TableList(Provider::FIELDS),
         /// The council.
         council: Council = Council::default() => Kind::Table(Council::FIELDS),
+        /// GP federations and provider roles.
+        federation: Federation = Federation::default() => Kind::Table(Federation::FIELDS),
         /// The three arenas.
         arenas: Arenas = Arenas::default() => Kind::Table(Arenas::FIELDS),
         /// Who may lead.

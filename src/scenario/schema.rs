@@ -237,6 +237,21 @@ pub fn leaves(fields: &'static [Field], prefix: &str, out: &mut Vec<(String, &'s
     }
 }
 
+/// The declared range of the real-valued parameter at dotted `path` below `fields`, found
+/// without allocating (scheduled events clip what they add to it, docs/ODD.md §3).
+pub fn float_range(fields: &'static [Field], path: &str) -> Option<(f64, f64)> {
+    let (head, rest) = match path.split_once('.') {
+        Some((head, rest)) => (head, Some(rest)),
+        None => (path, None),
+    };
+    let field = fields.iter().find(|f| f.name == head)?;
+    match (field.kind, rest) {
+        (Kind::Float { lo, hi }, None) => Some((lo, hi)),
+        (Kind::Table(inner), Some(rest)) => float_range(inner, rest),
+        _ => None,
+    }
+}
+
 /// Longest key, in characters, for which a nearest known key is sought. The edit distance takes
 /// time in the product of the two lengths, so a million-character key took many seconds; no
 /// key of the schema comes near this length, so nothing that is a typo loses its hint.
@@ -288,6 +303,21 @@ mod tests {
         assert_eq!(nearest("zzzzqqq", known), None);
         // Too long to compare: no hint rather than minutes of edit distance.
         assert_eq!(nearest(&"reversion_rate".repeat(10), known), None);
+    }
+
+    #[test]
+    fn float_range_finds_a_nested_declared_range() {
+        let fields = crate::scenario::Scenario::fields();
+        assert_eq!(
+            float_range(fields, "arenas.strategic.national_pull"),
+            Some((0.0, 100.0))
+        );
+        assert_eq!(
+            float_range(fields, "environment.policy_uncertainty"),
+            Some((0.0, 1.0))
+        );
+        assert_eq!(float_range(fields, "arenas.strategic.enabled"), None);
+        assert_eq!(float_range(fields, "arenas.nothing"), None);
     }
 
     #[test]
