@@ -804,19 +804,11 @@ pub fn arena_report(dir: &OutputDir, s: &Scenario, exp: &ArenaExperiment) -> Res
             .iter()
             .map(|h| {
                 let v = &h.verdict;
-                let top = v
-                    .ratios
-                    .iter()
-                    .max_by(|a, b| a.estimate.total_cmp(&b.estimate));
+                let top = v.highest_share();
                 vec![
                     h.months.to_string(),
                     pct(v.all_three_rate),
-                    top.map_or(String::new(), |r| {
-                        format!(
-                            "{} {:.2} [{:.2}, {:.2}]",
-                            r.label, r.estimate, r.ci95[0], r.ci95[1]
-                        )
-                    }),
+                    top.map_or(String::new(), experiment::Ratio::brief),
                     format!(
                         "{:+.3} [{:+.3}, {:+.3}]",
                         v.interaction.estimate, v.interaction.ci95[0], v.interaction.ci95[1]

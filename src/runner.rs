@@ -86,6 +86,20 @@ pub trait Observer: Sync {
     fn note(&self, _text: &str) {}
 }
 
+/// An observer that passes progress and notes on to another but does not restart its count, so
+/// that several runs (the probe's steps, an ensemble's sets) add up on one progress display.
+pub struct Within<'a>(pub &'a dyn Observer);
+
+impl Observer for Within<'_> {
+    fn advance(&self, n: u64) {
+        self.0.advance(n);
+    }
+
+    fn note(&self, text: &str) {
+        self.0.note(text);
+    }
+}
+
 /// The observer that ignores everything: for embedding and tests.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Silent;

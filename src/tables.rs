@@ -1,7 +1,7 @@
 //! The tables the commands print on a terminal, rendered from result values.
 
 use crate::experiment::{
-    ArenaExperiment, CellResult, ClinicalExperiment, TimingExperiment, Verdict,
+    ArenaExperiment, CellResult, ClinicalExperiment, Ratio, TimingExperiment, Verdict,
 };
 use crate::stats::Summary;
 
@@ -195,12 +195,7 @@ fn verdict_lines(t: &mut String, title: &str, v: &Verdict) {
 fn shares(v: &Verdict) -> String {
     v.ratios
         .iter()
-        .map(|r| {
-            format!(
-                "{} {:.2} [{:.2}, {:.2}]",
-                r.label, r.estimate, r.ci95[0], r.ci95[1]
-            )
-        })
+        .map(Ratio::brief)
         .collect::<Vec<_>>()
         .join("; ")
 }
@@ -255,10 +250,7 @@ pub fn arena_table(exp: &ArenaExperiment) -> String {
             iv.initiative,
             w.result.to_uppercase(),
             w.margin,
-            closest.map_or(String::new(), |r| format!(
-                "; highest share {} {:.2} [{:.2}, {:.2}]",
-                r.label, r.estimate, r.ci95[0], r.ci95[1]
-            ))
+            closest.map_or(String::new(), |r| format!("; highest share {}", r.brief()))
         );
     }
     if let Some(p) = &exp.probe {
@@ -284,19 +276,13 @@ pub fn arena_table(exp: &ArenaExperiment) -> String {
         );
         for h in &exp.horizons {
             let v = &h.verdict;
-            let top = v
-                .ratios
-                .iter()
-                .max_by(|a, b| a.estimate.total_cmp(&b.estimate));
+            let top = v.highest_share();
             let _ = writeln!(
                 t,
                 "{:>6} {:>8.1}%  {:<24} {:<26} {:<13} {:>+7.3}  {}",
                 h.months,
                 100.0 * v.all_three_rate,
-                top.map_or(String::new(), |r| format!(
-                    "{} {:.2} [{:.2}, {:.2}]",
-                    r.label, r.estimate, r.ci95[0], r.ci95[1]
-                )),
+                top.map_or(String::new(), Ratio::brief),
                 format!(
                     "{:+.3} [{:+.3}, {:+.3}]",
                     v.interaction.estimate, v.interaction.ci95[0], v.interaction.ci95[1]

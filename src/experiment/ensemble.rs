@@ -14,7 +14,7 @@ use toml::Value;
 use super::{Ratio, arenas};
 use crate::discovery::{self, PrimBox, PrimConfig};
 use crate::error::{Error, Result};
-use crate::runner::{Cancel, Observer};
+use crate::runner::{Cancel, Observer, Within};
 use crate::scenario::{Origin, Override, ScenarioSource};
 use crate::stats::wilson;
 
@@ -458,19 +458,6 @@ pub struct PrimParameters {
 pub struct EnsembleReport {
     /// The verdict over the ensemble.
     pub ensemble: EnsembleVerdict,
-}
-
-/// An observer that passes progress on but does not restart it, so the sets add up on one bar.
-struct Within<'a>(&'a dyn Observer);
-
-impl Observer for Within<'_> {
-    fn advance(&self, n: u64) {
-        self.0.advance(n);
-    }
-
-    fn note(&self, text: &str) {
-        self.0.note(text);
-    }
 }
 
 /// Runs the arena experiment at every set of `ensemble` (the set's overrides added to `base`;

@@ -7,9 +7,9 @@ use serde::Serialize;
 use toml::Value;
 
 use super::{CellResult, HorizonRun, resolve_cells, results_at, run_cells};
-use super::{Verdict, arena_cells, factorial_verdict, interaction_signs};
+use super::{Ratio, Verdict, arena_cells, factorial_verdict, interaction_signs};
 use crate::error::Result;
-use crate::runner::{Cancel, Observer};
+use crate::runner::{Cancel, Observer, Within};
 use crate::scenario::schema::{Kind, leaves};
 use crate::scenario::{Origin, Override, Scenario, ScenarioSource};
 
@@ -184,17 +184,7 @@ pub fn probe(
             .collect();
         let at = results_at(&results, h, s0.initiative.len());
         let v = factorial_verdict(&at, h, s0, "arenas");
-        let highest = v
-            .ratios
-            .iter()
-            .max_by(|a, b| a.estimate.total_cmp(&b.estimate))
-            .map(|r| {
-                format!(
-                    "{} {:.2} [{:.2}, {:.2}]",
-                    r.label, r.estimate, r.ci95[0], r.ci95[1]
-                )
-            })
-            .unwrap_or_default();
+        let highest = v.highest_share().map(Ratio::brief).unwrap_or_default();
         steps.push(ProbeStep {
             parameter: path.into(),
             from,
@@ -241,20 +231,6 @@ pub fn summarise(reference: &str, steps: &[ProbeStep], replications: u32) -> Str
 fn trim(x: f64) -> String {
     let s = format!("{x:.3}");
     s.trim_end_matches('0').trim_end_matches('.').to_string()
-}
-
-/// An observer that passes progress on but does not restart it, so the probe's steps add up on
-/// one bar.
-struct Within<'a>(&'a dyn Observer);
-
-impl Observer for Within<'_> {
-    fn advance(&self, n: u64) {
-        self.0.advance(n);
-    }
-
-    fn note(&self, text: &str) {
-        self.0.note(text);
-    }
 }
 
 #[cfg(test)]

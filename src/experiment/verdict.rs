@@ -37,6 +37,16 @@ pub struct Ratio {
     pub ci95: [f64; 2],
 }
 
+impl Ratio {
+    /// The ratio as it is printed: `S P - 0.31 [0.28, 0.33]`.
+    pub fn brief(&self) -> String {
+        format!(
+            "{} {:.2} [{:.2}, {:.2}]",
+            self.label, self.estimate, self.ci95[0], self.ci95[1]
+        )
+    }
+}
+
 /// The verdict of the arena experiment on the proposition that redesign succeeds only when all
 /// three arenas act together.
 #[derive(Debug, Clone, Serialize)]
@@ -69,6 +79,15 @@ pub struct Verdict {
     /// Replications that would settle an inconclusive verdict at the current estimates (absent
     /// when decided, or when no practical number would).
     pub replications_to_settle: Option<u64>,
+}
+
+impl Verdict {
+    /// The cell with fewer arenas whose share of all three is highest.
+    pub fn highest_share(&self) -> Option<&Ratio> {
+        self.ratios
+            .iter()
+            .max_by(|a, b| a.estimate.total_cmp(&b.estimate))
+    }
 }
 
 /// What one cell's per-replication success rate and its pairing with the all-three cell give.
