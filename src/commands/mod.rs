@@ -7,6 +7,7 @@ mod demo;
 mod experiment;
 mod params;
 mod run;
+mod sensitivity;
 mod sweep;
 
 use std::path::{Path, PathBuf};
@@ -27,6 +28,7 @@ pub fn main() -> Result<()> {
         Command::Experiment(command) => experiment::experiment(&command),
         Command::Sweep(args) => sweep::sweep(&args),
         Command::Calibrate(args) => calibrate::calibrate(&args),
+        Command::Sensitivity(command) => sensitivity::sensitivity(&command),
         Command::Merge(args) => sweep::merge(&args),
         Command::Demo(args) => demo::demo(&args),
         Command::Check { scenario, set } => check::check(&scenario, &set),
