@@ -60,9 +60,13 @@ pub enum Command {
     },
     /// List every parameter: path, default, allowed range, meaning.
     Params {
-        /// Print as JSON.
+        /// Print as JSON: path, kind, minimum, maximum, default (a JSON value), doc.
         #[arg(long)]
         json: bool,
+        /// Print a SALib problem definition (num_vars, names, bounds) for these paths, each a
+        /// number or whole number, with its schema range or PATH=LO:HI.
+        #[arg(long, num_args = 1.., value_name = "PATH", conflicts_with = "json")]
+        salib: Vec<String>,
     },
 }
 

@@ -32,7 +32,12 @@ pub fn main() -> Result<()> {
         Command::Merge(args) => sweep::merge(&args),
         Command::Demo(args) => demo::demo(&args),
         Command::Check { scenario, set } => check::check(&scenario, &set),
-        Command::Params { json } => {
+        Command::Params { json, salib } if !salib.is_empty() => {
+            print!("{}", params::salib(&salib)?);
+            let _ = json;
+            Ok(())
+        }
+        Command::Params { json, .. } => {
             print!("{}", params(json));
             Ok(())
         }
