@@ -331,6 +331,10 @@ impl SensitivityCommand {
 pub struct SweepArgs {
     /// The scenario file.
     pub scenario: PathBuf,
+    /// The design file of `--design table`: a CSV whose header names parameter paths and whose
+    /// rows are the points (e.g. a SALib or EMA Workbench sample).
+    #[arg(value_name = "FILE.csv")]
+    pub table: Option<PathBuf>,
     /// Sweep a parameter from LO to HI in STEPS grid values (repeatable; replaces the
     /// scenario's [[sweep.param]] tables). Whole numbers and switches (false:true) too.
     #[arg(long = "param", value_name = "PATH=LO:HI:STEPS")]
@@ -366,6 +370,8 @@ pub enum DesignArg {
     Grid,
     /// A Latin hypercube of `--points` points.
     Lhs,
+    /// The rows of a CSV file given after the scenario (`--design table FILE.csv`).
+    Table,
 }
 
 impl From<DesignArg> for DesignKind {
@@ -373,6 +379,7 @@ impl From<DesignArg> for DesignKind {
         match d {
             DesignArg::Grid => DesignKind::Grid,
             DesignArg::Lhs => DesignKind::Lhs,
+            DesignArg::Table => DesignKind::Table,
         }
     }
 }
