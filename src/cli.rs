@@ -45,6 +45,9 @@ pub enum Command {
     Calibrate(CalibrateArgs),
     /// Compare scenarios on the same areas: the paired difference of every headline output.
     Compare(CompareArgs),
+    /// Global sensitivity analysis (Morris, Sobol') over the scenario's `[sensitivity]` table.
+    #[command(subcommand)]
+    Sensitivity(SensitivityCommand),
     /// Join the shard outputs of a sweep into what a single run would have written.
     Merge(MergeArgs),
     /// One command for a class: the baseline and the arena experiment, with a report to open.
@@ -67,9 +70,13 @@ pub enum Command {
     Man,
     /// List every parameter: path, default, allowed range, meaning.
     Params {
-        /// Print as JSON.
+        /// Print as JSON: path, kind, minimum, maximum, default (a JSON value), doc.
         #[arg(long)]
         json: bool,
+        /// Print a SALib problem definition (num_vars, names, bounds) for these paths, each a
+        /// number or whole number, with its schema range or PATH=LO:HI.
+        #[arg(long, num_args = 1.., value_name = "PATH", conflicts_with = "json")]
+        salib: Vec<String>,
     },
 }
 
@@ -246,11 +253,110 @@ impl CalibrateArgs {
     }
 }
 
+/// The sensitivity methods.
+#[derive(Debug, Subcommand)]
+pub enum SensitivityCommand {
+    /// Morris screening: elementary effects on r trajectories; μ*, μ and σ per parameter.
+    Morris(MorrisArgs),
+    /// Sobol' indices: first order and total, with bootstrap 95% intervals.
+    Sobol(SobolArgs),
+}
+
+/// Arguments shared by the sensitivity methods.
+#[derive(Debug, Args)]
+pub struct SensitivityArgs {
+    /// The scenario file, with its `[sensitivity]` table.
+    pub scenario: PathBuf,
+    /// The quantity of interest: `success`, `success.<initiative>`, `seats`, `market_share`,
+    /// `mode.<failure mode>`, `survey.<question>[@MONTH]`, `verdict.necessity` or
+    /// `verdict.margin`.
+    #[arg(long, default_value = "success", value_name = "NAME")]
+    pub output: String,
+    /// Bootstrap resamples for the intervals (overrides sensitivity.bootstrap).
+    #[arg(long, value_name = "B")]
+    pub bootstrap: Option<u32>,
+    #[command(flatten)]
+    /// Options shared with `run`; `--replications` is per design point here (overrides
+    /// sensitivity.replications).
+    pub common: Common,
+}
+
+/// Arguments of `sensitivity morris`.
+#[derive(Debug, Args)]
+pub struct MorrisArgs {
+    #[command(flatten)]
+    /// The scenario, the output and the common options.
+    pub analysis: SensitivityArgs,
+    /// Trajectories (overrides sensitivity.trajectories).
+    #[arg(long, short = 'r', value_name = "R")]
+    pub trajectories: Option<u32>,
+    /// Levels of the grid, even (overrides sensitivity.levels).
+    #[arg(long, short = 'p', value_name = "P")]
+    pub levels: Option<u32>,
+}
+
+/// Arguments of `sensitivity sobol`.
+#[derive(Debug, Args)]
+pub struct SobolArgs {
+    #[command(flatten)]
+    /// The scenario, the output and the common options.
+    pub analysis: SensitivityArgs,
+    /// Base samples N; the design has N (k + 2) points (overrides sensitivity.samples).
+    #[arg(long, value_name = "N")]
+    pub samples: Option<u32>,
+}
+
+impl SensitivityCommand {
+    /// The shared arguments, whether Sobol' was asked for, and the overrides the flags make on
+    /// the `[sensitivity]` table.
+    pub fn parts(&self) -> (&SensitivityArgs, bool, Vec<Override>) {
+        let (args, sobol, flags) = match self {
+            SensitivityCommand::Morris(m) => (
+                &m.analysis,
+                false,
+                vec![
+                    ("sensitivity.trajectories", "--trajectories", m.trajectories),
+                    ("sensitivity.levels", "--levels", m.levels),
+                ],
+            ),
+            SensitivityCommand::Sobol(s) => (
+                &s.analysis,
+                true,
+                vec![("sensitivity.samples", "--samples", s.samples)],
+            ),
+        };
+        let mut all = flags;
+        all.push(("sensitivity.bootstrap", "--bootstrap", args.bootstrap));
+        all.push((
+            "sensitivity.replications",
+            "--replications",
+            args.common.replications,
+        ));
+        let overrides = all
+            .into_iter()
+            .filter_map(|(path, flag, v)| {
+                v.map(|n| {
+                    Override::new(
+                        path,
+                        toml::Value::Integer(n.into()),
+                        scenario::Origin::Flag(format!("{flag} {n}")),
+                    )
+                })
+            })
+            .collect();
+        (args, sobol, overrides)
+    }
+}
+
 /// Arguments of `sweep`.
 #[derive(Debug, Args)]
 pub struct SweepArgs {
     /// The scenario file.
     pub scenario: PathBuf,
+    /// The design file of `--design table`: a CSV whose header names parameter paths and whose
+    /// rows are the points (e.g. a SALib or EMA Workbench sample).
+    #[arg(value_name = "FILE.csv")]
+    pub table: Option<PathBuf>,
     /// Sweep a parameter from LO to HI in STEPS grid values (repeatable; replaces the
     /// scenario's [[sweep.param]] tables). Whole numbers and switches (false:true) too.
     #[arg(long = "param", value_name = "PATH=LO:HI:STEPS")]
@@ -286,6 +392,8 @@ pub enum DesignArg {
     Grid,
     /// A Latin hypercube of `--points` points.
     Lhs,
+    /// The rows of a CSV file given after the scenario (`--design table FILE.csv`).
+    Table,
 }
 
 impl From<DesignArg> for DesignKind {
@@ -293,6 +401,7 @@ impl From<DesignArg> for DesignKind {
         match d {
             DesignArg::Grid => DesignKind::Grid,
             DesignArg::Lhs => DesignKind::Lhs,
+            DesignArg::Table => DesignKind::Table,
         }
     }
 }

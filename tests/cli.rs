@@ -155,6 +155,46 @@ fn params_lists_every_public_path() {
     let json = run_in(&root(), &["params", "--json"]);
     let rows: Vec<serde_json::Value> = serde_json::from_str(&stdout(&json)).unwrap();
     assert!(rows.len() > 100);
+    let row = |path: &str| rows.iter().find(|r| r["path"] == path).unwrap().clone();
+    let r = row("arenas.practice.reversion_rate");
+    assert_eq!(r["kind"], "float");
+    assert_eq!(r["minimum"], 0.0);
+    assert_eq!(r["maximum"], 1.0);
+    assert!(r["default"].is_f64(), "typed default: {r}");
+    assert!(r["doc"].is_string());
+    assert_eq!(row("simulation.months")["kind"], "int");
+    assert_eq!(row("leadership.clinical")["default"], true);
+    assert_eq!(row("simulation.seed")["maximum"], serde_json::Value::Null);
+}
+
+#[test]
+fn params_salib_prints_a_problem_definition_for_chosen_paths() {
+    let o = run_in(
+        &root(),
+        &[
+            "params",
+            "--salib",
+            "arenas.practice.reversion_rate",
+            "population.area_spread=0.1:0.4",
+        ],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let p: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(p["num_vars"], 2);
+    assert_eq!(p["names"][1], "population.area_spread");
+    assert_eq!(p["bounds"][0], serde_json::json!([0.0, 1.0]));
+    assert_eq!(p["bounds"][1], serde_json::json!([0.1, 0.4]));
+    for bad in [
+        "arenas.practice.enabled",
+        "no.such",
+        "simulation.seed",
+        "population.area_spread=0.4:0.1",
+        "arenas.practice.reversion_rate=0:2",
+    ] {
+        let o = run_in(&root(), &["params", "--salib", bad]);
+        assert_eq!(o.status.code(), Some(2), "{bad}");
+        assert!(stderr(&o).contains("--salib"), "{}", stderr(&o));
+    }
 }
 
 fn bad(text: &str, extra: &[&str]) -> (i32, String, tempfile::TempDir) {

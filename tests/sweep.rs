@@ -422,3 +422,80 @@ fn bad_sweep_arguments_are_clear_errors() {
     check(&[], "nothing to sweep");
     assert!(!dir.join("out").exists(), "nothing written on error");
 }
+
+/// `--design table FILE.csv`: the rows of a CSV (e.g. a SALib sample) as design points, sharded,
+/// merged and resumed to the same bytes as one run; bad files named by line and column.
+#[test]
+fn a_table_design_runs_its_rows_and_shards_merge_to_the_same_bytes() {
+    let tmp = scratch();
+    let dir = tmp.path();
+    common::write(
+        dir,
+        "points.csv",
+        "arenas.practice.reversion_rate,population.area_spread,simulation.months\n\
+         0.3,0.1,60\n0.5,0.2,60\n0.7,0.3,72\n0.4,0.15,60\n",
+    );
+    let base = scenario("baseline.toml");
+    let sweep = |extra: &[&str]| {
+        let mut args = vec![
+            "sweep",
+            base.to_str().unwrap(),
+            "--design",
+            "table",
+            "points.csv",
+            "-n",
+            "4",
+            "-q",
+            "--no-plots",
+        ];
+        args.extend(extra);
+        run_in(dir, &args)
+    };
+    let one = sweep(&["-o", "whole"]);
+    assert!(one.status.success(), "{}", stderr(&one));
+    let csv = std::fs::read_to_string(dir.join("whole/sweep.csv")).unwrap();
+    assert_eq!(csv.lines().count(), 5);
+    assert!(csv.starts_with(
+        "point,arenas.practice.reversion_rate,population.area_spread,simulation.months,"
+    ));
+    assert!(csv.lines().nth(3).unwrap().starts_with("2,0.7,0.3,72,"));
+    for (k, out) in [("0/2", "s0"), ("1/2", "s1")] {
+        let o = sweep(&["--shard", k, "-o", out]);
+        assert!(o.status.success(), "{}", stderr(&o));
+    }
+    let m = run_in(dir, &["merge", "s0", "s1", "-o", "merged", "--no-plots"]);
+    assert!(m.status.success(), "{}", stderr(&m));
+    assert_eq!(
+        std::fs::read(dir.join("whole/sweep.csv")).unwrap(),
+        std::fs::read(dir.join("merged/sweep.csv")).unwrap()
+    );
+    // Resuming a finished sweep changes nothing.
+    let again = sweep(&["-o", "whole", "--resume"]);
+    assert!(again.status.success(), "{}", stderr(&again));
+    assert_eq!(
+        std::fs::read_to_string(dir.join("whole/sweep.csv")).unwrap(),
+        csv
+    );
+    for (text, want) in [
+        ("arenas.practice.reversion_rate\n0.2\nx\n", "points.csv:3:1"),
+        (
+            "arenas.practice.reversion_rate,no.such\n0.2,1\n",
+            "points.csv:1:2",
+        ),
+        (
+            "arenas.practice.reversion_rate,population.area_spread\n0.2\n",
+            "points.csv:2:",
+        ),
+        (
+            "arenas.practice.reversion_rate\n1.5\n",
+            "expected a number in [0, 1], found `1.5`",
+        ),
+        ("arenas.practice.reversion_rate\n", "found none"),
+    ] {
+        common::write(dir, "points.csv", text);
+        let o = sweep(&["-o", "bad"]);
+        assert_eq!(o.status.code(), Some(2), "{text}: {}", stderr(&o));
+        assert!(stderr(&o).contains(want), "{text}: {}", stderr(&o));
+        assert!(!dir.join("bad").exists());
+    }
+}

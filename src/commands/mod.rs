@@ -8,6 +8,7 @@ mod demo;
 mod experiment;
 mod params;
 mod run;
+mod sensitivity;
 mod sweep;
 
 use std::path::{Path, PathBuf};
@@ -42,10 +43,16 @@ pub fn main() -> Result<()> {
             let _ = clap_mangen::Man::new(cmd).render(&mut text);
             print_bytes(&text)
         }
+        Command::Sensitivity(command) => sensitivity::sensitivity(&command),
         Command::Merge(args) => sweep::merge(&args),
         Command::Demo(args) => demo::demo(&args),
         Command::Check { scenario, set } => check::check(&scenario, &set),
-        Command::Params { json } => {
+        Command::Params { json, salib } if !salib.is_empty() => {
+            print!("{}", params::salib(&salib)?);
+            let _ = json;
+            Ok(())
+        }
+        Command::Params { json, .. } => {
             print!("{}", params(json));
             Ok(())
         }

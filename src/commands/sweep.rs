@@ -14,6 +14,7 @@ pub fn sweep(args: &SweepArgs) -> Result<()> {
         params: args.param.clone(),
         design: args.design.map(Into::into),
         points: args.points,
+        table: args.table.clone(),
         shard: args.shard.as_deref().map(Shard::parse).transpose()?,
         resume: args.resume,
         experiment: args.experiment.map(Into::into),

@@ -114,6 +114,11 @@ impl ScenarioSource {
         validate::validate(&table, &origins)
     }
 
+    /// Where a key path (e.g. `sensitivity.param[0].lo`) was written, for messages.
+    pub fn origin(&self, key: &str) -> Origin {
+        self.origins.get(key).cloned().unwrap_or(Origin::Default)
+    }
+
     /// The scenario's own name, or the file stem if it has none.
     pub fn stem(&self) -> String {
         self.path

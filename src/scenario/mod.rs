@@ -655,6 +655,36 @@ section! {
 }
 
 section! {
+    /// One parameter of a global sensitivity analysis and the range it is varied over.
+    pub struct SensitivityParam {
+        /// Parameter path, as for `--set` (a number or a whole number).
+        path: String = String::new() => TEXT,
+        /// Lowest value.
+        lo: f64 = 0.0 => float(f64::MIN, f64::MAX),
+        /// Highest value.
+        hi: f64 = 1.0 => float(f64::MIN, f64::MAX),
+    }
+}
+
+section! {
+    /// Global sensitivity analysis (`sensitivity morris|sobol`): the parameters and the budget.
+    pub struct Sensitivity {
+        /// Morris: trajectories (r), each of k + 1 points.
+        trajectories: u32 = 20 => int(2, 100_000),
+        /// Morris: levels of the grid (p, even).
+        levels: u32 = 4 => int(2, 1000),
+        /// Sobol: base samples (N); the design has N (k + 2) points.
+        samples: u32 = 256 => int(2, 65_536),
+        /// Replications per design point (the indices are of their mean).
+        replications: u32 = 20 => int(1, 1_000_000),
+        /// Bootstrap resamples for the intervals.
+        bootstrap: u32 = 1000 => int(10, 1_000_000),
+        /// The parameters and their ranges.
+        param: Vec<SensitivityParam> = Vec::new() => Kind::TableList(SensitivityParam::FIELDS),
+    }
+}
+
+section! {
     /// The verdict rule of the arena experiment.
     pub struct Experiment {
         /// Necessity threshold: each cell with fewer arenas, as a share of the all-three cell's success, must lie clearly below it for `supported`; one clearly above it refutes.
@@ -715,6 +745,8 @@ section! {
         sweep: Sweep = Sweep::default() => Kind::Table(Sweep::FIELDS),
         /// History matching.
         calibration: Calibration = Calibration::default() => Kind::Table(Calibration::FIELDS),
+        /// Global sensitivity analysis.
+        sensitivity: Sensitivity = Sensitivity::default() => Kind::Table(Sensitivity::FIELDS),
         /// What to write.
         output: Output = Output::default() => Kind::Table(Output::FIELDS),
     }

@@ -21,6 +21,8 @@ pub enum DesignKind {
     Grid,
     /// A Latin hypercube of `points` points.
     Lhs,
+    /// The rows of a CSV file whose header names parameter paths (e.g. a SALib or EMA sample).
+    Table,
 }
 
 impl DesignKind {
@@ -29,6 +31,7 @@ impl DesignKind {
         match self {
             DesignKind::Grid => "grid",
             DesignKind::Lhs => "lhs",
+            DesignKind::Table => "table",
         }
     }
 }
@@ -152,6 +155,8 @@ pub struct Design {
     pub points: u64,
     /// The hypercube's unit coordinates, `points × params`, point-major; empty for a grid.
     lhs: Vec<f64>,
+    /// A table design's values, one row per point; empty otherwise.
+    rows: Vec<Vec<Level>>,
 }
 
 /// One parameter's value at a design point.
@@ -218,12 +223,23 @@ impl Design {
             }
             params.push(check_param(kind, spec, source, base)?);
         }
+        if kind == DesignKind::Table {
+            return Err(Error::Argument {
+                flag: "--design",
+                arg: "table".into(),
+                message: "a table design is read from its file (sweep SCENARIO --design table \
+                          FILE.csv)"
+                    .into(),
+            });
+        }
         let points = match kind {
             DesignKind::Grid => params.iter().try_fold(1u64, |n, p| {
                 n.checked_mul(u64::from(p.steps.unwrap_or(1)))
                     .filter(|&n| n <= MAX_POINTS)
             }),
-            DesignKind::Lhs => Some(lhs_points).filter(|&n| (1..=MAX_POINTS).contains(&n)),
+            DesignKind::Lhs | DesignKind::Table => {
+                Some(lhs_points).filter(|&n| (1..=MAX_POINTS).contains(&n))
+            }
         }
         .ok_or_else(|| Error::Argument {
             flag: "--param",
@@ -231,7 +247,7 @@ impl Design {
             message: format!("the design must have between 1 and {MAX_POINTS} points"),
         })?;
         let lhs = match kind {
-            DesignKind::Grid => Vec::new(),
+            DesignKind::Grid | DesignKind::Table => Vec::new(),
             DesignKind::Lhs => latin_hypercube(points, params.len(), seed),
         };
         Ok(Design {
@@ -239,6 +255,186 @@ impl Design {
             params,
             points,
             lhs,
+            rows: Vec::new(),
+        })
+    }
+
+    /// A table design from CSV text (`file` names it in messages): a header of parameter paths
+    /// (numbers, whole numbers or switches of the schema, each once), then one row per point.
+    /// Every value is checked against its key's range and every row resolved with the scenario,
+    /// so a bad file is refused before any work, naming the file, line, column and key.
+    pub fn from_table(
+        text: &str,
+        file: &std::path::Path,
+        source: &ScenarioSource,
+        base: &[Override],
+    ) -> Result<Self> {
+        let at = |line: u64, column: usize| Origin::File {
+            path: file.to_path_buf(),
+            line: line as usize,
+            column,
+        };
+        let bad = |line: u64, column: usize, key: &str, message: String| Error::Invalid {
+            at: at(line, column),
+            key: key.to_string(),
+            message,
+        };
+        let mut reader = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .flexible(true)
+            .trim(csv::Trim::All)
+            .from_reader(text.as_bytes());
+        let mut records = reader.records();
+        let header = match records.next() {
+            Some(Ok(h)) => h,
+            Some(Err(e)) => return Err(bad(1, 1, "header", format!("unreadable CSV: {e}"))),
+            None => {
+                return Err(bad(
+                    1,
+                    1,
+                    "header",
+                    "expected a header of parameter paths, found an empty file".into(),
+                ));
+            }
+        };
+        let mut params = Vec::new();
+        for (c, name) in header.iter().enumerate() {
+            let scale = match kind_at(name) {
+                Some(ParamKind::Float { .. }) => Scale::Float,
+                Some(ParamKind::Int { .. }) => Scale::Int,
+                Some(ParamKind::Bool) => Scale::Bool,
+                Some(other) => {
+                    return Err(bad(
+                        1,
+                        c + 1,
+                        name,
+                        format!(
+                            "expected a number, whole number or switch parameter, found one \
+                             that takes {}",
+                            other.describe()
+                        ),
+                    ));
+                }
+                None => {
+                    return Err(bad(
+                        1,
+                        c + 1,
+                        name,
+                        "expected a parameter path as for --set in the header".into(),
+                    ));
+                }
+            };
+            if params.iter().any(|p: &Param| p.path == name) {
+                return Err(bad(1, c + 1, name, "expected each path once".into()));
+            }
+            params.push(Param {
+                path: name.to_string(),
+                kind: scale,
+                lo: f64::INFINITY,
+                hi: f64::NEG_INFINITY,
+                steps: None,
+            });
+        }
+        let mut rows: Vec<Vec<Level>> = Vec::new();
+        for record in records {
+            let record = record.map_err(|e| {
+                let line = e.position().map_or(0, |p| p.line());
+                bad(line, 1, "row", format!("unreadable CSV: {e}"))
+            })?;
+            let line = record.position().map_or(0, |p| p.line());
+            if record.iter().all(str::is_empty) {
+                continue;
+            }
+            if record.len() != params.len() {
+                return Err(bad(
+                    line,
+                    record.len().min(params.len()) + 1,
+                    "row",
+                    format!(
+                        "expected {} values (one per header column), found {}",
+                        params.len(),
+                        record.len()
+                    ),
+                ));
+            }
+            let mut row = Vec::with_capacity(params.len());
+            for (c, (value, p)) in record.iter().zip(params.iter_mut()).enumerate() {
+                let kind = kind_at(&p.path);
+                let level = match (p.kind, kind) {
+                    (Scale::Float, Some(ParamKind::Float { lo, hi })) => value
+                        .parse::<f64>()
+                        .ok()
+                        .filter(|x| x.is_finite() && (lo..=hi).contains(x))
+                        .map(Level::Float),
+                    (Scale::Int, Some(ParamKind::Int { lo, hi })) => value
+                        .parse::<i64>()
+                        .ok()
+                        .or_else(|| {
+                            value
+                                .parse::<f64>()
+                                .ok()
+                                .filter(|x| x.fract() == 0.0 && x.abs() < 9e15)
+                                .map(|x| x as i64)
+                        })
+                        .filter(|x| (lo..=hi).contains(x))
+                        .map(Level::Int),
+                    (Scale::Bool, _) => match value {
+                        "true" | "1" => Some(Level::Bool(true)),
+                        "false" | "0" => Some(Level::Bool(false)),
+                        _ => None,
+                    },
+                    _ => None,
+                };
+                let Some(level) = level else {
+                    return Err(bad(
+                        line,
+                        c + 1,
+                        &p.path,
+                        format!(
+                            "expected {}, found `{value}`",
+                            kind.map(|k| k.describe()).unwrap_or_default()
+                        ),
+                    ));
+                };
+                let x = match level {
+                    Level::Float(x) => x,
+                    Level::Int(i) => i as f64,
+                    Level::Bool(b) => f64::from(u8::from(b)),
+                };
+                p.lo = p.lo.min(x);
+                p.hi = p.hi.max(x);
+                row.push(level);
+            }
+            // The scenario with this row's values must be valid as a whole.
+            let mut o = base.to_vec();
+            for (p, l) in params.iter().zip(&row) {
+                o.push(Override::new(&p.path, l.to_toml(), at(line, 1)));
+            }
+            source.resolve(&o)?;
+            rows.push(row);
+            if rows.len() as u64 > MAX_POINTS {
+                return Err(bad(
+                    line,
+                    1,
+                    "row",
+                    format!("expected at most {MAX_POINTS} points"),
+                ));
+            }
+        }
+        if rows.is_empty() {
+            return Err(bad(
+                2,
+                1,
+                "row",
+                "expected at least one row of values after the header, found none".into(),
+            ));
+        }
+        Ok(Design {
+            kind: DesignKind::Table,
+            params,
+            points: rows.len() as u64,
+            lhs: Vec::new(),
+            rows,
         })
     }
 
@@ -256,6 +452,7 @@ impl Design {
                 }
                 out
             }
+            DesignKind::Table => self.rows[point as usize].clone(),
             DesignKind::Lhs => {
                 let k = self.params.len();
                 let row = &self.lhs[point as usize * k..(point as usize + 1) * k];
@@ -373,7 +570,7 @@ fn check_param(
         }
     };
     let steps = match kind {
-        DesignKind::Lhs => None,
+        DesignKind::Lhs | DesignKind::Table => None,
         // A switch has two values; more steps would only repeat them.
         DesignKind::Grid if scale == Scale::Bool => Some(if spec.lo == spec.hi { 1 } else { 2 }),
         DesignKind::Grid => Some(spec.steps.unwrap_or(5)),

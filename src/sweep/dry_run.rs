@@ -39,7 +39,7 @@ pub(super) fn describe(
                     levels.join(", ")
                 );
             }
-            DesignKind::Lhs => {
+            DesignKind::Lhs | DesignKind::Table => {
                 let _ = writeln!(
                     out,
                     "  {} ({kind}), from {} to {}",

@@ -100,8 +100,12 @@ pub struct SweepInfo {
     pub replications: u32,
     /// Whether design points draw independent random numbers instead of common ones.
     pub independent_points: bool,
-    /// `grid` or `lhs`.
+    /// `grid`, `lhs` or `table`.
     pub design: String,
+    /// A table design's file name and a digest of its bytes, so that `--resume` and `merge`
+    /// refuse a changed file.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub table: Option<String>,
     /// Number of design points.
     pub points: u64,
     /// The swept parameters, in column order.
@@ -225,6 +229,13 @@ fn run_point(ctx: &Ctx<'_>, point: u64) -> Result<Option<Vec<u8>>> {
     Ok(Some(csv_line(&fields)))
 }
 
+/// The 64-bit FNV-1a digest of `bytes`: names a table design's contents in `sweep.json`.
+fn fnv1a64(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, &b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
+    })
+}
+
 /// Checks a scenario's own `[sweep]` table (parameter paths, kinds, ranges, number of points)
 /// as `sweep` would, so that `check` finds its mistakes before a sweep is started.
 pub fn check_table(source: &ScenarioSource, s: &Scenario, base: &[Override]) -> Result<()> {
@@ -268,6 +279,8 @@ pub struct SweepRequest {
     pub design: Option<DesignKind>,
     /// Points of a Latin hypercube; none means the scenario's `sweep.points`.
     pub points: Option<u64>,
+    /// The CSV file of a table design (`--design table FILE.csv`).
+    pub table: Option<PathBuf>,
     /// Run only this shard of the points.
     pub shard: Option<Shard>,
     /// Continue an interrupted sweep from its journal.
@@ -385,15 +398,62 @@ pub fn plan(req: &SweepRequest) -> Result<Plan> {
         });
     }
     let lhs_points = req.points.unwrap_or(s.sweep.points.into());
-    let design = Design::new(
-        kind,
-        &specs,
-        lhs_points,
-        s.simulation.seed,
-        &source,
-        &req.overrides,
-    )?;
-    let info = sweep_info(&s, &design, req.experiment);
+    let (design, table) = match (kind, &req.table) {
+        (DesignKind::Table, Some(file)) => {
+            if !req.params.is_empty() {
+                return Err(Error::Argument {
+                    flag: "--param",
+                    arg: req.params[0].clone(),
+                    message: "a table design takes its parameters from the file's header".into(),
+                });
+            }
+            let bytes = std::fs::read(file).map_err(|e| Error::Argument {
+                flag: "--design table",
+                arg: file.display().to_string(),
+                message: format!("cannot be read: {e}"),
+            })?;
+            let text = String::from_utf8(bytes.clone()).map_err(|_| Error::Argument {
+                flag: "--design table",
+                arg: file.display().to_string(),
+                message: "expected UTF-8 CSV text".into(),
+            })?;
+            let d = Design::from_table(&text, file, &source, &req.overrides)?;
+            let name = file
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            (d, Some(format!("{name} fnv1a64:{:016x}", fnv1a64(&bytes))))
+        }
+        (DesignKind::Table, None) => {
+            return Err(Error::Argument {
+                flag: "--design",
+                arg: "table".into(),
+                message: "expected the design file after it: sweep SCENARIO --design table \
+                          FILE.csv"
+                    .into(),
+            });
+        }
+        (_, Some(file)) => {
+            return Err(Error::Argument {
+                flag: "--design",
+                arg: file.display().to_string(),
+                message: "a design file goes with --design table".into(),
+            });
+        }
+        (_, None) => (
+            Design::new(
+                kind,
+                &specs,
+                lhs_points,
+                s.simulation.seed,
+                &source,
+                &req.overrides,
+            )?,
+            None,
+        ),
+    };
+    let mut info = sweep_info(&s, &design, req.experiment);
+    info.table = table;
     let info_bytes = output::json(&info);
     let header = csv_line(&info.columns);
     let target = req.out.clone().unwrap_or_else(|| match req.shard {
@@ -533,6 +593,7 @@ fn sweep_info(s: &Scenario, design: &Design, experiment: Option<SweepExperiment>
         replications: s.simulation.replications,
         independent_points: s.simulation.independent_points,
         design: design.kind.name().to_string(),
+        table: None,
         points: design.points,
         parameters: design.params.clone(),
         experiment: experiment.map(|_| "arenas".to_string()),
