@@ -602,10 +602,25 @@ pub fn timeseries_csv(s: &Scenario, agg: &Aggregate) -> Result<Vec<u8>, csv::Err
         .map_err(|e| csv::Error::from(e.into_error()))
 }
 
-/// Pretty JSON with a final newline.
+/// The tool's version.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// The git commit the tool was built from, when the build could tell (see `build.rs`).
+pub const GIT_COMMIT: Option<&str> = option_env!("REDESIGN_SIM_GIT_COMMIT");
+
+/// Pretty JSON with a final newline. A top-level object starts with a `tool` key recording the
+/// build that wrote it: `{"name", "version", "commit"}` (`commit` is `null` when unknown).
 pub fn json<T: serde::Serialize>(value: &T) -> Vec<u8> {
     // Serialising our own summary types (strings, numbers, maps with string keys) cannot fail.
     let mut bytes = serde_json::to_vec_pretty(value).unwrap_or_default();
+    if bytes.starts_with(b"{\n") {
+        let commit = GIT_COMMIT.map_or("null".to_string(), |c| format!("{c:?}"));
+        let tool = format!(
+            "  \"tool\": {{\n    \"name\": \"redesign-sim\",\n    \"version\": {VERSION:?},\n    \
+             \"commit\": {commit}\n  }},\n"
+        );
+        bytes.splice(2..2, tool.into_bytes());
+    }
     bytes.push(b'\n');
     bytes
 }

@@ -175,5 +175,9 @@ pub fn salib(paths: &[String]) -> Result<String> {
         "names": names,
         "bounds": bounds,
     });
-    Ok(String::from_utf8_lossy(&output::json(&problem)).into_owned())
+    // Exactly SALib's keys: no `tool` record here, so the file is a problem definition as is.
+    Ok(format!(
+        "{}\n",
+        serde_json::to_string_pretty(&problem).unwrap_or_default()
+    ))
 }

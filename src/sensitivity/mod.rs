@@ -23,21 +23,6 @@ use crate::stats::Moments;
 pub use methods::{Estimate, MorrisIndex, SobolIndex};
 pub use report::{table, write_files, write_report};
 
-/// The tool's version, and the git commit it was built from when the build could tell.
-#[derive(Debug, Clone, Serialize)]
-pub struct Build {
-    /// The crate's version.
-    pub version: &'static str,
-    /// The git commit (absent when the build had no git).
-    pub commit: Option<&'static str>,
-}
-
-/// This build's version and commit.
-pub const BUILD: Build = Build {
-    version: env!("CARGO_PKG_VERSION"),
-    commit: option_env!("REDESIGN_SIM_GIT_COMMIT"),
-};
-
 /// A parameter of the analysis and its range, checked against the schema.
 #[derive(Debug, Clone, Serialize)]
 pub struct Factor {
@@ -338,8 +323,6 @@ pub struct IndexRow {
 /// What an analysis found (without the per-point rows).
 #[derive(Debug, Clone, Serialize)]
 pub struct Summary {
-    /// The tool's build.
-    pub build: Build,
     /// Scenario name.
     pub scenario: String,
     /// Scenario seed.
@@ -521,7 +504,6 @@ pub fn analyse(
     };
     Ok(Analysis {
         summary: Summary {
-            build: BUILD,
             scenario: s.simulation.name.clone(),
             seed: s.simulation.seed,
             method,

@@ -68,7 +68,7 @@ impl Journal {
                     arg: String::new(),
                     message: format!(
                         "the interrupted sweep in {} has another design (parameters, scenario, \
-                         seed, replications or shard); run it with the options it was started \
+                         seed, replications or shard) or was written by another build; run it with the options it was started \
                          with, or remove that folder to start again",
                         folder.display()
                     ),

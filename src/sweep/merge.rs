@@ -203,7 +203,8 @@ fn differing_key(a: &[u8], b: &[u8]) -> String {
         }
         path
     }
-    const ORDER: [&str; 10] = [
+    const ORDER: [&str; 11] = [
+        "tool",
         "scenario",
         "seed",
         "replications",
