@@ -563,14 +563,17 @@ fn run_charts(dir: &OutputDir, s: &Scenario, result: &RunResult) -> Result<Vec<F
     figures.push(Figure {
         stem: "gp_seats".into(),
         title: title.into(),
-        what:
-            "The share of the governing body's GP seats that a GP held each month, averaged over \
-               areas; the rest stood vacant."
-                .into(),
-        how: "A falling blue area means seats left vacant: terms of office ending (all first \
-              terms together at month 36 unless arenas.strategic.term_cohorts staggers them), \
-              GPs stepping down, and too few willing GPs to take a seat offered; vacant seats \
-              weaken clinical leadership in the strategic arena."
+        what: "The share of the GP seats the area holds on its governing body that a GP held each \
+               month, averaged over areas; the rest stood vacant. After a merger the area holds \
+               fewer seats (the merged board shares them with its neighbours), and the share is of \
+               those."
+            .into(),
+        how: "A falling blue area means seats left vacant: terms of office ending (staggered: \
+              a third of the first terms falls due each year; a holder still willing stands \
+              again), GPs stepping down as their willingness wears down under policy \
+              uncertainty and a CCG sidelined by its STP, GPs leaving for federations, and too \
+              few willing GPs to take a seat offered; vacant seats weaken clinical leadership \
+              in the strategic arena."
             .into(),
     });
 

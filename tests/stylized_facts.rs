@@ -254,8 +254,9 @@ fn p3_network_runs_destabilise_less_market_runs_design_sooner() {
 }
 
 /// §9.4 Market levers are rarely used in the calibrated baseline (S5: "more rarely pursued" than
-/// collaboration): fewer market-mode than network-mode design months, pooled. Tolerance: market
-/// months at most a quarter of network months — "rarely" rather than merely "less".
+/// collaboration; "used sparingly"): fewer market-mode than network-mode design months, pooled.
+/// Tolerance: some market months (rarely, not never), at most a quarter of network months —
+/// "rarely" rather than merely "less".
 #[test]
 fn p4_market_mode_rarer_than_network_mode() {
     let outs = outcomes(&load("baseline.toml", &[]));
@@ -271,6 +272,8 @@ fn p4_market_mode_rarer_than_network_mode() {
         .sum();
     eprintln!("p4: market months {market}, network months {network}");
     assert!(network > 0, "no network-mode design at all");
+    // Rarely, not never: the study found market levers "used sparingly", not absent.
+    assert!(market > 0, "no market-mode design month at all");
     assert!(
         (market as f64) <= 0.25 * network as f64,
         "market months {market} not rare against network months {network}"

@@ -39,6 +39,8 @@ impl World<'_> {
         let (recovery, visibility, burden) =
             (g.willingness_recovery, g.visibility_effect, g.role_burden);
         let stepdown = g.stepdown_threshold;
+        // GPs in the CCG's own roles feel it sidelined by a larger footprint (docs/ODD.md §7.1).
+        let sidelined = g.sidelining_effect * self.dynamics.arenas.strategic.footprint;
         let mut leaving = false;
         for gp in &mut self.gps {
             let seen = self.seen[gp.practice as usize];
@@ -46,7 +48,12 @@ impl World<'_> {
             let change =
                 recovery * (gp.willingness_base - gp.willingness) + push + visibility * seen
                     - gp.disillusion
-                    - if holds_role { burden } else { 0.0 };
+                    - if holds_role { burden } else { 0.0 }
+                    - if gp.role.commissioning() {
+                        sidelined
+                    } else {
+                        0.0
+                    };
             gp.willingness = (gp.willingness + change).clamp(0.0, 1.0);
             gp.disillusion *= DISILLUSION_DECAY;
             leaving |= gp.role.commissioning() && gp.willingness < stepdown;
@@ -83,19 +90,40 @@ impl World<'_> {
                 self.seat_since[k] = month;
                 continue;
             }
-            self.seats[k] = None;
-            let leads = self
-                .initiatives
-                .iter()
-                .any(|init| init.lead == Some(Leader::Gp(i)));
-            self.gps[i as usize].role = if leads { Role::Lead } else { Role::None };
+            self.leave_seat(k, i);
+        }
+        // After a merger the merged governing body's GP seats are shared with the neighbours'
+        // GPs: the area keeps the first `round(gp_seats·seat_share)` and their holders serve
+        // on; the holders of the others leave the board (docs/ODD.md §7.1).
+        let active = self.active_seats();
+        for k in active..self.seats.len() {
+            if let Some(i) = self.seats[k] {
+                self.leave_seat(k, i);
+            }
         }
         if self.dynamics.arenas.strategic.enabled
             && self.dynamics.clinical()[STRATEGIC]
-            && self.seats.iter().any(Option::is_none)
+            && self.seats[..active].iter().any(Option::is_none)
         {
             self.offer_seats(month, rng);
         }
+    }
+
+    /// The GP seats this area holds on its governing body now: `round(gp_seats·seat_share)`.
+    pub(super) fn active_seats(&self) -> usize {
+        let share = self.dynamics.arenas.strategic.seat_share;
+        ((self.seats.len() as f64 * share).round() as usize).min(self.seats.len())
+    }
+
+    /// GP `i` leaves seat `k` at the end of a term or when the seat goes to a merged board: a
+    /// GP who still leads an initiative keeps the role of a lead.
+    fn leave_seat(&mut self, k: usize, i: u32) {
+        self.seats[k] = None;
+        let leads = self
+            .initiatives
+            .iter()
+            .any(|init| init.lead == Some(Leader::Gp(i)));
+        self.gps[i as usize].role = if leads { Role::Lead } else { Role::None };
     }
 
     /// Federations and other provider roles pull willing GPs out of commissioning: each month
@@ -126,7 +154,7 @@ impl World<'_> {
     /// (docs/ODD.md §7.1).
     fn offer_seats(&mut self, month: u32, rng: &mut ChaCha8Rng) {
         let mut total = self.cumulate_seat_weights();
-        for seat in 0..self.seats.len() {
+        for seat in 0..self.active_seats() {
             if self.seats[seat].is_some() {
                 continue;
             }
@@ -231,6 +259,67 @@ mod tests {
     }
 
     #[test]
+    fn a_merger_leaves_the_area_fewer_seats_and_counts_them_as_its_seats() {
+        let s = scenario(&[r#"event=[{month=12, set={"arenas.strategic.seat_share"=0.6}}]"#]);
+        let mut some_filled_above = false;
+        for rep in 0..10 {
+            let mut streams = runner::streams(s.simulation.seed, 0, rep, false);
+            let mut world = World::new(&s, &mut streams.population);
+            for month in 0..24 {
+                world.step(month, &mut streams);
+                if month < 12 {
+                    some_filled_above |= world.seats[3..].iter().any(Option::is_some);
+                    continue;
+                }
+                // Five seats at 0.6: the area keeps three, and their holders serve on.
+                assert_eq!(world.active_seats(), 3);
+                assert!(
+                    world.seats[3..].iter().all(Option::is_none),
+                    "month {month}"
+                );
+                let filled = world.seats[..3].iter().flatten().count() as f32 / 3.0;
+                assert_eq!(*world.seats_filled.last().unwrap(), filled);
+            }
+        }
+        assert!(
+            some_filled_above,
+            "the seats given up were held before the merger"
+        );
+    }
+
+    #[test]
+    fn a_footprint_sidelines_the_ccg_s_own_leaders_only() {
+        let run = |effect: f64| {
+            let s = scenario(&[
+                "arenas.strategic.footprint=1",
+                &format!("gp.sidelining_effect={effect}"),
+                "federation.pull=0",
+                "event=[]",
+            ]);
+            let mut streams = runner::streams(1, 0, 0, false);
+            let mut world = World::new(&s, &mut streams.population);
+            world.step(0, &mut streams);
+            let roles: Vec<bool> = world.gps.iter().map(|g| g.role.commissioning()).collect();
+            world.engagement(1, &mut streams.decisions);
+            let w: Vec<f64> = world.gps.iter().map(|g| g.willingness).collect();
+            (roles, w)
+        };
+        let (roles, calm) = run(0.0);
+        let (_, sidelined) = run(0.1);
+        assert!(
+            roles.iter().any(|&r| r),
+            "some GP holds a role after month 0"
+        );
+        for ((&leader, a), b) in roles.iter().zip(&calm).zip(&sidelined) {
+            if leader {
+                assert!((a - b - 0.1).abs() < 1e-12 || *b == 0.0, "{a} -> {b}");
+            } else {
+                assert_eq!(a, b);
+            }
+        }
+    }
+
+    #[test]
     fn a_willing_holder_stands_again_when_incumbents_stand() {
         let run = |stand: bool| {
             let s = scenario(&[
@@ -321,7 +410,8 @@ mod tests {
 
     #[test]
     fn a_gp_whose_term_ends_keeps_the_role_of_a_lead_it_still_holds() {
-        let s = scenario(&["event=[]"]);
+        // Holders do not stand again, so that the term alone decides.
+        let s = scenario(&["event=[]", "arenas.strategic.incumbents_stand=false"]);
         let mut streams = runner::streams(1, 0, 0, false);
         let mut world = World::new(&s, &mut streams.population);
         world.step(0, &mut streams);

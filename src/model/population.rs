@@ -100,8 +100,8 @@ pub(crate) struct Area {
     pub adjacency: Vec<u32>,
 }
 
-/// Concentration of the logic mixes of managers and provider organisations around their means;
-/// individual GPs' concentration is a scenario parameter.
+/// Concentration of the logic mixes of provider organisations around their means; GPs' and
+/// managers' concentrations are scenario parameters.
 const ORGANISATION_LOGIC_CONCENTRATION: f64 = 20.0;
 
 /// Peer practices each frontline team works with.
@@ -208,7 +208,7 @@ pub(crate) fn draw(s: &Scenario, rng: &mut ChaCha8Rng) -> Area {
     let m_strategic = ShareDraw::shifted(&m.strategic_skill, 0.0);
     let m_mediation = ShareDraw::shifted(&m.mediation_skill, 0.0);
     let m_practical = ShareDraw::shifted(&m.practical_skill, 0.0);
-    let m_logic = LogicDraw::new(&m.logic, ORGANISATION_LOGIC_CONCENTRATION);
+    let m_logic = LogicDraw::new(&m.logic, m.logic_concentration);
     let managers: Vec<Manager> = (0..m.count)
         .map(|_| {
             let hybrid = rng.random::<f64>() < m.hybrid_share;

@@ -66,6 +66,9 @@ impl World<'_> {
                     effort,
                 });
             };
+            // A management team shared with merged neighbours gives each board fewer hours.
+            let manager_effort =
+                self.s.manager.effort * self.dynamics.arenas.programme.manager_time;
             match lead {
                 Leader::Gp(_) if !clinical => {}
                 Leader::Gp(i) => {
@@ -88,7 +91,7 @@ impl World<'_> {
                         &mut self.members,
                         self.drift.apply(&m.logic),
                         [m.strategic, m.mediation, m.practical],
-                        self.s.manager.effort,
+                        manager_effort,
                         true,
                     );
                     has_manager = true;
@@ -105,7 +108,7 @@ impl World<'_> {
                         &mut self.members,
                         self.drift.apply(&m.logic),
                         [m.strategic, m.mediation, m.practical],
-                        self.s.manager.effort,
+                        manager_effort,
                         false,
                     );
                     has_manager = true;

@@ -140,6 +140,10 @@ impl World<'_> {
             }
             score += lay * (base + national(&LAY_LOGIC));
             score += council * (base + national(&self.drift.apply(&self.council.logic)));
+            // What a larger footprint now decides draws less of the board's attention.
+            if init.national {
+                score *= 1.0 - st.footprint;
+            }
             self.scores[k] = score;
         }
         // Rank by score, ties by scenario order; the board attends to the top `attention`.
@@ -173,7 +177,15 @@ impl World<'_> {
             }
             if init.attention && top_total > 0.0 {
                 let share = holding as f64 * self.scores[k] / top_total;
+                // The footprint takes national priorities over and leaves the board less
+                // autonomy over local ones (docs/ODD.md §7.3).
+                let autonomy = if init.national {
+                    1.0 - st.footprint
+                } else {
+                    1.0 - st.autonomy_loss * st.footprint
+                };
                 init.mandate += st.mandate_rate
+                    * autonomy
                     * share
                     * (0.5 + mix[HIERARCHY])
                     * (0.5 + capacity)
@@ -181,7 +193,31 @@ impl World<'_> {
                 init.mandate = init.mandate.min(1.0);
             }
         }
+        self.footprint_mandate();
         self.decay_mandate();
+    }
+
+    /// A larger footprint (an STP) backs every national-priority initiative taken up, whatever
+    /// the CCG board attends to: `M ← M + mandate_rate·F·(0.5 + R_H)·(0.5 + footprint_capacity)
+    /// ·(1 − M)`, with F the footprint's share and R_H the regime's hierarchy weight, since the
+    /// footprint answers to the centre rather than to the board's members (docs/ODD.md §7.3).
+    fn footprint_mandate(&mut self) {
+        let st = &self.dynamics.arenas.strategic;
+        if st.footprint <= 0.0 {
+            return;
+        }
+        let regime = self.dynamics.environment.regime.weights();
+        let growth = st.mandate_rate
+            * st.footprint
+            * (0.5 + regime[HIERARCHY])
+            * (0.5 + st.footprint_capacity);
+        for init in self
+            .initiatives
+            .iter_mut()
+            .filter(|i| i.national && i.ever_led)
+        {
+            init.mandate = (init.mandate + growth * (1.0 - init.mandate)).min(1.0);
+        }
     }
 
     /// The health and wellbeing board, a council-led forum, backs every initiative taken up
@@ -216,8 +252,52 @@ impl World<'_> {
 
 #[cfg(test)]
 mod tests {
+    use crate::model::World;
     use crate::model::world::test_support::scenario;
     use crate::runner;
+
+    /// Mandate of a national and a local initiative after 36 months, summed over areas in which
+    /// each was taken up, with the footprint's share and the board's lost autonomy given.
+    fn mandates(footprint: f64, autonomy_loss: f64) -> (f64, f64) {
+        let s = scenario(&[
+            r#"initiative=[{name="n", scope=["acute"], national=true}, {name="l", scope=["acute"]}]"#,
+            &format!("arenas.strategic.footprint={footprint}"),
+            &format!("arenas.strategic.autonomy_loss={autonomy_loss}"),
+            "arenas.strategic.attention=2",
+            "event=[]",
+        ]);
+        let (mut national, mut local) = (0.0, 0.0);
+        for rep in 0..20 {
+            let mut streams = runner::streams(s.simulation.seed, 0, rep, false);
+            let mut world = World::new(&s, &mut streams.population);
+            for month in 0..36 {
+                world.step(month, &mut streams);
+                if footprint >= 1.0 {
+                    // The board no longer attends to what the footprint decides.
+                    assert!(!world.initiatives[0].attention, "month {month}");
+                }
+            }
+            let [n, l] = [0, 1].map(|k| &world.initiatives[k]);
+            national += if n.ever_led { n.mandate } else { 0.0 };
+            local += if l.ever_led { l.mandate } else { 0.0 };
+        }
+        (national, local)
+    }
+
+    #[test]
+    fn a_footprint_backs_national_priorities_and_takes_the_board_s_autonomy() {
+        let (n0, l0) = mandates(0.0, 0.5);
+        let (n1, l1) = mandates(1.0, 1.0);
+        let (_, l_kept) = mandates(1.0, 0.0);
+        eprintln!(
+            "national {n0:.2} -> {n1:.2}; local {l0:.2} -> {l1:.2} ({l_kept:.2} with autonomy kept)"
+        );
+        // The footprint alone still gives national priorities mandate.
+        assert!(n1 > 0.0);
+        // With all autonomy lost the board gives local initiatives none.
+        assert_eq!(l1, 0.0);
+        assert!(l0 > 0.0 && l_kept > 0.0);
+    }
 
     #[test]
     fn a_lone_initiative_gets_one_place_s_worth_of_mandate_whatever_the_attention() {

@@ -15,11 +15,13 @@ const GP_SURVEY_NOISE: f64 = 0.1;
 impl World<'_> {
     /// Records the month and asks the survey when this is a survey month (ODD §3, step 8).
     pub(super) fn record(&mut self, month: u32, rng: &mut ChaCha8Rng) {
-        let filled = self.seats.iter().flatten().count();
-        self.seats_filled.push(if self.seats.is_empty() {
+        // Seats filled among those the area holds now (fewer after a merger).
+        let active = self.active_seats();
+        let filled = self.seats[..active].iter().flatten().count();
+        self.seats_filled.push(if active == 0 {
             0.0
         } else {
-            filled as f32 / self.seats.len() as f32
+            filled as f32 / active as f32
         });
         let mix = self.drift.apply(&self.mean_logic_start);
         self.logic_mix

@@ -480,6 +480,17 @@ mod tests {
     }
 
     #[test]
+    fn a_shared_management_team_designs_less() {
+        let design = |time: f64| {
+            let s = scenario(&[&format!("arenas.programme.manager_time={time}"), "event=[]"]);
+            peaks(&s, 40)[1]
+        };
+        let (own, shared) = (design(1.0), design(0.3));
+        eprintln!("peak design summed: own team {own:.2}, shared team {shared:.2}");
+        assert!(shared < own, "{shared} !< {own}");
+    }
+
+    #[test]
     fn each_arena_clinical_switch_removes_only_that_arena_clinical_work() {
         let (all, _) = clinical_work(&scenario(&[]), 10);
         assert!(all.iter().all(|&x| x > 0), "all on: {all:?}");

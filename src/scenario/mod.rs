@@ -148,6 +148,8 @@ section! {
         visibility_effect: f64 = 0.01 => UNIT,
         /// Monthly fall of willingness from the burden of holding a role.
         role_burden: f64 = 0.004 => UNIT,
+        /// Monthly fall of a commissioning leader's willingness per unit of the larger footprint's share (a CCG sidelined by its STP: 0 off).
+        sidelining_effect: f64 = 0.0375 => UNIT,
         /// Disillusionment added when a GP's effort produced nothing visible.
         disillusion: f64 = 0.01 => UNIT,
     }
@@ -170,6 +172,8 @@ section! {
         practical_skill: Dist = Dist::new(0.3, 0.1) => DIST,
         /// Mean logic mix of managers (hierarchy-leaning: they take the lead from the centre).
         logic: Logic = Logic::new(0.2, 0.6, 0.2) => LOGIC,
+        /// Concentration of individual managers' logic mixes around the mean (higher = more alike).
+        logic_concentration: f64 = 4.0 => float(0.1, 1000.0),
         /// Effort a manager gives to a programme board.
         effort: f64 = 0.6 => UNIT,
     }
@@ -266,7 +270,7 @@ section! {
     /// GP federations and other provider roles: a pull on willing GPs away from commissioning.
     pub struct Federation {
         /// Monthly probability, at full strength, that a GP willing to lead (willingness at or above gp.accept_threshold) takes a federation or provider role instead of commissioning ones (0: no federations).
-        pull: f64 = 0.0 => UNIT,
+        pull: f64 = 0.02 => UNIT,
         /// Month in which the pull starts to grow (24: April 2015).
         start_month: u32 = 24 => int(0, 1200),
         /// Month by which the pull has grown to full strength, in equal monthly steps.
@@ -294,9 +298,9 @@ section! {
         /// Months a seat is held before the holder stands again or steps down.
         term_months: u32 = 36 => int(1, 1200),
         /// Cohorts of GP seats whose first terms end in turn, staggered over one term (3: a third of seats falls due each year of a three-year term; 1: every first term ends together).
-        term_cohorts: u32 = 1 => int(1, 1200),
+        term_cohorts: u32 = 3 => int(1, 1200),
         /// Whether a holder whose term ends stands again and keeps the seat when still willing (willingness at or above gp.accept_threshold); false: every seat is offered afresh.
-        incumbents_stand: bool = false => BOOL,
+        incumbents_stand: bool = true => BOOL,
         /// How many initiatives can hold the board's mandate at once.
         attention: u32 = 2 => int(1, 1000),
         /// Monthly growth of mandate for an initiative holding the board's attention.
@@ -315,6 +319,14 @@ section! {
         directive_rate: f64 = 0.15 => UNIT,
         /// Monthly growth of the clinician-manager alliance from joint board work.
         alliance_growth: f64 = 0.005 => UNIT,
+        /// Share of strategic redesign of national-priority initiatives held by a larger footprint (an STP) rather than the CCG board (0: none; set by a structural event).
+        footprint: f64 = 0.0 => UNIT,
+        /// Strategic capacity of the larger footprint, in place of the board's capacity in its mandate growth.
+        footprint_capacity: f64 = 0.5 => UNIT,
+        /// How far the CCG board's mandate growth for local initiatives falls at full footprint (lost local autonomy).
+        autonomy_loss: f64 = 0.5 => UNIT,
+        /// Share of the governing body's GP seats that remain this area's (1: its own board; a merger sets less, the rest going to the merged neighbours' GPs).
+        seat_share: f64 = 1.0 => UNIT,
     }
 }
 
@@ -349,6 +361,8 @@ section! {
         contract_practice_reach: f64 = 0.8 => UNIT,
         /// Monthly growth of the clinician-manager alliance from joint programme work.
         alliance_growth: f64 = 0.01 => UNIT,
+        /// Share of a manager's hours this area's programme boards get (1: its own team; a merger that shares the management team with neighbours sets less).
+        manager_time: f64 = 1.0 => UNIT,
     }
 }
 
