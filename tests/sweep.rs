@@ -499,3 +499,49 @@ fn a_table_design_runs_its_rows_and_shards_merge_to_the_same_bytes() {
         assert!(!dir.join("bad").exists());
     }
 }
+
+#[test]
+fn sweep_json_holds_the_results_of_every_point() {
+    let tmp = scratch();
+    let dir = tmp.path();
+    let args = base_args(&[
+        "--param",
+        "arenas.practice.reversion_rate=0.3:0.7:3",
+        "-n",
+        "5",
+        "--out",
+        "out",
+        "--json",
+    ]);
+    let args: Vec<&str> = args
+        .iter()
+        .map(String::as_str)
+        .filter(|a| *a != "--quiet")
+        .collect();
+    let out = run_in(dir, &args);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let printed: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON on stdout");
+    let results = printed["results"].as_array().expect("a results array");
+    let csv = fs::read_to_string(dir.join("out/sweep.csv")).unwrap();
+    let rows: Vec<&str> = csv.lines().skip(1).collect();
+    assert_eq!(results.len(), 3);
+    assert_eq!(rows.len(), 3);
+    for (k, (row, line)) in results.iter().zip(&rows).enumerate() {
+        assert_eq!(row["point"], k as u64);
+        let success: f64 = line.split(',').nth(2).unwrap().parse().unwrap();
+        assert_eq!(row["success_rate"].as_f64(), Some(success));
+        assert_eq!(
+            row["arenas.practice.reversion_rate"].as_f64(),
+            Some(0.3 + 0.2 * k as f64)
+        );
+    }
+    // The design keys stay, and sweep.json on disk is the design alone.
+    assert_eq!(printed["points"], 3);
+    let on_disk: serde_json::Value =
+        serde_json::from_slice(&fs::read(dir.join("out/sweep.json")).unwrap()).unwrap();
+    assert!(on_disk.get("results").is_none());
+    // Asked again, a finished sweep prints the same results.
+    let again = run_in(dir, &args);
+    assert!(again.status.success(), "{}", stderr(&again));
+    assert_eq!(again.stdout, out.stdout);
+}

@@ -38,13 +38,15 @@ pub fn sweep(args: &SweepArgs) -> Result<()> {
     terminal.finish();
     match outcome? {
         SweepOutcome::AlreadyComplete(path) => {
-            if !common.quiet && !common.json {
+            if common.json {
+                print!("{}", String::from_utf8_lossy(&plan.results_json(&path)?));
+            } else if !common.quiet {
                 println!("The sweep in {} is already complete.", path.display());
             }
         }
         SweepOutcome::Finished(path) => {
             if common.json {
-                print!("{}", String::from_utf8_lossy(plan.info_json()));
+                print!("{}", String::from_utf8_lossy(&plan.results_json(&path)?));
             } else if !common.quiet {
                 println!("{}", plan.summary_line(&path));
             }

@@ -229,6 +229,24 @@ fn run_point(ctx: &Ctx<'_>, point: u64) -> Result<Option<Vec<u8>>> {
     Ok(Some(csv_line(&fields)))
 }
 
+/// A cell of `sweep.csv` as JSON: an integer or a finite number where it parses as one, null
+/// where empty, text otherwise (a verdict, a cell name).
+fn cell_value(cell: &str) -> serde_json::Value {
+    if cell.is_empty() {
+        return serde_json::Value::Null;
+    }
+    if let Ok(n) = cell.parse::<i64>() {
+        return serde_json::Value::from(n);
+    }
+    match cell.parse::<f64>() {
+        Ok(x) if x.is_finite() => serde_json::Number::from_f64(x).map_or_else(
+            || serde_json::Value::String(cell.into()),
+            serde_json::Value::Number,
+        ),
+        _ => serde_json::Value::String(cell.into()),
+    }
+}
+
 /// The 64-bit FNV-1a digest of `bytes`: names a table design's contents in `sweep.json`.
 fn fnv1a64(bytes: &[u8]) -> u64 {
     bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, &b| {
@@ -319,6 +337,36 @@ impl Plan {
     /// `sweep.json` as the finished sweep will write it.
     pub fn info_json(&self) -> &[u8] {
         &self.info_bytes
+    }
+
+    /// What `sweep --json` prints after a finished sweep: `sweep.json`'s keys and a `results`
+    /// array with one object per row of the folder's `sweep.csv` (column name to value: a number
+    /// where the cell is one, text otherwise, null where empty), so that a script gets the
+    /// results without reading a second file. `sweep.json` itself stays the design only: it is
+    /// how `--resume` and `merge` recognise the same sweep.
+    pub fn results_json(&self, folder: &Path) -> Result<Vec<u8>> {
+        let path = folder.join("sweep.csv");
+        let unreadable = |e: csv::Error| Error::Output {
+            path: path.clone(),
+            message: format!("cannot read the finished sweep's rows: {e}"),
+        };
+        let mut reader = csv::Reader::from_path(&path).map_err(unreadable)?;
+        let header = reader.headers().map_err(unreadable)?.clone();
+        let mut results = Vec::new();
+        for record in reader.records() {
+            let record = record.map_err(unreadable)?;
+            let row: serde_json::Map<String, serde_json::Value> = header
+                .iter()
+                .zip(record.iter())
+                .map(|(k, v)| (k.to_string(), cell_value(v)))
+                .collect();
+            results.push(serde_json::Value::Object(row));
+        }
+        let mut value = serde_json::to_value(&self.info).unwrap_or_default();
+        if let serde_json::Value::Object(map) = &mut value {
+            map.insert("results".into(), serde_json::Value::Array(results));
+        }
+        Ok(output::json(&value))
     }
 
     /// The design in words, as `sweep --dry-run` prints it.
