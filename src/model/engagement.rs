@@ -13,6 +13,9 @@ const DISILLUSION_DECAY: f64 = 0.9;
 
 impl World<'_> {
     /// Moves willingness, steps down unwilling leaders, ends terms and offers vacant seats.
+    // Out of line, at no measurable cost (it runs once a month or once a replication), so that
+    // profiles attribute instructions to each step of docs/ODD.md §3.
+    #[inline(never)]
     pub(super) fn engagement(&mut self, month: u32, rng: &mut ChaCha8Rng) {
         let g = &self.s.gp;
         let n_init = self.initiatives.len().max(1) as f64;
@@ -40,16 +43,20 @@ impl World<'_> {
             (g.willingness_recovery, g.visibility_effect, g.role_burden);
         let stepdown = g.stepdown_threshold;
         let mut leaving = false;
-        for gp in &mut self.gps {
-            let seen = self.seen[gp.practice as usize];
-            let holds_role = gp.role != Role::None;
-            let change =
-                recovery * (gp.willingness_base - gp.willingness) + push + visibility * seen
-                    - gp.disillusion
-                    - if holds_role { burden } else { 0.0 };
-            gp.willingness = (gp.willingness + change).clamp(0.0, 1.0);
-            gp.disillusion *= DISILLUSION_DECAY;
-            leaving |= gp.role.commissioning() && gp.willingness < stepdown;
+        // Practice by practice (a practice's GPs are contiguous), so what a GP sees is read once
+        // for its practice, not looked up once per GP.
+        for (practice, &seen) in self.practices.iter().zip(&self.seen) {
+            let gps = &mut self.gps[practice.gps.start as usize..practice.gps.end as usize];
+            for gp in gps {
+                let holds_role = gp.role != Role::None;
+                let change =
+                    recovery * (gp.willingness_base - gp.willingness) + push + visibility * seen
+                        - gp.disillusion
+                        - if holds_role { burden } else { 0.0 };
+                gp.willingness = (gp.willingness + change).clamp(0.0, 1.0);
+                gp.disillusion *= DISILLUSION_DECAY;
+                leaving |= gp.role.commissioning() && gp.willingness < stepdown;
+            }
         }
         // Leaders who no longer want the role step down, in index order.
         if leaving {

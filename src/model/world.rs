@@ -9,7 +9,7 @@ use super::agents::{
 };
 use super::outcome::{InitiativeOutcome, ReplicationOutcome, SurveyWave, Trajectory, classify};
 use super::population;
-use super::practice::Unit;
+use super::practice::{Places, Unit};
 use super::programme::{Member, add_mix};
 use crate::scenario::{Access, Arenas, Environment, Leadership, Scenario, Slot};
 
@@ -142,6 +142,7 @@ pub struct World<'s> {
     pub(super) seen: Vec<f64>,
     pub(super) seat_weights: Vec<f64>,
     pub(super) peer_signal: Vec<f64>,
+    pub(super) places: Places,
     pub(super) members: Vec<Member>,
     pub(super) scores: Vec<f64>,
     pub(super) ranking: Vec<usize>,
@@ -265,6 +266,7 @@ impl<'s> World<'s> {
         let agents = (area.gps.len() + area.managers.len() + area.providers.len()).max(1) as f64;
         mean_logic_start.iter_mut().for_each(|x| *x /= agents);
         let n_gps = area.gps.len();
+        let n_teams = area.teams.len();
         let n_initiatives = initiatives.len();
         let max_members = 3 + s.provider.len() + 1;
         let gp_seats = s.arenas.strategic.gp_seats as usize;
@@ -302,6 +304,7 @@ impl<'s> World<'s> {
             seen: vec![0.0; n_practices],
             seat_weights: vec![0.0; n_gps],
             peer_signal: vec![0.0; n_practices],
+            places: Places::new(n_practices, n_teams),
             members: Vec::with_capacity(max_members),
             scores: vec![0.0; n_initiatives],
             ranking: (0..n_initiatives).collect(),
