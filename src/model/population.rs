@@ -89,6 +89,7 @@ impl LogicDraw {
 }
 
 /// The drawn area, before any month has passed.
+#[derive(Debug, Clone)]
 pub(crate) struct Area {
     pub gps: Vec<Gp>,
     pub practices: Vec<Practice>,
