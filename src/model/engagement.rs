@@ -43,20 +43,16 @@ impl World<'_> {
             (g.willingness_recovery, g.visibility_effect, g.role_burden);
         let stepdown = g.stepdown_threshold;
         let mut leaving = false;
-        // Practice by practice (a practice's GPs are contiguous), so what a GP sees is read once
-        // for its practice, not looked up once per GP.
-        for (practice, &seen) in self.practices.iter().zip(&self.seen) {
-            let gps = &mut self.gps[practice.gps.start as usize..practice.gps.end as usize];
-            for gp in gps {
-                let holds_role = gp.role != Role::None;
-                let change =
-                    recovery * (gp.willingness_base - gp.willingness) + push + visibility * seen
-                        - gp.disillusion
-                        - if holds_role { burden } else { 0.0 };
-                gp.willingness = (gp.willingness + change).clamp(0.0, 1.0);
-                gp.disillusion *= DISILLUSION_DECAY;
-                leaving |= gp.role.commissioning() && gp.willingness < stepdown;
-            }
+        for gp in &mut self.gps {
+            let seen = self.seen[gp.practice as usize];
+            let holds_role = gp.role != Role::None;
+            let change =
+                recovery * (gp.willingness_base - gp.willingness) + push + visibility * seen
+                    - gp.disillusion
+                    - if holds_role { burden } else { 0.0 };
+            gp.willingness = (gp.willingness + change).clamp(0.0, 1.0);
+            gp.disillusion *= DISILLUSION_DECAY;
+            leaving |= gp.role.commissioning() && gp.willingness < stepdown;
         }
         // Leaders who no longer want the role step down, in index order.
         if leaving {

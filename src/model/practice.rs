@@ -347,7 +347,16 @@ impl UnitRules<'_> {
             if !self.ever_led {
                 return;
             }
+            let compulsory = route.directive + route.reach * route.contract;
             let voluntary = if self.practice_on {
+                let led = self.pull * at.led;
+                // Peer signals are at most 1 and rounding is monotone, so with a signal of 1 the
+                // same sums bound the hazard below: a draw at or above the bound cannot adopt,
+                // and most units need not read their peers at all.
+                let most = route.reach * (led + self.peer_rate * at.network + at.grassroots);
+                if u_move >= most + compulsory {
+                    return;
+                }
                 let peers = self
                     .adjacency
                     .get(at.peers.0 as usize..at.peers.1 as usize)
@@ -357,14 +366,11 @@ impl UnitRules<'_> {
                 } else {
                     peers.iter().map(|&q| self.signal[q as usize]).sum::<f64>() / peers.len() as f64
                 };
-                self.pull * at.led + self.peer_rate * peer * at.network + at.grassroots
+                led + self.peer_rate * peer * at.network + at.grassroots
             } else {
                 0.0
             };
-            let voluntary = route.reach * voluntary;
-            let contract = route.reach * route.contract;
-            let compulsory = route.directive + contract;
-            let hazard = voluntary + compulsory;
+            let hazard = route.reach * voluntary + compulsory;
             // 1 - exp(-h) <= h, so a draw at or above h cannot adopt: skip the exp.
             if u_move < hazard && u_move < -(-hazard).exp_m1() {
                 unit.stage = TRIAL;
