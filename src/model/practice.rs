@@ -394,8 +394,11 @@ impl UnitRules<'_> {
         } else if unit.stage == ADOPTED && unit.months as u32 >= self.routinisation {
             unit.stage = ROUTINISED;
         }
-        let reversion = self.reversion.hazard(route.exposure, at.leadership, unit);
-        if u_other < reversion {
+        // Support is never negative and the routinised factor never above 1, so the hazard is
+        // at most exposure times the unit's compliance price (rounding is monotone): a draw at
+        // or above that cannot revert, and the support need not be worked out.
+        let most = route.exposure * self.reversion.compliance[unit.compliance as usize];
+        if u_other < most && u_other < self.reversion.hazard(route.exposure, at.leadership, unit) {
             *unit = Unit::default();
         }
         counts[0] += (unit.stage >= ADOPTED) as usize;
