@@ -271,6 +271,7 @@ pub(super) struct Place {
 /// A frontline team's [`Place`] with what depends on its provider or the council.
 #[derive(Debug, Clone, Copy, Default)]
 pub(super) struct TeamPlace {
+    /// What it shares with a practice's units.
     place: Place,
     /// Whether the CCG's directive reaches it (a provider's team, not the council's).
     directed: bool,

@@ -16,6 +16,7 @@ pub(super) struct Member {
 }
 
 impl Member {
+    /// A member with its logic's norm worked out.
     pub(super) fn new(logic: LogicMix, influence: f64, effort: f64) -> Self {
         let norm = (logic[0] * logic[0] + logic[1] * logic[1] + logic[2] * logic[2]).sqrt();
         Member {
