@@ -211,25 +211,29 @@ pub fn compare(
     let mut start = 0;
     while start < total {
         let end = (start + CHUNK).min(total);
-        let jobs: Vec<(usize, u32)> = (start..end)
-            .flat_map(|i| (0..n).map(move |c| (c, i)))
-            .collect();
-        let Some(values) = jobs
-            .par_iter()
-            .map(|&(c, i)| {
+        // One job per area runs it in every scenario, so scenarios that draw the same area
+        // (the same population settings) share one draw.
+        let Some(values) = (start..end)
+            .into_par_iter()
+            .map(|i| {
                 (!cancel.is_cancelled()).then(|| {
-                    let o = runner::replication(&scenarios[c], 0, i);
-                    measures
+                    runner::replications_sharing_area(&scenarios, 0, i)
                         .iter()
-                        .map(|m| m.of(&scenarios[c], &o))
-                        .collect::<Vec<Option<f64>>>()
+                        .zip(&scenarios)
+                        .map(|(o, s)| {
+                            measures
+                                .iter()
+                                .map(|m| m.of(s, o))
+                                .collect::<Vec<Option<f64>>>()
+                        })
+                        .collect::<Vec<_>>()
                 })
             })
             .collect::<Option<Vec<_>>>()
         else {
             break;
         };
-        for per_area in values.chunks(n) {
+        for per_area in &values {
             for (b, other) in per_area.iter().enumerate().skip(1) {
                 for (j, (x, y)) in per_area[0].iter().zip(other).enumerate() {
                     if let (Some(x), Some(y)) = (x, y) {

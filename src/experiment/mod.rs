@@ -415,21 +415,20 @@ fn run_cells(
     let mut start = 0;
     while start < total {
         let end = (start + CHUNK).min(total);
-        let jobs: Vec<(usize, u32)> = (start..end)
-            .flat_map(|i| (0..n_cells).map(move |c| (c, i)))
-            .collect();
-        // Each replication looks at the token before it starts, so a stop comes within one
-        // replication's time.
-        let Some(outcomes) = jobs
-            .par_iter()
-            .map(|&(c, i)| {
-                (!cancel.is_cancelled()).then(|| runner::replication(&scenarios[c], point, i))
+        // One job per replication runs it in every cell, so the cells share one drawn area
+        // (they draw the same one); each job looks at the token before it starts, so a stop
+        // comes within one replication's time in every cell.
+        let Some(outcomes) = (start..end)
+            .into_par_iter()
+            .map(|i| {
+                (!cancel.is_cancelled())
+                    .then(|| runner::replications_sharing_area(scenarios, point, i))
             })
-            .collect::<Option<Vec<ReplicationOutcome>>>()
+            .collect::<Option<Vec<Vec<ReplicationOutcome>>>>()
         else {
             break;
         };
-        for per_rep in outcomes.chunks(n_cells) {
+        for per_rep in &outcomes {
             for (agg, o) in aggregates.iter_mut().zip(per_rep) {
                 agg.push(o);
             }

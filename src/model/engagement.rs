@@ -13,6 +13,9 @@ const DISILLUSION_DECAY: f64 = 0.9;
 
 impl World<'_> {
     /// Moves willingness, steps down unwilling leaders, ends terms and offers vacant seats.
+    // Out of line, at no measurable cost (it runs once a month or once a replication), so that
+    // profiles attribute instructions to each step of docs/ODD.md §3.
+    #[inline(never)]
     pub(super) fn engagement(&mut self, month: u32, rng: &mut ChaCha8Rng) {
         let g = &self.s.gp;
         let n_init = self.initiatives.len().max(1) as f64;

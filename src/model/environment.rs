@@ -6,6 +6,9 @@ use crate::scenario::{Access, Scenario, Slot, float_range};
 
 impl World<'_> {
     /// Applies this month's events, relaxes policy uncertainty and drifts logics (ODD §3, step 1).
+    // Out of line, at no measurable cost (it runs once a month or once a replication), so that
+    // profiles attribute instructions to each step of docs/ODD.md §3.
+    #[inline(never)]
     pub(super) fn environment(&mut self, month: u32) {
         let s = self.s;
         for event in s.event.iter().filter(|e| e.month == month) {

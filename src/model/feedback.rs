@@ -5,6 +5,9 @@ use super::world::World;
 
 impl World<'_> {
     /// Provider viability recovers toward its base; a provider below the line is destabilised.
+    // Out of line, at no measurable cost (it runs once a month or once a replication), so that
+    // profiles attribute instructions to each step of docs/ODD.md §3.
+    #[inline(never)]
     pub(super) fn feedback(&mut self) {
         let env = &self.dynamics.environment;
         for p in &mut self.providers {

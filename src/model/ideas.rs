@@ -12,6 +12,9 @@ impl World<'_> {
     /// enabled arenas (a hazard per arena would favour cells with more arenas). The lead comes
     /// from the origin arena when it is enabled and has a candidate, otherwise from another
     /// enabled arena (docs/ODD.md §7.2).
+    // Out of line, at no measurable cost (it runs once a month or once a replication), so that
+    // profiles attribute instructions to each step of docs/ODD.md §3.
+    #[inline(never)]
     pub(super) fn ideas(&mut self, rng: &mut ChaCha8Rng) {
         let enabled = [
             self.dynamics.arenas.strategic.enabled,

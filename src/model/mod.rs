@@ -22,4 +22,6 @@ mod strategic;
 mod survey;
 mod world;
 
+pub(crate) use population::{Area, draw as draw_area};
+pub(crate) use world::same_area;
 pub use world::{Streams, World};

@@ -89,6 +89,7 @@ impl LogicDraw {
 }
 
 /// The drawn area, before any month has passed.
+#[derive(Debug, Clone)]
 pub(crate) struct Area {
     pub gps: Vec<Gp>,
     pub practices: Vec<Practice>,
@@ -109,6 +110,9 @@ const TEAM_PEERS: u32 = 4;
 
 /// Draws the area: the random effects first, then every agent, so that the same replication
 /// draws the same area in every cell of an experiment (common random numbers).
+// Out of line, at no measurable cost (it runs once a month or once a replication), so that
+// profiles attribute instructions to each step of docs/ODD.md §3.
+#[inline(never)]
 pub(crate) fn draw(s: &Scenario, rng: &mut ChaCha8Rng) -> Area {
     let spread = s.population.area_spread;
     // Area random effects: outcomes across real CCGs were "strikingly varied" (docs/ODD.md §5).

@@ -43,6 +43,9 @@ pub(super) const ROUTINISED: u8 = 3;
 
 impl World<'_> {
     /// One month at every unit of every initiative, and each initiative's adoption (ODD §7.5).
+    // Out of line, at no measurable cost (it runs once a month or once a replication), so that
+    // profiles attribute instructions to each step of docs/ODD.md §3.
+    #[inline(never)]
     pub(super) fn practice_arena(&mut self, month: u32, rng: &mut ChaCha8Rng) {
         let pa = &self.dynamics.arenas.practice;
         let st = &self.dynamics.arenas.strategic;
@@ -55,20 +58,33 @@ impl World<'_> {
         // report: it "help[s] to create space for deviant innovation from a small number of
         // clinicians").
         let opening = self.s.gp.deviance_effect * self.dynamics.environment.policy_uncertainty;
+        let floor = pa.leadership_floor;
+        let grassroots = pa.grassroots_adoption * pa.grassroots_rate;
+        let leadership_credibility = if clinical { 1.0 } else { 0.0 };
+        // What every unit at a practice or team shares this month, whatever the initiative:
+        // computed once here, not once per initiative and unit.
+        let place =
+            |leadership: f64, informal: f64, network: f64, peers: &std::ops::Range<u32>| Place {
+                leadership,
+                led: floor + (1.0 - floor) * leadership,
+                grassroots: grassroots * informal,
+                network: 0.5 + network,
+                peers: (peers.start, peers.end),
+            };
         // Practical and informal leadership at each practice, from its GPs this month.
         for (p, practice) in self.practices.iter().enumerate() {
             let gps = &self.gps[practice.gps.start as usize..practice.gps.end as usize];
             let mut practical = 0.0f64;
             let mut informal = 0.0f64;
             for gp in gps {
-                practical = practical.max(gp.practical * gp.willingness);
+                practical = larger(practical, gp.practical * gp.willingness);
                 if gp.credibility >= informal_min {
                     let w = if gp.deviant {
                         (gp.willingness + opening).min(1.0)
                     } else {
                         gp.willingness
                     };
-                    informal = informal.max(gp.credibility * w);
+                    informal = larger(informal, gp.credibility * w);
                 }
             }
             let leading = practice_on && clinical;
@@ -76,6 +92,50 @@ impl World<'_> {
             self.informal_leadership[p] = if leading { informal } else { 0.0 };
             self.practice_network[p] =
                 self.drift.scale * self.practice_network_start[p] + self.drift.shift[NETWORK];
+            self.places.practices[p] = place(
+                self.practical_leadership[p],
+                self.informal_leadership[p],
+                self.practice_network[p],
+                &practice.peers,
+            );
+            // Each adopted practice sends a peer signal weighted by its credibility.
+            self.places.signal_strength[p] =
+                (0.5 + leadership_credibility * self.practice_credibility[p]) / 1.5;
+        }
+        let on = if practice_on { 1.0 } else { 0.0 };
+        let rate = pa.reversion_rate * pa.reversion_base;
+        for (team, at) in self.teams.iter().zip(&mut self.places.teams) {
+            // A social-care team answers to the council: the CCG's directive does not reach
+            // it, every other route reaches it only as far as the council wants to integrate
+            // (its appetite), and it feels the council's resistance (docs/ODD.md §7.5).
+            let (network, directed, defensiveness, reach) = match team.provider {
+                Some(p) => {
+                    let provider = &self.providers[p as usize];
+                    (
+                        self.drift.apply(&provider.logic)[NETWORK],
+                        true,
+                        provider.defensiveness,
+                        1.0,
+                    )
+                }
+                None => (
+                    self.drift.apply(&self.council.logic)[NETWORK],
+                    false,
+                    self.council.resistance(),
+                    self.council.appetite,
+                ),
+            };
+            *at = TeamPlace {
+                place: place(
+                    on * team.practical,
+                    on * team.informal,
+                    network,
+                    &team.peers,
+                ),
+                directed,
+                exposure: rate * (0.3 + defensiveness),
+                reach,
+            };
         }
         let pressure = self.dynamics.environment.central_pressure;
         let hierarchy = self.board_mix[HIERARCHY];
@@ -89,7 +149,7 @@ impl World<'_> {
         let threshold = self.s.success.threshold;
         let sustain = self.s.success.sustain_months;
         let routinisation = self.s.arenas.practice.routinisation_months;
-        let leadership_credibility = if clinical { 1.0 } else { 0.0 };
+        let practice_reach = self.dynamics.arenas.programme.contract_practice_reach;
         for k in 0..self.initiatives.len() {
             let init = &mut self.initiatives[k];
             let (m, d) = (init.mandate, init.design);
@@ -116,93 +176,47 @@ impl World<'_> {
                 0.0
             };
             let contract = init.contract_hazard;
-            // Each adopted practice sends a peer signal weighted by its credibility; units read
-            // last month's signals, so the order in which units are visited does not matter.
-            for (p, signal) in self.peer_signal.iter_mut().enumerate() {
-                *signal = if init.units[p].stage >= ADOPTED {
-                    (0.5 + leadership_credibility * self.practice_credibility[p]) / 1.5
-                } else {
-                    0.0
-                };
+            // Units read last month's peer signals, so the order in which units are visited
+            // does not matter.
+            for ((signal, unit), &strength) in self
+                .peer_signal
+                .iter_mut()
+                .zip(&init.units)
+                .zip(&self.places.signal_strength)
+            {
+                *signal = if unit.stage >= ADOPTED { strength } else { 0.0 };
             }
             let rules = UnitRules {
                 practice_on,
                 ever_led: init.ever_led,
-                mandate: m,
-                backed: m_backed,
-                design: d,
                 pull: pa.pull_rate * (d + m_backed),
-                floor: pa.leadership_floor,
                 peer_rate: pa.peer_rate,
-                grassroots: pa.grassroots_adoption * pa.grassroots_rate,
                 trial_confirm: pa.trial_confirm,
                 routinisation,
-                practice: pa,
+                reversion: Reversion::new(pa, m_backed, m, d),
+                adjacency: &self.adjacency,
+                signal: &self.peer_signal,
             };
             let mut counts = [0usize; 2];
             let (practice_units, team_units) = init.units.split_at_mut(n_practices);
-            let practice_contract =
-                self.dynamics.arenas.programme.contract_practice_reach * contract;
-            for (p, unit) in practice_units.iter_mut().enumerate() {
-                let peers = &self.practices[p].peers;
-                let peers = &self.adjacency[peers.start as usize..peers.end as usize];
-                rules.advance(
-                    unit,
-                    rng.random::<u64>(),
-                    UnitPlace {
-                        leadership: self.practical_leadership[p],
-                        informal: self.informal_leadership[p],
-                        network: self.practice_network[p],
-                        peers,
-                        signal: &self.peer_signal,
-                        directive,
-                        contract: practice_contract,
-                        defensiveness: scope_defensiveness,
-                        reach: 1.0,
-                    },
-                    &mut counts,
-                );
+            let practice_route = UnitRoutes {
+                directive,
+                contract: practice_reach * contract,
+                exposure: rate * (0.3 + scope_defensiveness),
+                reach: 1.0,
+            };
+            for (unit, at) in practice_units.iter_mut().zip(&self.places.practices) {
+                rules.advance(unit, rng.random::<u64>(), at, &practice_route, &mut counts);
             }
-            let on = if practice_on { 1.0 } else { 0.0 };
             for (unit, &t) in team_units.iter_mut().zip(&init.unit_teams) {
-                let team = &self.teams[t as usize];
-                // A social-care team answers to the council: the CCG's directive does not reach
-                // it, every other route reaches it only as far as the council wants to integrate
-                // (its appetite), and it feels the council's resistance (docs/ODD.md §7.5).
-                let (network, directive, defensiveness, reach) = match team.provider {
-                    Some(p) => {
-                        let provider = &self.providers[p as usize];
-                        (
-                            self.drift.apply(&provider.logic)[NETWORK],
-                            directive,
-                            provider.defensiveness,
-                            1.0,
-                        )
-                    }
-                    None => (
-                        self.drift.apply(&self.council.logic)[NETWORK],
-                        0.0,
-                        self.council.resistance(),
-                        self.council.appetite,
-                    ),
+                let at = &self.places.teams[t as usize];
+                let route = UnitRoutes {
+                    directive: if at.directed { directive } else { 0.0 },
+                    contract,
+                    exposure: at.exposure,
+                    reach: at.reach,
                 };
-                let peers = &self.adjacency[team.peers.start as usize..team.peers.end as usize];
-                rules.advance(
-                    unit,
-                    rng.random::<u64>(),
-                    UnitPlace {
-                        leadership: on * team.practical,
-                        informal: on * team.informal,
-                        network,
-                        peers,
-                        signal: &self.peer_signal,
-                        directive,
-                        contract,
-                        defensiveness,
-                        reach,
-                    },
-                    &mut counts,
-                );
+                rules.advance(unit, rng.random::<u64>(), &at.place, &route, &mut counts);
             }
             let [adopted, routinised] = counts;
             let n = init.units.len().max(1) as f64;
@@ -232,36 +246,83 @@ impl World<'_> {
     }
 }
 
+/// The larger of two shares. `f64::max` would give the same for the finite shares here; its
+/// care for NaN costs six instructions a GP in the practice arena's hottest loop.
+#[inline(always)]
+fn larger(a: f64, b: f64) -> f64 {
+    if b > a { b } else { a }
+}
+
+/// What the units at one practice or frontline team share in a month, whatever the initiative.
+#[derive(Debug, Clone, Copy, Default)]
+pub(super) struct Place {
+    /// Practical leadership there (it supports adopted units against reversion).
+    leadership: f64,
+    /// `leadership_floor + (1 − leadership_floor)·leadership`: the share of the pull it feels.
+    led: f64,
+    /// `grassroots_adoption · grassroots_rate · informal`: the grassroots route's hazard.
+    grassroots: f64,
+    /// `0.5 + network logic`: how readily it follows its peers.
+    network: f64,
+    /// Its peer practices, as a range into the world's adjacency list.
+    peers: (u32, u32),
+}
+
+/// A frontline team's [`Place`] with what depends on its provider or the council.
+#[derive(Debug, Clone, Copy, Default)]
+pub(super) struct TeamPlace {
+    /// What it shares with a practice's units.
+    place: Place,
+    /// Whether the CCG's directive reaches it (a provider's team, not the council's).
+    directed: bool,
+    /// `reversion_rate · reversion_base · (0.3 + defensiveness)`.
+    exposure: f64,
+    /// Share of the voluntary and contract hazards that reaches it.
+    reach: f64,
+}
+
+/// Month-by-month scratch for the practice arena, sized when the world is built: one
+/// [`Place`] per practice and per frontline team, and each practice's peer-signal strength.
+#[derive(Debug, Clone, Default)]
+pub(super) struct Places {
+    pub(super) practices: Vec<Place>,
+    pub(super) teams: Vec<TeamPlace>,
+    pub(super) signal_strength: Vec<f64>,
+}
+
+impl Places {
+    /// Scratch for `practices` practices and `teams` teams.
+    pub(super) fn new(practices: usize, teams: usize) -> Self {
+        Places {
+            practices: vec![Place::default(); practices],
+            teams: vec![TeamPlace::default(); teams],
+            signal_strength: vec![0.0; practices],
+        }
+    }
+}
+
 /// What every unit of one initiative shares this month.
 struct UnitRules<'a> {
     practice_on: bool,
     ever_led: bool,
-    mandate: f64,
-    /// `max(M, B)`: mandate or the health and wellbeing board's backing.
-    backed: f64,
-    design: f64,
     /// `pull_rate · (D + max(M, B))`.
     pull: f64,
-    floor: f64,
     peer_rate: f64,
-    /// `grassroots_adoption · grassroots_rate`.
-    grassroots: f64,
     trial_confirm: f64,
     routinisation: u32,
-    practice: &'a crate::scenario::Practice,
+    reversion: Reversion,
+    adjacency: &'a [u32],
+    /// Last month's peer signal of each practice for this initiative.
+    signal: &'a [f64],
 }
 
-/// What is particular to one unit: its leaders, logic, peers, contract reach and the
-/// defensiveness it feels.
-struct UnitPlace<'a> {
-    leadership: f64,
-    informal: f64,
-    network: f64,
-    peers: &'a [u32],
-    signal: &'a [f64],
+/// The compulsory routes and the resistance that the units of one initiative meet at one kind of
+/// place (every practice alike; each team by its provider or the council).
+struct UnitRoutes {
     directive: f64,
     contract: f64,
-    defensiveness: f64,
+    /// `reversion_rate · reversion_base · (0.3 + defensiveness)`.
+    exposure: f64,
     /// Share of the voluntary and contract hazards that reaches the unit (1, or the council's
     /// integration appetite at a social-care team).
     reach: f64,
@@ -273,39 +334,53 @@ impl UnitRules<'_> {
     /// month, split into two uniforms (32 bits each are ample for monthly hazards).
     /// `counts` gathers [adopted or routinised, routinised].
     #[inline(always)]
-    fn advance(&self, unit: &mut Unit, bits: u64, at: UnitPlace<'_>, counts: &mut [usize; 2]) {
+    fn advance(
+        &self,
+        unit: &mut Unit,
+        bits: u64,
+        at: &Place,
+        route: &UnitRoutes,
+        counts: &mut [usize; 2],
+    ) {
         let u_move = (bits >> 32) as f64 * UNIT_SCALE;
         let u_other = (bits & 0xFFFF_FFFF) as f64 * UNIT_SCALE;
         if unit.stage == NONE {
             if !self.ever_led {
                 return;
             }
+            let compulsory = route.directive + route.reach * route.contract;
             let voluntary = if self.practice_on {
-                let peer = if at.peers.is_empty() {
+                let led = self.pull * at.led;
+                // Peer signals are at most 1 and rounding is monotone, so with a signal of 1 the
+                // same sums bound the hazard below: a draw at or above the bound cannot adopt,
+                // and most units need not read their peers at all.
+                let most = route.reach * (led + self.peer_rate * at.network + at.grassroots);
+                if u_move >= most + compulsory {
+                    return;
+                }
+                let peers = self
+                    .adjacency
+                    .get(at.peers.0 as usize..at.peers.1 as usize)
+                    .unwrap_or_default();
+                let peer = if peers.is_empty() {
                     0.0
                 } else {
-                    at.peers.iter().map(|&q| at.signal[q as usize]).sum::<f64>()
-                        / at.peers.len() as f64
+                    peers.iter().map(|&q| self.signal[q as usize]).sum::<f64>() / peers.len() as f64
                 };
-                self.pull * (self.floor + (1.0 - self.floor) * at.leadership)
-                    + self.peer_rate * peer * (0.5 + at.network)
-                    + self.grassroots * at.informal
+                led + self.peer_rate * peer * at.network + at.grassroots
             } else {
                 0.0
             };
-            let voluntary = at.reach * voluntary;
-            let contract = at.reach * at.contract;
-            let compulsory = at.directive + contract;
-            let hazard = voluntary + compulsory;
+            let hazard = route.reach * voluntary + compulsory;
             // 1 - exp(-h) <= h, so a draw at or above h cannot adopt: skip the exp.
             if u_move < hazard && u_move < -(-hazard).exp_m1() {
                 unit.stage = TRIAL;
                 unit.months = 0;
                 // The route that started it, drawn in proportion to the routes' hazards.
-                let route = u_other * hazard;
-                unit.compliance = if route < at.directive {
+                let route_draw = u_other * hazard;
+                unit.compliance = if route_draw < route.directive {
                     Compliance::Directive
-                } else if route < compulsory {
+                } else if route_draw < compulsory {
                     Compliance::Contract
                 } else {
                     Compliance::None
@@ -320,16 +395,11 @@ impl UnitRules<'_> {
         } else if unit.stage == ADOPTED && unit.months as u32 >= self.routinisation {
             unit.stage = ROUTINISED;
         }
-        let reversion = reversion_hazard(
-            self.practice,
-            self.backed,
-            self.mandate,
-            self.design,
-            at.leadership,
-            at.defensiveness,
-            unit,
-        );
-        if u_other < reversion {
+        // Support is never negative and the routinised factor never above 1, so the hazard is
+        // at most exposure times the unit's compliance price (rounding is monotone): a draw at
+        // or above that cannot revert, and the support need not be worked out.
+        let most = route.exposure * self.reversion.compliance[unit.compliance as usize];
+        if u_other < most && u_other < self.reversion.hazard(route.exposure, at.leadership, unit) {
             *unit = Unit::default();
         }
         counts[0] += (unit.stage >= ADOPTED) as usize;
@@ -340,6 +410,7 @@ impl UnitRules<'_> {
 /// Monthly reversion hazard of an adopted or trialling unit under sedimentation: established
 /// interests (defensiveness) pull it back unless mandate, design and practical leadership support
 /// it; this support is where the arenas reinforce each other (docs/ODD.md §7.5).
+#[cfg(test)]
 fn reversion_hazard(
     pa: &crate::scenario::Practice,
     backed: f64,
@@ -349,28 +420,62 @@ fn reversion_hazard(
     defensiveness: f64,
     unit: &Unit,
 ) -> f64 {
-    let support = (pa.support_mandate * backed
-        + pa.support_design * design
-        + pa.support_leadership * leadership)
-        .min(pa.support_cap);
-    let mut hazard =
-        pa.reversion_rate * pa.reversion_base * (0.3 + defensiveness) * (1.0 - support);
-    if unit.stage == ROUTINISED {
-        hazard *= pa.routinised_reversion;
+    let r = Reversion::new(pa, backed, mandate, design);
+    r.hazard(
+        pa.reversion_rate * pa.reversion_base * (0.3 + defensiveness),
+        leadership,
+        unit,
+    )
+}
+
+/// The reversion hazard's parts that one initiative's units share in a month, worked out once
+/// per initiative instead of once per unit, with the same operations in the same order (so the
+/// same bits as the formula written out at each unit).
+struct Reversion {
+    /// `support_mandate·max(M, B) + support_design·D`.
+    support: f64,
+    support_leadership: f64,
+    support_cap: f64,
+    routinised: f64,
+    /// The compliance price by [`Compliance`]: none, directive, contract.
+    compliance: [f64; 3],
+}
+
+impl Reversion {
+    fn new(pa: &crate::scenario::Practice, backed: f64, mandate: f64, design: f64) -> Self {
+        // Compliance without commitment reverts as the mandate behind it fades: the price of the
+        // hierarchy logic's directive route (the hierarchy logic, ODD §4). A contract adoption
+        // bears it only in the share `contract_compliance`: the market logic's own price,
+        // threatened providers growing defensive, already raises every unit's reversion
+        // (docs/calibration.md).
+        let price = |share: f64| {
+            if share > 0.0 {
+                1.0 + share * pa.compliance_penalty * (1.0 - mandate)
+            } else {
+                1.0
+            }
+        };
+        Reversion {
+            support: pa.support_mandate * backed + pa.support_design * design,
+            support_leadership: pa.support_leadership,
+            support_cap: pa.support_cap,
+            routinised: pa.routinised_reversion,
+            compliance: [price(0.0), price(1.0), price(pa.contract_compliance)],
+        }
     }
-    // Compliance without commitment reverts as the mandate behind it fades: the price of the
-    // hierarchy logic's directive route (the hierarchy logic, ODD §4). A contract adoption bears it only in the
-    // share `contract_compliance`: the market logic's own price, threatened providers growing
-    // defensive, already raises every unit's reversion above (docs/calibration.md).
-    let share = match unit.compliance {
-        Compliance::None => 0.0,
-        Compliance::Directive => 1.0,
-        Compliance::Contract => pa.contract_compliance,
-    };
-    if share > 0.0 {
-        hazard *= 1.0 + share * pa.compliance_penalty * (1.0 - mandate);
+
+    /// The hazard at a unit with `exposure = reversion_rate·reversion_base·(0.3 + defensiveness)`
+    /// and practical `leadership`.
+    #[inline(always)]
+    fn hazard(&self, exposure: f64, leadership: f64, unit: &Unit) -> f64 {
+        let support = (self.support + self.support_leadership * leadership).min(self.support_cap);
+        let mut hazard = exposure * (1.0 - support);
+        if unit.stage == ROUTINISED {
+            hazard *= self.routinised;
+        }
+        // Multiplying by exactly 1 where there is no compliance price changes no bit.
+        hazard * self.compliance[unit.compliance as usize]
     }
-    hazard
 }
 
 #[cfg(test)]
@@ -504,33 +609,29 @@ mod tests {
             let rules = UnitRules {
                 practice_on: voluntary,
                 ever_led: true,
-                mandate: 0.0,
-                backed: 0.0,
-                design: 0.0,
                 pull: 0.0,
-                floor: 0.0,
                 peer_rate: 0.0,
-                grassroots: if voluntary { 1.0 } else { 0.0 },
                 trial_confirm: 0.3,
                 routinisation: 12,
-                practice: &pa,
+                reversion: Reversion::new(&pa, 0.0, 0.0, 0.0),
+                adjacency: &[],
+                signal: &[],
             };
             let mut unit = Unit::default();
             // u_move = 0 starts a trial whenever the hazard is positive; u_other = 0.5 picks
             // the route in the middle of the hazards.
             let bits = 1u64 << 31;
-            let place = UnitPlace {
-                leadership: 0.0,
-                informal: 1.0,
-                network: 0.0,
-                peers: &[],
-                signal: &[],
+            let place = Place {
+                grassroots: if voluntary { 1.0 } else { 0.0 },
+                ..Place::default()
+            };
+            let route = UnitRoutes {
                 directive,
                 contract,
-                defensiveness: 0.0,
+                exposure: 0.0,
                 reach: 1.0,
             };
-            rules.advance(&mut unit, bits, place, &mut [0; 2]);
+            rules.advance(&mut unit, bits, &place, &route, &mut [0; 2]);
             assert_eq!(unit.stage, TRIAL);
             unit.compliance
         };

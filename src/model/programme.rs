@@ -1,7 +1,7 @@
 //! Step 5, programme boards (ODD §7.4): each led initiative's board, its skill mix, conflict and
 //! logic mode, design and design rounds, contracts, and the board's effect on providers.
 
-use super::agents::{Leader, LogicMix, MARKET, NETWORK, similarity};
+use super::agents::{Leader, LogicMix, MARKET, NETWORK};
 use super::world::{PROGRAMME, World};
 
 /// One member of a board, as the board's arithmetic sees it.
@@ -10,6 +10,22 @@ pub(super) struct Member {
     pub(super) logic: LogicMix,
     pub(super) influence: f64,
     pub(super) effort: f64,
+    /// Euclidean norm of `logic`, worked out once per member rather than once per pair in
+    /// [`divergence`].
+    pub(super) norm: f64,
+}
+
+impl Member {
+    /// A member with its logic's norm worked out.
+    pub(super) fn new(logic: LogicMix, influence: f64, effort: f64) -> Self {
+        let norm = (logic[0] * logic[0] + logic[1] * logic[1] + logic[2] * logic[2]).sqrt();
+        Member {
+            logic,
+            influence,
+            effort,
+            norm,
+        }
+    }
 }
 
 /// Influence of a provider's representative on a programme board.
@@ -25,6 +41,9 @@ const STALL_RISE: f64 = 0.02;
 
 impl World<'_> {
     /// One month of every led initiative's programme board (ODD §7.4).
+    // Out of line, at no measurable cost (it runs once a month or once a replication), so that
+    // profiles attribute instructions to each step of docs/ODD.md §3.
+    #[inline(never)]
     pub(super) fn programme_arena(&mut self) {
         let pr = &self.dynamics.arenas.programme;
         let managerial = self.dynamics.leadership.managerial;
@@ -60,11 +79,11 @@ impl World<'_> {
                 for (b, s) in best.iter_mut().zip(skills) {
                     *b = b.max(s);
                 }
-                members.push(Member {
+                members.push(Member::new(
                     logic,
-                    influence: if is_lead { 1.5 } else { 1.0 } * (0.5 + skills[0]),
+                    if is_lead { 1.5 } else { 1.0 } * (0.5 + skills[0]),
                     effort,
-                });
+                ));
             };
             // A management team shared with merged neighbours gives each board fewer hours.
             let manager_effort =
@@ -121,20 +140,20 @@ impl World<'_> {
             let mut threat = 0.0;
             for &p in &init.scope {
                 let p = &self.providers[p as usize];
-                self.members.push(Member {
-                    logic: self.drift.apply(&p.logic),
-                    influence: PROVIDER_BOARD_INFLUENCE,
-                    effort: 0.5 * (1.0 - p.defensiveness),
-                });
+                self.members.push(Member::new(
+                    self.drift.apply(&p.logic),
+                    PROVIDER_BOARD_INFLUENCE,
+                    0.5 * (1.0 - p.defensiveness),
+                ));
                 threat += p.defensiveness * (1.0 - p.trust);
             }
             if init.council {
                 // The council works harder with a CCG it trusts (docs/ODD.md §7.4).
-                self.members.push(Member {
-                    logic: self.drift.apply(&self.council.logic),
-                    influence: COUNCIL_BOARD_INFLUENCE,
-                    effort: self.council.appetite * (0.5 + 0.5 * self.council.trust),
-                });
+                self.members.push(Member::new(
+                    self.drift.apply(&self.council.logic),
+                    COUNCIL_BOARD_INFLUENCE,
+                    self.council.appetite * (0.5 + 0.5 * self.council.trust),
+                ));
             }
             let mut mix = [0.0; 3];
             let mut total = 0.0;
@@ -262,7 +281,14 @@ fn divergence(members: &[Member]) -> f64 {
     let mut sum = 0.0;
     for a in 0..n {
         for b in a + 1..n {
-            sum += similarity(&members[a].logic, &members[b].logic);
+            let (a, b) = (&members[a], &members[b]);
+            // `similarity(&a.logic, &b.logic)`, the same value with the norms read, not redone.
+            let dot = a.logic[0] * b.logic[0] + a.logic[1] * b.logic[1] + a.logic[2] * b.logic[2];
+            sum += if a.norm == 0.0 || b.norm == 0.0 {
+                1.0
+            } else {
+                dot / (a.norm * b.norm)
+            };
         }
     }
     1.0 - sum / (n * (n - 1) / 2) as f64
@@ -288,11 +314,7 @@ mod tests {
     use crate::runner;
 
     fn member(logic: LogicMix) -> Member {
-        Member {
-            logic,
-            influence: 1.0,
-            effort: 0.5,
-        }
+        Member::new(logic, 1.0, 0.5)
     }
 
     #[test]

@@ -17,6 +17,9 @@ const LAY_CAPACITY: f64 = 0.3;
 
 impl World<'_> {
     /// The governing body's mix, capacity and attention, and the mandate it gives (ODD §7.3).
+    // Out of line, at no measurable cost (it runs once a month or once a replication), so that
+    // profiles attribute instructions to each step of docs/ODD.md §3.
+    #[inline(never)]
     pub(super) fn strategic_arena(&mut self, month: u32) {
         let st = &self.dynamics.arenas.strategic;
         // GPs sit on the governing body only where clinical leadership is on in this arena.
@@ -224,6 +227,9 @@ impl World<'_> {
     /// whose scope names the council: `B ← B + backing_rate·appetite·trust·(1 − B)`, then
     /// `B ← B·(1 − mandate_decay)`. Backing stands in for mandate where the point of delivery and
     /// the programme board read it (`max(M, B)`), never in the CCG's directive (docs/ODD.md §7.3).
+    // Out of line, at no measurable cost (it runs once a month or once a replication), so that
+    // profiles attribute instructions to each step of docs/ODD.md §3.
+    #[inline(never)]
     pub(super) fn wellbeing_board(&mut self) {
         let c = &self.s.council;
         if !c.wellbeing_board {

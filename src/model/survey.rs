@@ -14,6 +14,9 @@ const GP_SURVEY_NOISE: f64 = 0.1;
 
 impl World<'_> {
     /// Records the month and asks the survey when this is a survey month (ODD §3, step 8).
+    // Out of line, at no measurable cost (it runs once a month or once a replication), so that
+    // profiles attribute instructions to each step of docs/ODD.md §3.
+    #[inline(never)]
     pub(super) fn record(&mut self, month: u32, rng: &mut ChaCha8Rng) {
         // Seats filled among those the area holds now (fewer after a merger).
         let active = self.active_seats();

@@ -8,8 +8,8 @@ use super::agents::{
     Council, Drift, Gp, Leader, LogicMix, Manager, NETWORK, Practice, Provider, Team,
 };
 use super::outcome::{InitiativeOutcome, ReplicationOutcome, SurveyWave, Trajectory, classify};
-use super::population;
-use super::practice::Unit;
+use super::population::{self, Area};
+use super::practice::{Places, Unit};
 use super::programme::{Member, add_mix};
 use crate::scenario::{Access, Arenas, Environment, Leadership, Scenario, Slot};
 
@@ -142,6 +142,7 @@ pub struct World<'s> {
     pub(super) seen: Vec<f64>,
     pub(super) seat_weights: Vec<f64>,
     pub(super) peer_signal: Vec<f64>,
+    pub(super) places: Places,
     pub(super) members: Vec<Member>,
     pub(super) scores: Vec<f64>,
     pub(super) ranking: Vec<usize>,
@@ -157,7 +158,13 @@ pub struct World<'s> {
 impl<'s> World<'s> {
     /// Draws a new area from the scenario with the population stream.
     pub fn new(s: &'s Scenario, rng: &mut ChaCha8Rng) -> Self {
-        let area = population::draw(s, rng);
+        Self::from_area(s, population::draw(s, rng))
+    }
+
+    /// The world of an area already drawn by `population::draw` for a scenario with the same
+    /// seed and the same population, GP, manager, provider and council settings as `s` (see
+    /// [`same_area`]): the world `new` would build, without drawing the area again.
+    pub(crate) fn from_area(s: &'s Scenario, area: Area) -> Self {
         let months = s.simulation.months as usize;
         let n_practices = area.practices.len();
         let n_managers = area.managers.len();
@@ -265,6 +272,7 @@ impl<'s> World<'s> {
         let agents = (area.gps.len() + area.managers.len() + area.providers.len()).max(1) as f64;
         mean_logic_start.iter_mut().for_each(|x| *x /= agents);
         let n_gps = area.gps.len();
+        let n_teams = area.teams.len();
         let n_initiatives = initiatives.len();
         let max_members = 3 + s.provider.len() + 1;
         let gp_seats = s.arenas.strategic.gp_seats as usize;
@@ -302,6 +310,7 @@ impl<'s> World<'s> {
             seen: vec![0.0; n_practices],
             seat_weights: vec![0.0; n_gps],
             peer_signal: vec![0.0; n_practices],
+            places: Places::new(n_practices, n_teams),
             members: Vec::with_capacity(max_members),
             scores: vec![0.0; n_initiatives],
             ranking: (0..n_initiatives).collect(),
@@ -394,6 +403,20 @@ impl<'s> World<'s> {
             survey: self.survey,
         }
     }
+}
+
+/// Whether two scenarios draw the same area for every replication and design point: the same
+/// seed and seeding, and the same settings of everything the population draw reads
+/// (`population`, `gp`, `manager`, `provider`, `council`). The cells of an experiment differ in
+/// arenas and leadership only, so they share their areas (common random numbers).
+pub(crate) fn same_area(a: &Scenario, b: &Scenario) -> bool {
+    a.simulation.seed == b.simulation.seed
+        && a.simulation.independent_points == b.simulation.independent_points
+        && a.population == b.population
+        && a.gp == b.gp
+        && a.manager == b.manager
+        && a.provider == b.provider
+        && a.council == b.council
 }
 
 /// The length of each GP seat's first term of office: seats are dealt into `term_cohorts`
