@@ -59,6 +59,10 @@ pub enum Command {
         /// Set a parameter: PATH=VALUE (repeatable).
         #[arg(long = "set", value_name = "PATH=VALUE")]
         set: Vec<String>,
+        /// Print only what the scenario (with any --set) changes from the file it extends, or
+        /// from the built-in defaults if it extends none: one line per value, as a --set path.
+        #[arg(long)]
+        diff: bool,
     },
     /// Print a shell completion script (e.g. `redesign-sim completions bash > ~/.local/share/bash-completion/completions/redesign-sim`).
     Completions {

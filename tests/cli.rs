@@ -468,3 +468,53 @@ fn completions_and_the_manual_page_come_from_the_command_definitions() {
     let o = run_in(dir.path(), &["completions", "tcsh"]);
     assert_eq!(o.status.code(), Some(2));
 }
+
+#[test]
+fn a_file_that_extends_says_what_set_says_and_check_diff_shows_it() {
+    let dir = scratch();
+    let baseline = scenario("baseline.toml");
+    let child = write(
+        dir.path(),
+        "child.toml",
+        &format!(
+            "extends = {:?}\n\n[[provider]]\nname = \"acute\"\ndefensiveness = 0.95\n\n\
+             [[event]]\nname = \"squeeze\"\nmonth = 20\nadd = {{ \"environment.central_pressure\" = 0.1 }}\n\n\
+             [[initiative]]\nname = \"urgent_care\"\nremove = true\n",
+            baseline.display().to_string()
+        ),
+    );
+    let by_file = run_in(dir.path(), &["check", child.to_str().unwrap()]);
+    assert!(by_file.status.success(), "{}", stderr(&by_file));
+    let only_acute = write(
+        dir.path(),
+        "acute.toml",
+        &format!(
+            "extends = {:?}\n[[provider]]\nname = \"acute\"\ndefensiveness = 0.95\n",
+            baseline.display().to_string()
+        ),
+    );
+    let a = run_in(dir.path(), &["check", only_acute.to_str().unwrap()]);
+    let b = run_in(
+        dir.path(),
+        &[
+            "check",
+            baseline.to_str().unwrap(),
+            "--set",
+            "provider.acute.defensiveness=0.95",
+        ],
+    );
+    assert!(a.status.success() && b.status.success());
+    assert_eq!(stdout(&a), stdout(&b), "a file and --set give one scenario");
+
+    let diff = run_in(dir.path(), &["check", "--diff", child.to_str().unwrap()]);
+    assert!(diff.status.success(), "{}", stderr(&diff));
+    let out = stdout(&diff);
+    assert!(out.starts_with("# "), "{out}");
+    assert!(out.contains("3 differences"), "{out}");
+    assert!(
+        out.contains("provider.acute.defensiveness = 0.95  # was 0.6"),
+        "{out}"
+    );
+    assert!(out.contains("event.squeeze = {"), "{out}");
+    assert!(out.contains("initiative.urgent_care  # removed"), "{out}");
+}

@@ -46,7 +46,11 @@ pub fn main() -> Result<()> {
         Command::Sensitivity(command) => sensitivity::sensitivity(&command),
         Command::Merge(args) => sweep::merge(&args),
         Command::Demo(args) => demo::demo(&args),
-        Command::Check { scenario, set } => check::check(&scenario, &set),
+        Command::Check {
+            scenario,
+            set,
+            diff,
+        } => check::check(&scenario, &set, diff),
         Command::Params { json, salib } if !salib.is_empty() => {
             print!("{}", params::salib(&salib)?);
             let _ = json;

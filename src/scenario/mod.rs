@@ -1,6 +1,7 @@
 //! Scenarios: the TOML schema with a default for every key, loading with `extends` and `--set`,
 //! and validation into a [`Scenario`] that the model can run without further checks.
 
+mod diff;
 mod load;
 pub(crate) mod schema;
 mod validate;
@@ -10,6 +11,7 @@ use std::collections::BTreeMap;
 use schema::kinds::{BOOL, TEXT, UNIT, float, int};
 use schema::{Kind, Section, section};
 
+pub use diff::{Difference, differences};
 pub use load::{Origin, Override, ScenarioSource, load, load_str};
 pub(crate) use schema::float_range;
 pub use schema::{Access, Field, Kind as ParamKind, Slot, kind_at, leaves};
