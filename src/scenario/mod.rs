@@ -3,6 +3,7 @@
 
 mod diff;
 mod load;
+mod ranged;
 pub(crate) mod schema;
 mod validate;
 
@@ -13,6 +14,7 @@ use schema::{Kind, Section, section};
 
 pub use diff::{Difference, differences};
 pub use load::{Origin, Override, ScenarioSource, load, load_str};
+pub use ranged::{Declared, Ranged, calibration_params, check_ranges, sensitivity_params};
 pub(crate) use schema::float_range;
 pub use schema::{Access, Field, Kind as ParamKind, Slot, kind_at, leaves};
 
@@ -665,6 +667,8 @@ section! {
         lo: f64 = 0.0 => float(f64::MIN, f64::MAX),
         /// Highest value.
         hi: f64 = 1.0 => float(f64::MIN, f64::MAX),
+        /// Vary it on a log scale (both ends must then be above 0).
+        log: bool = false => BOOL,
     }
 }
 
