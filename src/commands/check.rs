@@ -24,6 +24,7 @@ pub fn check(path: &Path, set: &[String], diff: bool) -> Result<()> {
     if !resolved.sensitivity.param.is_empty() {
         crate::sensitivity::factors(&source, &resolved, &overrides)?;
     }
+    super::warn(&source, &resolved);
     if !diff {
         print!("{}", resolved.to_toml());
         return Ok(());

@@ -77,7 +77,15 @@ fn load(
     overrides.extend_from_slice(extra);
     let s = source.resolve(&overrides)?;
     crate::memory::check_memory(&s, common.threads, runs, path)?;
+    warn(&source, &s);
     Ok((source, s))
+}
+
+/// Prints on standard error what in the scenario is valid but probably not what was meant.
+fn warn(source: &ScenarioSource, s: &Scenario) {
+    for w in source.warnings(s) {
+        eprintln!("warning: {w}");
+    }
 }
 
 /// Refuses a `--threads` above [`MAX_THREADS`].

@@ -119,6 +119,12 @@ impl ScenarioSource {
         validate::validate(&table, &origins)
     }
 
+    /// What in the resolved scenario `s` is valid but probably not what was meant, each located
+    /// where it was written, for the commands to print as warnings.
+    pub fn warnings(&self, s: &Scenario) -> Vec<String> {
+        validate::warnings(s, &self.origins)
+    }
+
     /// Where a key path (e.g. `sensitivity.param[0].lo`) was written, for messages.
     pub fn origin(&self, key: &str) -> Origin {
         self.origins.get(key).cloned().unwrap_or(Origin::Default)
