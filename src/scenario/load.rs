@@ -239,7 +239,14 @@ fn merge(
                     // The parent's own mistake: the child's list replaces it, as before.
                     Some(_) => Vec::new(),
                 };
-                let merged = merge_named(&path, list, items, base_origins, top_origins)?;
+                let tables = items
+                    .into_iter()
+                    .filter_map(|v| match v {
+                        Value::Table(t) => Some(t),
+                        _ => None,
+                    })
+                    .collect();
+                let merged = merge_named(&path, list, tables, base_origins, top_origins)?;
                 base.insert(key, Value::Array(merged));
             }
             (_, value) => {
@@ -263,7 +270,7 @@ fn merge(
 fn merge_named(
     path: &str,
     parent: Vec<Value>,
-    child: Vec<Value>,
+    child: Vec<Table>,
     base_origins: &mut BTreeMap<String, Origin>,
     top_origins: &mut BTreeMap<String, Origin>,
 ) -> Result<Vec<Value>> {
@@ -282,10 +289,7 @@ fn merge_named(
     // First read every entry's directives, so that the checks below see the whole list.
     let mut entries = Vec::with_capacity(child.len());
     let mut replace_at = None;
-    for (i, value) in child.into_iter().enumerate() {
-        let Value::Table(mut table) = value else {
-            unreachable!("merge checks that every element is a table")
-        };
+    for (i, mut table) in child.into_iter().enumerate() {
         let mut flag = |key: &str| -> Result<bool> {
             match table.remove(key) {
                 None => Ok(false),
