@@ -4,8 +4,9 @@
 
 use std::io::IsTerminal;
 use std::path::PathBuf;
-use std::sync::OnceLock;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, OnceLock};
+use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -59,6 +60,10 @@ pub enum Command {
         /// Set a parameter: PATH=VALUE (repeatable).
         #[arg(long = "set", value_name = "PATH=VALUE")]
         set: Vec<String>,
+        /// Print only what the scenario (with any --set) changes from the file it extends, or
+        /// from the built-in defaults if it extends none: one line per value, as a --set path.
+        #[arg(long)]
+        diff: bool,
     },
     /// Print a shell completion script (e.g. `redesign-sim completions bash > ~/.local/share/bash-completion/completions/redesign-sim`).
     Completions {
@@ -358,7 +363,8 @@ pub struct SweepArgs {
     #[arg(value_name = "FILE.csv")]
     pub table: Option<PathBuf>,
     /// Sweep a parameter from LO to HI in STEPS grid values (repeatable; replaces the
-    /// scenario's [[sweep.param]] tables). Whole numbers and switches (false:true) too.
+    /// scenario's [[sweep.param]] tables). Whole numbers and switches (false:true) too. A grid
+    /// needs STEPS (except for a switch); a Latin hypercube takes none.
     #[arg(long = "param", value_name = "PATH=LO:HI:STEPS")]
     pub param: Vec<String>,
     /// The design (default: the scenario's sweep.design).
@@ -473,6 +479,8 @@ pub const DEMO_RUN_REPLICATIONS: u32 = 2000;
 /// (and neither `--quiet` nor `--json` was given), and notes as lines on stderr.
 pub struct Terminal {
     bar: ProgressBar,
+    /// Steps already done when the work started (a resumed sweep), which took no time now.
+    resumed: Arc<AtomicU64>,
 }
 
 impl Terminal {
@@ -487,19 +495,30 @@ impl Terminal {
                 ProgressDrawTarget::hidden()
             },
         );
+        let resumed = Arc::new(AtomicU64::new(0));
         if let Ok(style) = ProgressStyle::with_template(&format!(
             "{{bar:40}} {{pos}}/{{len}} {what} {{rate}} ETA {{eta}}"
         )) {
+            let from = Arc::clone(&resumed);
             // Whole steps per second: four decimals of a rate say nothing.
-            let style = style.with_key(
-                "rate",
-                |state: &indicatif::ProgressState, w: &mut dyn std::fmt::Write| {
-                    let _ = write!(w, "{:.0}/s", state.per_sec());
-                },
-            );
+            let style = style
+                .with_key(
+                    "rate",
+                    |state: &indicatif::ProgressState, w: &mut dyn std::fmt::Write| {
+                        let _ = write!(w, "{:.0}/s", state.per_sec());
+                    },
+                )
+                .with_key(
+                    "eta",
+                    move |state: &indicatif::ProgressState, w: &mut dyn std::fmt::Write| {
+                        let done = state.pos().saturating_sub(from.load(Ordering::Relaxed));
+                        let left = state.len().unwrap_or(0).saturating_sub(state.pos());
+                        let _ = write!(w, "{}", eta(done, left, state.elapsed()));
+                    },
+                );
             bar.set_style(style);
         }
-        Terminal { bar }
+        Terminal { bar, resumed }
     }
 
     /// Clears the bar once the work is done.
@@ -510,6 +529,7 @@ impl Terminal {
 
 impl Observer for Terminal {
     fn start(&self, total: u64, done: u64) {
+        self.resumed.store(done, Ordering::Relaxed);
         self.bar.set_length(total);
         self.bar.set_position(done);
     }
@@ -520,6 +540,30 @@ impl Observer for Terminal {
 
     fn note(&self, text: &str) {
         self.bar.suspend(|| eprintln!("note: {text}"));
+    }
+}
+
+/// Least time and share of the work seen before an ETA is shown: the first steps carry the
+/// start-up (building the pool, the first areas) and a first tick can come after one large batch,
+/// so an estimate from them was hours for a run of seconds.
+const ETA_AFTER: Duration = Duration::from_secs(2);
+/// See [`ETA_AFTER`]: at least this share of the work (one part in so many) must be done.
+const ETA_AFTER_PARTS: u64 = 50;
+
+/// The time left, from the mean rate since the start over the `done` steps of this run, with
+/// `left` to go; "…" until [`ETA_AFTER`] and a fiftieth of the work have passed.
+fn eta(done: u64, left: u64, elapsed: Duration) -> String {
+    if left == 0 {
+        return "0s".into();
+    }
+    if done == 0 || elapsed < ETA_AFTER || done * ETA_AFTER_PARTS < done + left {
+        return "…".into();
+    }
+    let secs = (elapsed.as_secs_f64() * left as f64 / done as f64).ceil() as u64;
+    match secs {
+        s if s < 60 => format!("{s}s"),
+        s if s < 3600 => format!("{}m{:02}s", s / 60, s % 60),
+        s => format!("{}h{:02}m", s / 3600, s % 3600 / 60),
     }
 }
 
@@ -550,3 +594,20 @@ pub fn stop_on_signals() -> Cancel {
 
 /// The most worker threads `--threads` accepts: more would only cost memory and start-up time.
 pub const MAX_THREADS: usize = 1024;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_first_eta_waits_for_a_fair_sample() {
+        // One batch of 8 out of 2000 after 3 s: too little to say.
+        assert_eq!(eta(8, 1992, Duration::from_secs(3)), "…");
+        // Half done after 0.5 s: too soon.
+        assert_eq!(eta(1000, 1000, Duration::from_millis(500)), "…");
+        assert_eq!(eta(500, 1500, Duration::from_secs(10)), "30s");
+        assert_eq!(eta(100, 1900, Duration::from_secs(10)), "3m10s");
+        assert_eq!(eta(2100, 100_000, Duration::from_secs(210)), "2h46m");
+        assert_eq!(eta(0, 0, Duration::ZERO), "0s");
+    }
+}

@@ -493,8 +493,10 @@ pub struct ReplicationRows<W: Write> {
     out: csv::Writer<W>,
 }
 
-/// The columns of `replications.csv`, in their public order.
-pub const REPLICATION_COLUMNS: [&str; 17] = [
+/// The columns of `replications.csv`, in their public order. `scenario` (the scenario's name)
+/// comes last so that the public columns keep their positions, and so that files of several
+/// scenarios can be stacked and still told apart.
+pub const REPLICATION_COLUMNS: [&str; 18] = [
     "point",
     "replication",
     "initiative",
@@ -512,6 +514,7 @@ pub const REPLICATION_COLUMNS: [&str; 17] = [
     "gp_seats_filled_share",
     "design_rounds",
     "months_to_mature_design",
+    "scenario",
 ];
 
 impl<W: Write> ReplicationRows<W> {
@@ -553,6 +556,7 @@ impl<W: Write> ReplicationRows<W> {
                 o.months_to_mature_design
                     .map(|m| m.to_string())
                     .unwrap_or_default(),
+                s.simulation.name.clone(),
             ])?;
         }
         Ok(())

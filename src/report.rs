@@ -3,7 +3,8 @@
 //!
 //! A page is built with [`Page`]: headings, paragraphs, tables and figures whose captions say
 //! what the chart shows and how to read it. Pages need no server and load nothing from the
-//! network: inline CSS, no scripts, images referenced by relative file name.
+//! network: inline CSS, no scripts, images referenced by relative file name (the demo's page
+//! embeds its images, so that it is one file).
 
 use std::fmt::Write as _;
 
@@ -142,6 +143,23 @@ impl Page {
             "<figure><a href=\"{svg}\"><img src=\"{png}\" alt=\"{}\" width=\"{w}\" height=\"{h}\"></a>\
              <figcaption><strong>What it shows:</strong> {}<br><strong>How to read it:</strong> {}\
              </figcaption></figure>",
+            escape(&f.title),
+            escape(&f.what),
+            escape(&f.how)
+        );
+        self
+    }
+
+    /// A figure whose PNG is embedded in the page as a data URI, so that the page is one file
+    /// that shows its charts wherever it is copied (the classroom demo's page).
+    pub fn figure_embedded(&mut self, f: &Figure, png: &[u8]) -> &mut Self {
+        let (w, h) = plot::SIZE;
+        let _ = writeln!(
+            self.body,
+            "<figure><img src=\"data:image/png;base64,{}\" alt=\"{}\" width=\"{w}\" height=\"{h}\">\
+             <figcaption><strong>What it shows:</strong> {}<br><strong>How to read it:</strong> {}\
+             </figcaption></figure>",
+            base64(png),
             escape(&f.title),
             escape(&f.what),
             escape(&f.how)
@@ -1378,14 +1396,47 @@ pub fn write_compare_report(dir: &OutputDir, c: &crate::compare::Comparison) -> 
 
 // ------------------------------------------------------------------------------ demo
 
-/// The page of the classroom demo: the baseline run and the arena experiment together.
+/// Standard base64 (RFC 4648, with padding), for images embedded in a page.
+fn base64(bytes: &[u8]) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
+    for chunk in bytes.chunks(3) {
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
+        let n = u32::from(b[0]) << 16 | u32::from(b[1]) << 8 | u32::from(b[2]);
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(char::from(ALPHABET[(n >> (18 - 6 * i) & 63) as usize]));
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+/// The page of the classroom demo: the baseline run and the arena experiment together. Its
+/// charts are embedded (`png` gives a chart's PNG by folder and figure), so the page is one
+/// self-contained file; a chart whose PNG cannot be had is linked from its folder instead.
 pub fn demo_page(
     s: &Scenario,
     result: &RunResult,
     run_figures: &[Figure],
     exp: &ArenaExperiment,
     arena_figure: &Figure,
+    png: &dyn Fn(&str, &Figure) -> Option<Vec<u8>>,
 ) -> Page {
+    let figure = |page: &mut Page, folder: &str, f: &Figure| match png(folder, f) {
+        Some(bytes) => {
+            page.figure_embedded(f, &bytes);
+        }
+        None => {
+            page.figure(&format!("{folder}/"), f);
+        }
+    };
     let sum = &result.summary;
     let mut page = Page::new("redesign-sim: clinical leadership in health-service redesign");
     page.paragraph(&format!(
@@ -1401,16 +1452,16 @@ pub fn demo_page(
     summary_section(&mut page, result);
     let find = |stem: &str| run_figures.iter().find(|f| f.stem == stem);
     if let Some(f) = find("failure_modes") {
-        page.figure("baseline/", f);
+        figure(&mut page, "baseline", f);
     }
     page.heading("2. How an initiative unfolds");
     for f in run_figures.iter().filter(|f| f.stem.starts_with("fan_")) {
-        page.figure("baseline/", f);
+        figure(&mut page, "baseline", f);
     }
     page.heading("3. Leadership and logics over time");
     for stem in ["gp_seats", "logic_mix"] {
         if let Some(f) = find(stem) {
-            page.figure("baseline/", f);
+            figure(&mut page, "baseline", f);
         }
     }
     page.heading("4. Must all three arenas act together?");
@@ -1418,7 +1469,7 @@ pub fn demo_page(
         &format!("Verdict: {}.", exp.verdict.result.to_uppercase()),
         &exp.verdict.reason,
     );
-    page.figure("arenas/", arena_figure);
+    figure(&mut page, "arenas", arena_figure);
     page.scenario(s);
     page
 }
@@ -1739,6 +1790,21 @@ pub fn write_ensemble_report(
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn base64_matches_rfc_4648() {
+        for (plain, coded) in [
+            ("", ""),
+            ("f", "Zg=="),
+            ("fo", "Zm8="),
+            ("foo", "Zm9v"),
+            ("foob", "Zm9vYg=="),
+            ("fooba", "Zm9vYmE="),
+            ("foobar", "Zm9vYmFy"),
+        ] {
+            assert_eq!(super::base64(plain.as_bytes()), coded);
+        }
+    }
+
     use super::*;
 
     #[test]

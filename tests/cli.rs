@@ -37,6 +37,14 @@ fn run_writes_results_and_a_readable_table() {
     let rows = std::fs::read_to_string(dir.path().join("res/replications.csv")).unwrap();
     assert_eq!(rows.lines().count(), 1 + 40 * 3);
     assert!(rows.starts_with("point,replication,initiative,success,months_to_success,failure_mode,peak_mandate,peak_design,peak_adoption,final_routinised,market_episodes,hierarchy_episodes,network_episodes,providers_destabilised,gp_seats_filled_share"));
+    // The last column names the scenario on every row, so files of several scenarios stack.
+    let name = summary["scenario"].as_str().unwrap();
+    assert!(rows.lines().next().unwrap().ends_with(",scenario"));
+    assert!(
+        rows.lines()
+            .skip(1)
+            .all(|l| l.ends_with(&format!(",{name}")))
+    );
     // No staging folder is left behind.
     let leftovers: Vec<_> = std::fs::read_dir(dir.path())
         .unwrap()
@@ -152,6 +160,20 @@ fn params_lists_every_public_path() {
     ] {
         assert!(out.lines().any(|l| l == path), "params lacks {path}");
     }
+    // `extends` is a key of every file though not a parameter; a distribution's mean says whose.
+    assert!(out.starts_with("extends\n"), "{out}");
+    let after = |path: &str| {
+        let lines: Vec<&str> = out.lines().collect();
+        let i = lines.iter().position(|l| *l == path).unwrap();
+        lines[i + 2].trim().to_string()
+    };
+    assert!(
+        after("gp.willingness.mean").starts_with("Willingness to take up leadership")
+            && after("gp.willingness.mean").contains("mean of the attribute"),
+        "{}",
+        after("gp.willingness.mean")
+    );
+    assert!(after("gp.logic.market").starts_with("Mean logic mix of GPs: weight of"));
     let json = run_in(&root(), &["params", "--json"]);
     let rows: Vec<serde_json::Value> = serde_json::from_str(&stdout(&json)).unwrap();
     assert!(rows.len() > 100);
@@ -467,4 +489,79 @@ fn completions_and_the_manual_page_come_from_the_command_definitions() {
     assert!(page.contains("calibrate"), "{page}");
     let o = run_in(dir.path(), &["completions", "tcsh"]);
     assert_eq!(o.status.code(), Some(2));
+}
+
+#[test]
+fn a_file_that_extends_says_what_set_says_and_check_diff_shows_it() {
+    let dir = scratch();
+    let baseline = scenario("baseline.toml");
+    let child = write(
+        dir.path(),
+        "child.toml",
+        &format!(
+            "extends = {:?}\n\n[[provider]]\nname = \"acute\"\ndefensiveness = 0.95\n\n\
+             [[event]]\nname = \"squeeze\"\nmonth = 20\nadd = {{ \"environment.central_pressure\" = 0.1 }}\n\n\
+             [[initiative]]\nname = \"urgent_care\"\nremove = true\n",
+            baseline.display().to_string()
+        ),
+    );
+    let by_file = run_in(dir.path(), &["check", child.to_str().unwrap()]);
+    assert!(by_file.status.success(), "{}", stderr(&by_file));
+    let only_acute = write(
+        dir.path(),
+        "acute.toml",
+        &format!(
+            "extends = {:?}\n[[provider]]\nname = \"acute\"\ndefensiveness = 0.95\n",
+            baseline.display().to_string()
+        ),
+    );
+    let a = run_in(dir.path(), &["check", only_acute.to_str().unwrap()]);
+    let b = run_in(
+        dir.path(),
+        &[
+            "check",
+            baseline.to_str().unwrap(),
+            "--set",
+            "provider.acute.defensiveness=0.95",
+        ],
+    );
+    assert!(a.status.success() && b.status.success());
+    assert_eq!(stdout(&a), stdout(&b), "a file and --set give one scenario");
+
+    let diff = run_in(dir.path(), &["check", "--diff", child.to_str().unwrap()]);
+    assert!(diff.status.success(), "{}", stderr(&diff));
+    let out = stdout(&diff);
+    assert!(out.starts_with("# "), "{out}");
+    assert!(out.contains("3 differences"), "{out}");
+    assert!(
+        out.contains("provider.acute.defensiveness = 0.95  # was 0.6"),
+        "{out}"
+    );
+    assert!(out.contains("event.squeeze = {"), "{out}");
+    assert!(out.contains("initiative.urgent_care  # removed"), "{out}");
+}
+
+#[test]
+fn logic_weights_not_summing_to_one_run_with_a_located_warning() {
+    let dir = scratch();
+    let file = write(
+        dir.path(),
+        "weights.toml",
+        "[gp]\nlogic = { market = 0.6, hierarchy = 0.5, network = 0.4 }\n",
+    );
+    let o = run_in(dir.path(), &["check", file.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(
+        err.contains("warning: ")
+            && err.contains("weights.toml:2:1: `gp.logic` weights sum to 1.5, not 1")
+            && err.contains("market 0.400, hierarchy 0.333, network 0.267"),
+        "{err}"
+    );
+    // The shipped scenarios sum to 1 everywhere: no warning.
+    let o = run_in(
+        dir.path(),
+        &["check", scenario("baseline.toml").to_str().unwrap()],
+    );
+    assert!(!stderr(&o).contains("warning"), "{}", stderr(&o));
 }

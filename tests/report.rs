@@ -116,6 +116,9 @@ fn references(html: &str) -> Vec<String> {
     out
 }
 
+/// How an image embedded in a page begins.
+const EMBEDDED_PNG: &str = "data:image/png;base64,";
+
 /// Checks a page: self-contained, and every file it names exists beside it. Returns the pages
 /// it links to.
 fn check_page(page: &Path) -> Vec<PathBuf> {
@@ -125,12 +128,13 @@ fn check_page(page: &Path) -> Vec<PathBuf> {
     let base = page.parent().unwrap_or(Path::new("."));
     let refs = references(&html);
     assert!(
-        refs.iter().any(|r| r.ends_with(".png")),
+        refs.iter()
+            .any(|r| r.ends_with(".png") || r.starts_with(EMBEDDED_PNG)),
         "{} shows no image",
         page.display()
     );
     let mut pages = Vec::new();
-    for r in refs {
+    for r in refs.into_iter().filter(|r| !r.starts_with(EMBEDDED_PNG)) {
         assert!(
             !r.contains("://") && !r.starts_with('/'),
             "{} refers outside its folder: {r}",
@@ -277,6 +281,16 @@ fn demo_writes_one_page_to_open_and_its_parts() {
     let page = demo(tmp.path());
     let linked = check_page(&page);
     assert_eq!(linked.len(), 2, "links to the baseline and arena reports");
+    // Its charts are embedded: the page shows them wherever it is copied, alone.
+    let html = std::fs::read_to_string(&page).unwrap();
+    let refs = references(&html);
+    assert!(refs.iter().filter(|r| r.starts_with(EMBEDDED_PNG)).count() >= 3);
+    assert!(
+        !refs
+            .iter()
+            .any(|r| r.ends_with(".png") || r.ends_with(".svg")),
+        "{refs:?}"
+    );
     for p in linked {
         check_page(&p);
     }

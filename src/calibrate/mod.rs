@@ -13,48 +13,16 @@ use toml::Value;
 
 use crate::error::{Error, Result};
 use crate::runner::{self, Cancel, Observer};
-use crate::scenario::{Origin, Override, ParamKind, Scenario, ScenarioSource, kind_at};
+use crate::scenario::{
+    Origin, Override, Ranged, Scenario, ScenarioSource, calibration_params, check_ranges,
+};
 use crate::stats::{Moments, latin_hypercube};
 
 pub use targets::{Observed, Output, Target};
 
-/// An uncertain parameter, checked against the schema.
-#[derive(Debug, Clone, Serialize)]
-pub struct UncertainParam {
-    /// Its path.
-    pub path: String,
-    /// Lowest plausible value.
-    pub lo: f64,
-    /// Highest plausible value.
-    pub hi: f64,
-    /// Sampled on a log scale.
-    pub log: bool,
-    /// A whole number (values are rounded).
-    pub whole: bool,
-}
-
-impl UncertainParam {
-    /// Into the space the design is drawn in (log for a log-scale parameter).
-    fn design_at(&self, x: f64) -> f64 {
-        if self.log { x.ln() } else { x }
-    }
-
-    /// Back from the design space, rounded for a whole number and kept inside the range.
-    fn value_at(&self, u: f64) -> f64 {
-        let x = if self.log { u.exp() } else { u };
-        let x = if self.whole { x.round() } else { x };
-        x.clamp(self.lo, self.hi)
-    }
-
-    /// The value as a scenario value.
-    fn value(&self, x: f64) -> Value {
-        if self.whole {
-            Value::Integer(x as i64)
-        } else {
-            Value::Float(x)
-        }
-    }
-}
+/// An uncertain parameter and its plausible range, checked against the schema (the same
+/// ranged parameter as a sensitivity factor).
+pub type UncertainParam = Ranged;
 
 /// Which implausibility is held against the cutoff.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -151,73 +119,14 @@ pub struct Calibration {
 }
 
 /// Checks the scenario's `[calibration]` table: every path a number or whole number of the
-/// schema, ranges ordered and inside what the key accepts, log scales positive.
+/// schema and given once, ranges ordered and inside what the key accepts, log scales positive.
+/// Errors name the key and where it was written.
 pub fn uncertain_params(
     source: &ScenarioSource,
     s: &Scenario,
     base: &[Override],
 ) -> Result<Vec<UncertainParam>> {
-    let c = &s.calibration;
-    if c.param.is_empty() {
-        return Err(Error::Argument {
-            flag: "[calibration]",
-            arg: source.path.display().to_string(),
-            message: "the scenario declares no uncertain parameters: add [[calibration.param]] \
-                      tables with path, lo and hi"
-                .into(),
-        });
-    }
-    let mut out = Vec::new();
-    for (i, p) in c.param.iter().enumerate() {
-        let bad = |message: String| Error::Argument {
-            flag: "[calibration]",
-            arg: format!("calibration.param[{i}] `{}`", p.path),
-            message,
-        };
-        let whole = match kind_at(&p.path) {
-            Some(ParamKind::Float { .. }) => false,
-            Some(ParamKind::Int { .. }) => true,
-            Some(other) => {
-                return Err(bad(format!(
-                    "expected a number or a whole number, found a parameter that takes {}",
-                    other.describe()
-                )));
-            }
-            None => {
-                return Err(bad("expected a parameter path, as for --set".into()));
-            }
-        };
-        if p.lo >= p.hi || p.lo.is_nan() || p.hi.is_nan() {
-            return Err(bad(format!(
-                "expected lo < hi, found lo = {} and hi = {}",
-                p.lo, p.hi
-            )));
-        }
-        if p.log && p.lo <= 0.0 {
-            return Err(bad(format!(
-                "a log scale needs lo > 0, found lo = {}",
-                p.lo
-            )));
-        }
-        let param = UncertainParam {
-            path: p.path.clone(),
-            lo: p.lo,
-            hi: p.hi,
-            log: p.log,
-            whole,
-        };
-        for x in [p.lo, p.hi] {
-            let mut o = base.to_vec();
-            o.push(Override::new(
-                &p.path,
-                param.value(x),
-                Origin::Flag(format!("calibration.param[{i}]")),
-            ));
-            source.resolve(&o)?;
-        }
-        out.push(param);
-    }
-    Ok(out)
+    check_ranges(source, base, "calibration.param", &calibration_params(s))
 }
 
 /// The budget of the scenario's `[calibration]` table.
@@ -287,7 +196,7 @@ where
                     .enumerate()
                     .map(|(d, p)| {
                         let [a, b] = region[d];
-                        p.value_at(a + unit[j * k + d] * (b - a))
+                        p.from_design(a + unit[j * k + d] * (b - a))
                     })
                     .collect()
             })
@@ -345,7 +254,7 @@ where
             region: params
                 .iter()
                 .zip(&region)
-                .map(|(p, r)| [p.value_at(r[0]), p.value_at(r[1])])
+                .map(|(p, r)| [p.from_design(r[0]), p.from_design(r[1])])
                 .collect(),
             sets: results.len() as u64,
             kept: kept.len() as u64,
@@ -588,27 +497,5 @@ mod tests {
         assert_eq!(deciding(&[5.0, 1.0, 2.0], Rule::Max), 5.0);
         assert_eq!(deciding(&[5.0, 1.0, 2.0], Rule::Second), 2.0);
         assert_eq!(deciding(&[4.0], Rule::Second), 4.0);
-    }
-
-    #[test]
-    fn whole_numbers_round_and_log_scales_stay_in_range() {
-        let p = UncertainParam {
-            path: "a".into(),
-            lo: 1.0,
-            hi: 3.0,
-            log: false,
-            whole: true,
-        };
-        assert_eq!(p.value_at(2.4), 2.0);
-        assert_eq!(p.value(2.0), Value::Integer(2));
-        let q = UncertainParam {
-            path: "b".into(),
-            lo: 0.01,
-            hi: 1.0,
-            log: true,
-            whole: false,
-        };
-        let mid = q.value_at(0.5 * (q.design_at(0.01) + q.design_at(1.0)));
-        assert!((mid - 0.1).abs() < 1e-12, "{mid}");
     }
 }

@@ -18,7 +18,8 @@ pub fn compare(args: &CompareArgs) -> Result<()> {
         .collect::<Result<Vec<_>>>()?;
     let overrides = common.overrides()?;
     for src in &sources[1..] {
-        src.resolve(&overrides)?;
+        let other = src.resolve(&overrides)?;
+        super::warn(src, &other);
     }
     let cancel = stop_on_signals();
     let claim = Claim {

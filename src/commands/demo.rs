@@ -66,7 +66,11 @@ pub fn demo(args: &DemoArgs) -> Result<()> {
     let arena_figure = report::arena_report(&arena_dir, &sa, &exp)?;
     arena_dir.commit()?;
 
-    report::demo_page(&s, &result, &run_figures, &exp, &arena_figure).write(&top)?;
+    // The page embeds its charts, read back from the finished parts, so it is one file.
+    let png = |folder: &str, f: &report::Figure| {
+        std::fs::read(top.file(folder).join(format!("{}.png", f.stem))).ok()
+    };
+    report::demo_page(&s, &result, &run_figures, &exp, &arena_figure, &png).write(&top)?;
     cancel.check()?;
     let target = super::commit(top)?;
     print!("{}", tables::summary_table(&result.summary));

@@ -46,7 +46,11 @@ pub fn main() -> Result<()> {
         Command::Sensitivity(command) => sensitivity::sensitivity(&command),
         Command::Merge(args) => sweep::merge(&args),
         Command::Demo(args) => demo::demo(&args),
-        Command::Check { scenario, set } => check::check(&scenario, &set),
+        Command::Check {
+            scenario,
+            set,
+            diff,
+        } => check::check(&scenario, &set, diff),
         Command::Params { json, salib } if !salib.is_empty() => {
             print!("{}", params::salib(&salib)?);
             let _ = json;
@@ -73,7 +77,15 @@ fn load(
     overrides.extend_from_slice(extra);
     let s = source.resolve(&overrides)?;
     crate::memory::check_memory(&s, common.threads, runs, path)?;
+    warn(&source, &s);
     Ok((source, s))
+}
+
+/// Prints on standard error what in the scenario is valid but probably not what was meant.
+fn warn(source: &ScenarioSource, s: &Scenario) {
+    for w in source.warnings(s) {
+        eprintln!("warning: {w}");
+    }
 }
 
 /// Refuses a `--threads` above [`MAX_THREADS`].

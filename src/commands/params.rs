@@ -3,7 +3,7 @@
 
 use crate::error::{Error, Result};
 use crate::output;
-use crate::scenario::{self, ParamKind, Scenario, kind_at};
+use crate::scenario::{self, Field, ParamKind, Scenario, kind_at};
 
 /// The default of a parameter at `path` as a TOML value (`None` for per-element paths).
 fn default_value(path: &str) -> Option<toml::Value> {
@@ -56,6 +56,58 @@ fn typed(kind: &ParamKind) -> (&'static str, serde_json::Value, serde_json::Valu
     }
 }
 
+/// The field at a dotted `path` of [`scenario::leaves`] (list elements written `name[]`).
+fn field_at(path: &str) -> Option<&'static Field> {
+    let mut fields = Scenario::fields();
+    let mut found = None;
+    for part in path.split('.') {
+        let field = fields
+            .iter()
+            .find(|f| f.name == part.trim_end_matches("[]"))?;
+        if let ParamKind::Table(inner) | ParamKind::TableList(inner) = field.kind {
+            fields = inner;
+        }
+        found = Some(field);
+    }
+    found
+}
+
+/// What a leaf means. A key of a shared small table (a distribution's `mean` and `sd`, a logic
+/// mix's three weights) says only "mean of the attribute across agents" on its own, so the
+/// attribute's own line comes first: "Willingness to take up leadership at the start: mean of
+/// the attribute across agents."
+fn meaning(path: &str, field: &Field) -> String {
+    let shared = |inner: &[Field]| {
+        let names: Vec<&str> = inner.iter().map(|f| f.name).collect();
+        names == ["mean", "sd"] || names == scenario::LOGICS
+    };
+    let parent = path.rsplit_once('.').and_then(|(p, _)| field_at(p));
+    match parent {
+        Some(p) if matches!(p.kind, ParamKind::Table(inner) if shared(inner)) => {
+            let mut rest = field.doc.chars();
+            let first = rest.next().map(|c| c.to_lowercase().to_string());
+            format!(
+                "{}: {}{}",
+                p.doc.trim_end_matches('.'),
+                first.unwrap_or_default(),
+                rest.as_str()
+            )
+        }
+        _ => field.doc.to_string(),
+    }
+}
+
+/// The entry for `extends`, which is not a parameter (no `--set` can give it) but is a key of
+/// every scenario file; listed first in the text so a reader of `params` learns of it.
+const EXTENDS: &str = "extends
+    default none; a file name, relative to the file that names it
+    Start from another scenario file and change only what this file gives: tables merge key \
+by key; [[provider]], [[event]] and [[initiative]] entries merge by name (`remove = true` drops \
+the parent's entry of that name, `replace_all = true` in any one entry replaces the parent's \
+whole list). A file, not a parameter: --set cannot give it. `check --diff FILE` shows what a \
+file changes.
+";
+
 /// The parameter listing, generated from the schema and the defaults: as text, or as JSON with
 /// one object per parameter (`path`, `kind`, `minimum`, `maximum`, `default` as a JSON value,
 /// `choices` for a choice, `allowed` in words, `doc`, and `meaning` as before).
@@ -82,8 +134,8 @@ pub fn params(json: bool) -> String {
                     "default": default,
                     "per_element": path.contains("[]"),
                     "allowed": f.kind.describe(),
-                    "doc": f.doc,
-                    "meaning": f.doc,
+                    "doc": meaning(path, f),
+                    "meaning": meaning(path, f),
                 });
                 if let ParamKind::Choice(words) = f.kind {
                     row["choices"] = serde_json::json!(words);
@@ -93,7 +145,7 @@ pub fn params(json: bool) -> String {
             .collect();
         return String::from_utf8_lossy(&output::json(&rows)).into_owned();
     }
-    let mut out = String::new();
+    let mut out = EXTENDS.to_string();
     for (path, f) in &all {
         let default = if path.contains("[]") {
             "(per element)".into()
@@ -105,7 +157,7 @@ pub fn params(json: bool) -> String {
         out.push_str(&format!(
             "{path}\n    default {default}; {}\n    {}\n",
             f.kind.describe(),
-            f.doc
+            meaning(path, f)
         ));
     }
     out

@@ -7,8 +7,8 @@ use std::path::{Path, PathBuf};
 use toml::de::{DeTable, DeValue};
 use toml::{Table, Value};
 
-use super::Scenario;
 use super::validate;
+use super::{ParamKind, Scenario};
 use crate::error::{Error, Result, cut, quote, some_of};
 
 pub use crate::error::Origin;
@@ -73,22 +73,26 @@ pub struct ScenarioSource {
     origins: BTreeMap<String, Origin>,
     /// The file that was loaded.
     pub path: PathBuf,
+    /// The file it extends, if any, as resolved against its folder.
+    pub parent: Option<PathBuf>,
 }
 
 /// Reads a scenario file and everything it extends.
 pub fn load(path: &Path) -> Result<ScenarioSource> {
     let mut chain = Vec::new();
-    let (table, origins) = load_layer(path, &mut chain, &mut Vec::new())?;
+    let (table, origins, parent) = load_layer(path, &mut chain, &mut Vec::new())?;
     Ok(ScenarioSource {
         table,
         origins,
         path: path.to_path_buf(),
+        parent,
     })
 }
 
 /// Reads a scenario from text, as if from the file `name` (no `extends`).
 pub fn load_str(text: &str, name: &Path) -> Result<ScenarioSource> {
     let (table, origins) = parse_layer(text, name)?;
+    no_directives(&table, &origins, "")?;
     if table.contains_key("extends") {
         return Err(Error::Invalid {
             at: origins.get("extends").cloned().unwrap_or(Origin::Default),
@@ -100,6 +104,7 @@ pub fn load_str(text: &str, name: &Path) -> Result<ScenarioSource> {
         table,
         origins,
         path: name.to_path_buf(),
+        parent: None,
     })
 }
 
@@ -112,6 +117,12 @@ impl ScenarioSource {
             apply_override(&mut table, &mut origins, o)?;
         }
         validate::validate(&table, &origins)
+    }
+
+    /// What in the resolved scenario `s` is valid but probably not what was meant, each located
+    /// where it was written, for the commands to print as warnings.
+    pub fn warnings(&self, s: &Scenario) -> Vec<String> {
+        validate::warnings(s, &self.origins)
     }
 
     /// Where a key path (e.g. `sensitivity.param[0].lo`) was written, for messages.
@@ -128,13 +139,12 @@ impl ScenarioSource {
     }
 }
 
+/// A file's merged table, where each key was written, and the file it extends.
+type Layer = (Table, BTreeMap<String, Origin>, Option<PathBuf>);
+
 /// `chain` holds the canonical paths of the files being extended, to detect a cycle; `shown`
 /// the same files as the user named them, so the message reads in the user's own terms.
-fn load_layer(
-    path: &Path,
-    chain: &mut Vec<PathBuf>,
-    shown: &mut Vec<PathBuf>,
-) -> Result<(Table, BTreeMap<String, Origin>)> {
+fn load_layer(path: &Path, chain: &mut Vec<PathBuf>, shown: &mut Vec<PathBuf>) -> Result<Layer> {
     let canonical = path.canonicalize().unwrap_or_else(|_| path.to_path_buf());
     if chain.contains(&canonical) {
         let names: Vec<String> = shown
@@ -156,7 +166,8 @@ fn load_layer(
         String::from_utf8(bytes).map_err(|e| not_utf8(path, e.as_bytes(), e.utf8_error()))?;
     let (mut table, mut origins) = parse_layer(&text, path)?;
     let Some(parent) = table.remove("extends") else {
-        return Ok((table, origins));
+        no_directives(&table, &origins, "")?;
+        return Ok((table, origins, None));
     };
     let at = origins.remove("extends").unwrap_or(Origin::Default);
     let Value::String(parent) = parent else {
@@ -180,26 +191,356 @@ fn load_layer(
     }
     chain.push(canonical);
     shown.push(path.to_path_buf());
-    let (mut base, mut base_origins) = load_layer(&parent_path, chain, shown)?;
+    let (mut base, mut base_origins, _) = load_layer(&parent_path, chain, shown)?;
     chain.pop();
     shown.pop();
-    merge(&mut base, &mut base_origins, table, "");
+    merge(&mut base, &mut base_origins, table, &mut origins, "")?;
     base_origins.append(&mut origins);
-    Ok((base, base_origins))
+    Ok((base, base_origins, Some(parent_path)))
 }
 
-/// Deep-merges `top` over `base`; an array (of tables) in `top` replaces the base's whole array.
-fn merge(base: &mut Table, base_origins: &mut BTreeMap<String, Origin>, top: Table, prefix: &str) {
+/// Where each key of one element of an array of tables was written, keyed by the path below the
+/// element (`""` for the element itself, `logic.market` for a key in it), so that an element can
+/// move to another index without losing its locations.
+type ElementOrigins = BTreeMap<String, Origin>;
+
+/// The keys of an entry of a named list that say how it merges rather than what it holds.
+const REMOVE: &str = "remove";
+/// See [`REMOVE`].
+const REPLACE_ALL: &str = "replace_all";
+
+/// Deep-merges `top` over `base`. A list of named tables (`[[provider]]`, `[[event]]`,
+/// `[[initiative]]`: every array of tables whose schema has a `name`) merges element by element
+/// by name (see [`merge_named`]); any other array in `top` replaces the base's whole array.
+/// `top_origins` loses the locations of the elements it moves into `base_origins`; the caller
+/// adds what remains.
+fn merge(
+    base: &mut Table,
+    base_origins: &mut BTreeMap<String, Origin>,
+    top: Table,
+    top_origins: &mut BTreeMap<String, Origin>,
+    prefix: &str,
+) -> Result<()> {
     for (key, value) in top {
         let path = join(prefix, &key);
         match (base.get_mut(&key), value) {
-            (Some(Value::Table(b)), Value::Table(t)) => merge(b, base_origins, t, &path),
+            (Some(Value::Table(b)), Value::Table(t)) => {
+                merge(b, base_origins, t, top_origins, &path)?
+            }
+            (_, Value::Array(items)) if named_list(&path) && items.iter().all(Value::is_table) => {
+                let list = match base.remove(&key) {
+                    Some(Value::Array(list)) => list,
+                    // A parent that does not write the list has the default one, as `--set
+                    // provider.acute.teams=3` edits the default list too.
+                    None => match default_array(&path) {
+                        Some(Value::Array(list)) => list,
+                        _ => Vec::new(),
+                    },
+                    // The parent's own mistake: the child's list replaces it, as before.
+                    Some(_) => Vec::new(),
+                };
+                let tables = items
+                    .into_iter()
+                    .filter_map(|v| match v {
+                        Value::Table(t) => Some(t),
+                        _ => None,
+                    })
+                    .collect();
+                let merged = merge_named(&path, list, tables, base_origins, top_origins)?;
+                base.insert(key, Value::Array(merged));
+            }
             (_, value) => {
                 remove_under(base_origins, &format!("{path}["));
                 base.insert(key, value);
             }
         }
     }
+    Ok(())
+}
+
+/// Merges a child's list of named tables over its parent's, at `path` (e.g. `provider`):
+///
+/// - an entry whose `name` the parent has overrides only the keys it gives (deep merge);
+/// - an entry with a new name is appended;
+/// - `remove = true` removes the parent's entry of that name (the entry may hold nothing else);
+/// - `replace_all = true` on any entry makes the child's list replace the parent's whole list,
+///   as every list did before lists merged.
+///
+/// Mistakes are located in the child's file at the child's own index.
+fn merge_named(
+    path: &str,
+    parent: Vec<Value>,
+    child: Vec<Table>,
+    base_origins: &mut BTreeMap<String, Origin>,
+    top_origins: &mut BTreeMap<String, Origin>,
+) -> Result<Vec<Value>> {
+    let mut parents = take_elements(base_origins, path, parent.len());
+    let mut childs = take_elements(top_origins, path, child.len());
+    let at = |childs: &[ElementOrigins], i: usize, key: &str| {
+        childs[i].get(key).cloned().unwrap_or(Origin::Default)
+    };
+    let element_key = |i: usize, key: &str| {
+        if key.is_empty() {
+            format!("{path}[{i}]")
+        } else {
+            format!("{path}[{i}].{key}")
+        }
+    };
+    // First read every entry's directives, so that the checks below see the whole list.
+    let mut entries = Vec::with_capacity(child.len());
+    let mut replace_at = None;
+    for (i, mut table) in child.into_iter().enumerate() {
+        let mut flag = |key: &str| -> Result<bool> {
+            match table.remove(key) {
+                None => Ok(false),
+                Some(Value::Boolean(b)) => Ok(b),
+                Some(other) => Err(Error::Type {
+                    at: at(&childs, i, key),
+                    key: element_key(i, key),
+                    expected: "true or false".into(),
+                    found: describe_value(&other),
+                }),
+            }
+        };
+        let replace = flag(REPLACE_ALL)?;
+        let remove = flag(REMOVE)?;
+        if replace && replace_at.is_none() {
+            replace_at = Some(i);
+        }
+        entries.push((table, remove));
+    }
+    if let Some(r) = replace_at {
+        if let Some(i) = entries.iter().position(|(_, remove)| *remove) {
+            return Err(Error::Invalid {
+                at: at(&childs, i, REMOVE),
+                key: element_key(i, REMOVE),
+                message: format!(
+                    "cannot be used in a list that {} replaces whole (at {}): nothing of the \
+                     parent's list is left to remove, so leave the entry out",
+                    quote(&element_key(r, REPLACE_ALL), '`'),
+                    at(&childs, r, REPLACE_ALL),
+                ),
+            });
+        }
+        // The parent's elements go, and with them where they were written.
+        for (i, mut origins) in childs.into_iter().enumerate() {
+            origins.remove(REMOVE);
+            origins.remove(REPLACE_ALL);
+            put_element(top_origins, path, i, origins);
+        }
+        return Ok(entries.into_iter().map(|(t, _)| Value::Table(t)).collect());
+    }
+    let mut list: Vec<Table> = parent
+        .into_iter()
+        .map(|v| match v {
+            Value::Table(t) => t,
+            // Not a table: kept as an empty one so indices stay aligned; validation of the
+            // parent already refused such a file when it was loaded alone.
+            _ => Table::new(),
+        })
+        .collect();
+    // Each name given so far, with where.
+    let mut seen: BTreeMap<String, Origin> = BTreeMap::new();
+    for (i, (table, remove)) in entries.into_iter().enumerate() {
+        let name = match table.get("name") {
+            Some(Value::String(name)) => name.clone(),
+            Some(other) => {
+                return Err(Error::Type {
+                    at: at(&childs, i, "name"),
+                    key: element_key(i, "name"),
+                    expected: "a string".into(),
+                    found: describe_value(other),
+                });
+            }
+            None => {
+                return Err(Error::Invalid {
+                    at: at(&childs, i, ""),
+                    key: element_key(i, ""),
+                    message: format!(
+                        "has no `name`: under `extends`, each `[[{path}]]` is matched to the \
+                         parent's by its name (give `name = \"...\"`), or write \
+                         `{REPLACE_ALL} = true` in one entry to replace the parent's whole list"
+                    ),
+                });
+            }
+        };
+        if let Some(first) = seen.insert(name.clone(), at(&childs, i, "name")) {
+            return Err(Error::Invalid {
+                at: at(&childs, i, "name"),
+                key: element_key(i, "name"),
+                message: format!(
+                    "names {} again (first at {first}); give each entry once",
+                    quote(&name, '"'),
+                ),
+            });
+        }
+        let found = list
+            .iter()
+            .position(|t| t.get("name").and_then(Value::as_str) == Some(name.as_str()));
+        let mut origins = std::mem::take(&mut childs[i]);
+        let remove_at = origins.remove(REMOVE);
+        origins.remove(REPLACE_ALL);
+        if remove {
+            let Some(k) = found else {
+                let names: Vec<&str> = list
+                    .iter()
+                    .filter_map(|t| t.get("name").and_then(Value::as_str))
+                    .collect();
+                // The name is what is wrong (most likely a typo), so point at it.
+                return Err(Error::Invalid {
+                    at: origins
+                        .get("name")
+                        .or(remove_at.as_ref())
+                        .cloned()
+                        .unwrap_or(Origin::Default),
+                    key: element_key(i, "name"),
+                    message: format!(
+                        "is {} in an entry with `{REMOVE} = true`, but the parent has no \
+                         `{path}` of that name{}",
+                        quote(&name, '"'),
+                        if names.is_empty() {
+                            " (its list is empty)".to_string()
+                        } else {
+                            format!(" (it has {})", some_of(&names))
+                        }
+                    ),
+                });
+            };
+            if let Some(extra) = table.keys().find(|k| *k != "name") {
+                return Err(Error::Invalid {
+                    at: origins
+                        .get(extra.as_str())
+                        .cloned()
+                        .unwrap_or(Origin::Default),
+                    key: element_key(i, extra),
+                    message: format!(
+                        "is given in an entry with `{REMOVE} = true`, which removes {} whole; \
+                         leave out the key, or the `{REMOVE}`",
+                        quote(&name, '"')
+                    ),
+                });
+            }
+            list.remove(k);
+            parents.remove(k);
+            continue;
+        }
+        match found {
+            Some(k) => {
+                let mut child_origins = origins;
+                merge(&mut list[k], &mut parents[k], table, &mut child_origins, "")?;
+                parents[k].append(&mut child_origins);
+            }
+            None => {
+                list.push(table);
+                parents.push(origins);
+            }
+        }
+    }
+    for (k, origins) in parents.into_iter().enumerate() {
+        put_element(base_origins, path, k, origins);
+    }
+    Ok(list.into_iter().map(Value::Table).collect())
+}
+
+/// Takes out of `origins` the locations of the `n` elements of the array at `path`, each keyed
+/// by the path below its element.
+fn take_elements(
+    origins: &mut BTreeMap<String, Origin>,
+    path: &str,
+    n: usize,
+) -> Vec<ElementOrigins> {
+    let prefix = format!("{path}[");
+    let keys: Vec<String> = origins
+        .range::<str, _>((Bound::Included(prefix.as_str()), Bound::Unbounded))
+        .map(|(k, _)| k)
+        .take_while(|k| k.starts_with(&prefix))
+        .cloned()
+        .collect();
+    let mut elements = vec![ElementOrigins::new(); n];
+    for key in keys {
+        let origin = origins.remove(&key).unwrap_or(Origin::Default);
+        let rest = &key[prefix.len()..];
+        let Some((index, below)) = rest.split_once(']') else {
+            continue;
+        };
+        let Ok(index) = index.parse::<usize>() else {
+            continue;
+        };
+        if let Some(e) = elements.get_mut(index) {
+            e.insert(below.strip_prefix('.').unwrap_or(below).to_string(), origin);
+        }
+    }
+    elements
+}
+
+/// Puts the locations of one element back into `origins`, at index `index` of the array at `path`.
+fn put_element(
+    origins: &mut BTreeMap<String, Origin>,
+    path: &str,
+    index: usize,
+    element: ElementOrigins,
+) {
+    for (below, origin) in element {
+        let key = if below.is_empty() {
+            format!("{path}[{index}]")
+        } else if below.starts_with('[') {
+            format!("{path}[{index}]{below}")
+        } else {
+            format!("{path}[{index}].{below}")
+        };
+        origins.insert(key, origin);
+    }
+}
+
+/// Whether the array of tables at dotted `path` holds named elements, which merge by name under
+/// `extends`. Read from the schema, so a list added later merges as soon as it has a `name`.
+fn named_list(path: &str) -> bool {
+    let mut fields = Scenario::fields();
+    let mut parts = path.split('.').peekable();
+    while let Some(part) = parts.next() {
+        let Some(field) = fields.iter().find(|f| f.name == part) else {
+            return false;
+        };
+        match field.kind {
+            ParamKind::Table(inner) if parts.peek().is_some() => fields = inner,
+            ParamKind::TableList(inner) if parts.peek().is_none() => {
+                return inner.iter().any(|f| f.name == "name");
+            }
+            _ => return false,
+        }
+    }
+    false
+}
+
+/// Refuses the merge directives in a file that extends nothing: its lists are already whole, so
+/// `remove` and `replace_all` would say nothing, and silently ignoring them would hide a mistake
+/// (most likely a forgotten `extends`).
+fn no_directives(table: &Table, origins: &BTreeMap<String, Origin>, prefix: &str) -> Result<()> {
+    for (key, value) in table {
+        let path = join(prefix, key);
+        match value {
+            Value::Table(inner) => no_directives(inner, origins, &path)?,
+            Value::Array(items) if named_list(&path) => {
+                for (i, item) in items.iter().enumerate() {
+                    for directive in [REMOVE, REPLACE_ALL] {
+                        if item.get(directive).is_some() {
+                            let key = format!("{path}[{i}].{directive}");
+                            return Err(Error::Invalid {
+                                at: origins.get(&key).cloned().unwrap_or(Origin::Default),
+                                key,
+                                message: "has meaning only in a file that `extends` another \
+                                          (this file's lists are already whole); add the \
+                                          `extends`, or leave the key out"
+                                    .into(),
+                            });
+                        }
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    Ok(())
 }
 
 /// The error for a file that is not UTF-8 text, located at the first bad byte: its line and
@@ -595,5 +936,152 @@ mod tests {
         let s = src.resolve(&[o]).unwrap();
         assert_eq!(s.initiative[1].complexity, 0.9);
         assert_eq!(s.initiative.len(), 3);
+    }
+
+    /// Writes `parent.toml` (baseline-like lists) and `child.toml` in a scratch folder and
+    /// loads the child.
+    fn child_of_baseline(child: &str) -> Result<ScenarioSource> {
+        let dir = tempfile::tempdir().unwrap();
+        let baseline = std::fs::read_to_string(
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/baseline.toml"),
+        )
+        .unwrap();
+        std::fs::write(dir.path().join("parent.toml"), baseline).unwrap();
+        std::fs::write(
+            dir.path().join("child.toml"),
+            format!("extends = \"parent.toml\"\n{child}"),
+        )
+        .unwrap();
+        load(&dir.path().join("child.toml"))
+    }
+
+    fn baseline() -> Scenario {
+        load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/baseline.toml"))
+            .unwrap()
+            .resolve(&[])
+            .unwrap()
+    }
+
+    #[test]
+    fn a_named_entry_overrides_only_the_keys_it_gives() {
+        let s = child_of_baseline("[[provider]]\nname = \"acute\"\ndefensiveness = 0.95\n")
+            .unwrap()
+            .resolve(&[])
+            .unwrap();
+        let mut expected = baseline();
+        expected.provider[0].defensiveness = 0.95;
+        assert_eq!(s.provider, expected.provider);
+        assert_eq!(s.initiative, expected.initiative);
+        assert_eq!(s.event, expected.event);
+    }
+
+    #[test]
+    fn a_file_says_what_set_says() {
+        let by_file = child_of_baseline("[[provider]]\nname = \"acute\"\ndefensiveness = 0.95\n")
+            .unwrap()
+            .resolve(&[])
+            .unwrap();
+        let by_flag = child_of_baseline("")
+            .unwrap()
+            .resolve(&[Override::parse("provider.acute.defensiveness=0.95").unwrap()])
+            .unwrap();
+        assert_eq!(by_file, by_flag);
+    }
+
+    #[test]
+    fn a_new_name_is_appended_and_remove_takes_one_out() {
+        let s = child_of_baseline(
+            "[[event]]\nname = \"squeeze\"\nmonth = 20\nadd = { \"environment.central_pressure\" = 0.1 }\n\n\
+             [[initiative]]\nname = \"urgent_care\"\nremove = true\n",
+        )
+        .unwrap()
+        .resolve(&[])
+        .unwrap();
+        let b = baseline();
+        assert_eq!(s.event.len(), b.event.len() + 1);
+        assert_eq!(s.event[..b.event.len()], b.event[..]);
+        assert_eq!(s.event.last().unwrap().name, "squeeze");
+        let names: Vec<&str> = s.initiative.iter().map(|i| i.name.as_str()).collect();
+        assert_eq!(names, ["frail_elderly", "mental_health"]);
+    }
+
+    #[test]
+    fn replace_all_replaces_the_whole_list() {
+        let s = child_of_baseline(
+            "[[initiative]]\nname = \"only\"\nreplace_all = true\nscope = [\"acute\"]\n",
+        )
+        .unwrap()
+        .resolve(&[])
+        .unwrap();
+        assert_eq!(s.initiative.len(), 1);
+        assert_eq!(s.initiative[0].name, "only");
+        // Keys it leaves out take the schema's defaults, not the parent's same-named entry.
+        assert_eq!(s.provider, baseline().provider);
+    }
+
+    #[test]
+    fn merge_mistakes_are_located_in_the_child() {
+        let msg = |child: &str| {
+            child_of_baseline(child)
+                .and_then(|s| s.resolve(&[]).map(|_| ()))
+                .unwrap_err()
+                .to_string()
+        };
+        let m = msg("[[provider]]\nname = \"nobody\"\nremove = true\n");
+        assert!(
+            m.contains("child.toml:3:1: `provider[0].name` is \"nobody\" in an entry with"),
+            "{m}"
+        );
+        let m = msg("[[provider]]\ndefensiveness = 0.9\n");
+        assert!(
+            m.contains("child.toml:2:1: `provider[0]` has no `name`"),
+            "{m}"
+        );
+        let m = msg("[[provider]]\nname = \"acute\"\nreplace_all = true\n\
+             [[provider]]\nname = \"community\"\nremove = true\n");
+        assert!(
+            m.contains("child.toml:7:1: `provider[1].remove` cannot be used"),
+            "{m}"
+        );
+        let m = msg("[[provider]]\nname = \"acute\"\nremove = \"yes\"\n");
+        assert!(
+            m.contains("child.toml:4:1: `provider[0].remove` expects true or false"),
+            "{m}"
+        );
+        let m = msg("[[provider]]\nname = \"acute\"\ndefensiveness = 7\n");
+        assert!(
+            m.contains("child.toml:4:1: `provider[0].defensiveness`"),
+            "{m}"
+        );
+        let m = msg("[[provider]]\nname = \"acute\"\n[[provider]]\nname = \"acute\"\n");
+        assert!(
+            m.contains("child.toml:5:1: `provider[1].name` names \"acute\" again"),
+            "{m}"
+        );
+    }
+
+    #[test]
+    fn a_mistake_in_a_merged_entry_names_its_merged_index_in_the_child() {
+        // The voluntary sector is the parent's fifth provider; the child writes it first.
+        let m = child_of_baseline("[[provider]]\nname = \"voluntary\"\nteams = -1\n")
+            .unwrap()
+            .resolve(&[])
+            .unwrap_err()
+            .to_string();
+        assert!(m.starts_with("") && m.contains("child.toml:4:1"), "{m}");
+    }
+
+    #[test]
+    fn directives_need_extends() {
+        let m = load_str(
+            "[[provider]]\nname = \"a\"\nremove = true\n",
+            Path::new("x.toml"),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            m.starts_with("x.toml:3:1: `provider[0].remove` has meaning only"),
+            "{m}"
+        );
     }
 }

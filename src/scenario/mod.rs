@@ -1,7 +1,9 @@
 //! Scenarios: the TOML schema with a default for every key, loading with `extends` and `--set`,
 //! and validation into a [`Scenario`] that the model can run without further checks.
 
+mod diff;
 mod load;
+mod ranged;
 pub(crate) mod schema;
 mod validate;
 
@@ -10,7 +12,9 @@ use std::collections::BTreeMap;
 use schema::kinds::{BOOL, TEXT, UNIT, float, int};
 use schema::{Kind, Section, section};
 
+pub use diff::{Difference, differences};
 pub use load::{Origin, Override, ScenarioSource, load, load_str};
+pub use ranged::{Declared, Ranged, calibration_params, check_ranges, sensitivity_params};
 pub(crate) use schema::float_range;
 pub use schema::{Access, Field, Kind as ParamKind, Slot, kind_at, leaves};
 
@@ -677,6 +681,8 @@ section! {
         lo: f64 = 0.0 => float(f64::MIN, f64::MAX),
         /// Highest value.
         hi: f64 = 1.0 => float(f64::MIN, f64::MAX),
+        /// Vary it on a log scale (both ends must then be above 0).
+        log: bool = false => BOOL,
     }
 }
 

@@ -429,6 +429,38 @@ fn dists(s: &Scenario) -> Vec<(String, &Dist)> {
     ]
 }
 
+/// How far from 1 the logic weights may sum before [`warnings`] says so: enough for weights
+/// rounded to three decimals (0.333 three times).
+const LOGIC_SUM_SLACK: f64 = 0.005;
+
+/// What is valid but probably not what was meant, located where it was written. Logic weights
+/// are relative: the model divides them by their sum (`Logic::weights`), so 0.6, 0.5, 0.4 runs as
+/// 0.4, 0.333, 0.267. That is accepted, because a sweep or sensitivity analysis may vary one
+/// weight alone, but a reader who took them for shares summing to 1 is told.
+pub(super) fn warnings(s: &Scenario, origins: &BTreeMap<String, Origin>) -> Vec<String> {
+    let mut out = Vec::new();
+    for (path, l) in logics(s) {
+        let sum = l.market + l.hierarchy + l.network;
+        if sum > 0.0 && (sum - 1.0).abs() > LOGIC_SUM_SLACK {
+            let [m, h, n] = l.weights();
+            let at = origins.get(&path).cloned().unwrap_or(Origin::Default);
+            out.push(format!(
+                "{at}: {} weights sum to {}, not 1; the model uses them as proportions \
+                 (market {m:.3}, hierarchy {h:.3}, network {n:.3}); write them to sum to 1 to \
+                 say so",
+                quote(&path, '`'),
+                round(sum),
+            ));
+        }
+    }
+    out
+}
+
+/// A sum as a reader would write it (no 1.5000000000000002).
+fn round(x: f64) -> f64 {
+    (x * 1e6).round() / 1e6
+}
+
 fn logics(s: &Scenario) -> Vec<(String, &Logic)> {
     let mut out = vec![
         ("gp.logic".to_string(), &s.gp.logic),

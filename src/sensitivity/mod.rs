@@ -17,120 +17,23 @@ use crate::calibrate::Output as Measure;
 use crate::error::{Error, Result};
 use crate::model::outcome::{Mode, ReplicationOutcome};
 use crate::runner::{self, Cancel, Observer, Silent};
-use crate::scenario::{Origin, Override, ParamKind, Scenario, ScenarioSource, kind_at};
+use crate::scenario::{
+    Origin, Override, Ranged, Scenario, ScenarioSource, check_ranges, sensitivity_params,
+};
 use crate::stats::Moments;
 
 pub use methods::{Estimate, MorrisIndex, SobolIndex};
 pub use report::{table, write_files, write_report};
 
-/// A parameter of the analysis and its range, checked against the schema.
-#[derive(Debug, Clone, Serialize)]
-pub struct Factor {
-    /// Its path.
-    pub path: String,
-    /// Lowest value.
-    pub lo: f64,
-    /// Highest value.
-    pub hi: f64,
-    /// A whole number (values are rounded).
-    pub whole: bool,
-}
-
-impl Factor {
-    /// The value at unit coordinate `u` in [0, 1].
-    pub fn value_at(&self, u: f64) -> f64 {
-        let x = self.lo + u * (self.hi - self.lo);
-        let x = if self.whole { x.round() } else { x };
-        x.clamp(self.lo, self.hi)
-    }
-
-    /// The value as a scenario value.
-    fn value(&self, x: f64) -> Value {
-        if self.whole {
-            Value::Integer(x as i64)
-        } else {
-            Value::Float(x)
-        }
-    }
-}
+/// A parameter of the analysis and its range, checked against the schema (the same ranged
+/// parameter as calibration's uncertain parameters); design points take [`Ranged::at_unit`].
+pub type Factor = Ranged;
 
 /// Checks the scenario's `[sensitivity]` table: every path a number or whole number of the
-/// schema, ranges ordered and inside what the key accepts. Errors name where the key was written.
+/// schema and given once, ranges ordered and inside what the key accepts, log scales positive.
+/// Errors name the key and where it was written.
 pub fn factors(source: &ScenarioSource, s: &Scenario, base: &[Override]) -> Result<Vec<Factor>> {
-    let table = &s.sensitivity;
-    if table.param.is_empty() {
-        return Err(Error::Invalid {
-            at: Origin::File {
-                path: source.path.clone(),
-                line: 1,
-                column: 1,
-            },
-            key: "sensitivity.param".into(),
-            message: "expected [[sensitivity.param]] tables with path, lo and hi, found none"
-                .into(),
-        });
-    }
-    let mut out = Vec::new();
-    for (i, p) in table.param.iter().enumerate() {
-        let key = |k: &str| format!("sensitivity.param[{i}].{k}");
-        let bad = |k: &str, message: String| Error::Invalid {
-            at: source.origin(&key(k)),
-            key: key(k),
-            message,
-        };
-        let whole = match kind_at(&p.path) {
-            Some(ParamKind::Float { .. }) => false,
-            Some(ParamKind::Int { .. }) => true,
-            Some(other) => {
-                return Err(bad(
-                    "path",
-                    format!(
-                        "expected the path of a number or a whole number, found `{}`, which takes {}",
-                        p.path,
-                        other.describe()
-                    ),
-                ));
-            }
-            None => {
-                return Err(bad(
-                    "path",
-                    format!(
-                        "expected a parameter path, as for --set, found `{}`",
-                        p.path
-                    ),
-                ));
-            }
-        };
-        if p.lo.is_nan() || p.hi.is_nan() || p.lo >= p.hi {
-            return Err(bad(
-                "hi",
-                format!("expected lo < hi, found lo = {} and hi = {}", p.lo, p.hi),
-            ));
-        }
-        let factor = Factor {
-            path: p.path.clone(),
-            lo: p.lo,
-            hi: p.hi,
-            whole,
-        };
-        for (end, x) in [("lo", p.lo), ("hi", p.hi)] {
-            let mut o = base.to_vec();
-            o.push(Override::new(
-                &p.path,
-                factor.value(x),
-                source.origin(&key(end)),
-            ));
-            source.resolve(&o)?;
-        }
-        if out.iter().any(|f: &Factor| f.path == p.path) {
-            return Err(bad(
-                "path",
-                format!("expected each path once, found `{}` again", p.path),
-            ));
-        }
-        out.push(factor);
-    }
-    Ok(out)
+    check_ranges(source, base, "sensitivity.param", &sensitivity_params(s))
 }
 
 /// The quantity of interest: what is computed at every design point.
@@ -452,7 +355,7 @@ pub fn analyse(
             let values: Vec<f64> = factors
                 .iter()
                 .zip(unit)
-                .map(|(f, &u)| f.value_at(u))
+                .map(|(f, &u)| f.at_unit(u))
                 .collect();
             let point = run_point(
                 source,

@@ -573,7 +573,19 @@ fn check_param(
         DesignKind::Lhs | DesignKind::Table => None,
         // A switch has two values; more steps would only repeat them.
         DesignKind::Grid if scale == Scale::Bool => Some(if spec.lo == spec.hi { 1 } else { 2 }),
-        DesignKind::Grid => Some(spec.steps.unwrap_or(5)),
+        // A grid's points are the user's choice, never a silent default.
+        DesignKind::Grid => Some(spec.steps.ok_or_else(|| {
+            spec_error(
+                spec,
+                format!(
+                    "a grid needs the number of values: write `{}={}:{}:STEPS` (e.g. :11 for \
+                     steps of a tenth of the range), or use --design lhs, which takes no STEPS",
+                    spec.path,
+                    fmt(spec.lo),
+                    fmt(spec.hi)
+                ),
+            )
+        })?),
     };
     match scale {
         Scale::Bool if ![0.0, 1.0].contains(&spec.lo) || ![0.0, 1.0].contains(&spec.hi) => {
@@ -691,6 +703,36 @@ mod tests {
             )
             .is_err()
         );
+    }
+
+    #[test]
+    fn a_grid_without_steps_is_refused_with_a_hint() {
+        let e = Design::new(
+            DesignKind::Grid,
+            &[spec("arenas.practice.reversion_rate=0.1:0.9")],
+            0,
+            1,
+            &source(),
+            &[],
+        )
+        .unwrap_err();
+        assert_eq!(e.exit_code(), 2);
+        let msg = e.to_string();
+        assert!(
+            msg.contains("a grid needs the number of values")
+                && msg.contains("arenas.practice.reversion_rate=0.1:0.9:STEPS"),
+            "{msg}"
+        );
+        // A switch has its two values without STEPS.
+        Design::new(
+            DesignKind::Grid,
+            &[spec("arenas.practice.enabled=false:true")],
+            0,
+            1,
+            &source(),
+            &[],
+        )
+        .unwrap();
     }
 
     #[test]

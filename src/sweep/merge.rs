@@ -108,14 +108,10 @@ pub fn merge(args: &MergeRequest, observer: &dyn Observer, cancel: &Cancel) -> R
         .iter()
         .enumerate()
         .filter(|(_, p)| p.is_none())
-        .map(|(k, _)| format!("{k}/{count}"))
+        .map(|(k, _)| format!("--shard {k}/{count}"))
         .collect();
     if !missing.is_empty() || by_index.len() as u64 != count {
-        return Err(Error::Merge(format!(
-            "shard{} {} missing: give every shard's folder",
-            if missing.len() == 1 { " is" } else { "s are" },
-            missing.join(", ")
-        )));
+        return Err(Error::Merge(missing_shards(&missing, count, parts.len())));
     }
     let ordered: Vec<&Part> = by_index.into_iter().flatten().collect();
     let info: SweepInfo = serde_json::from_slice(&first.info).map_err(|e| {
@@ -223,5 +219,29 @@ fn differing_key(a: &[u8], b: &[u8]) -> String {
         ),
         Some(k) => format!("`{k}`"),
         None => "sweep.json".into(),
+    }
+}
+
+/// The sentence for shards not given to `merge`: how many the sweep was split into, how many were
+/// given, and which (as `--shard K/N`) are missing.
+fn missing_shards(missing: &[String], count: u64, given: usize) -> String {
+    format!(
+        "the sweep was split into {count} shards but {given} {} given; the output of {} {} \
+         missing: give every shard's folder",
+        if given == 1 { "was" } else { "were" },
+        missing.join(", "),
+        if missing.len() == 1 { "is" } else { "are" },
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn missing_shards_read_as_a_sentence() {
+        assert_eq!(
+            super::missing_shards(&["--shard 1/2".into()], 2, 1),
+            "the sweep was split into 2 shards but 1 was given; the output of --shard 1/2 is \
+             missing: give every shard's folder"
+        );
     }
 }
