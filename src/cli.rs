@@ -280,6 +280,10 @@ pub struct SensitivityArgs {
     /// Bootstrap resamples for the intervals (overrides sensitivity.bootstrap).
     #[arg(long, value_name = "B")]
     pub bootstrap: Option<u32>,
+    /// Vary every real-valued model parameter over the whole range it accepts, instead of the
+    /// `[sensitivity]` table (a screening of what can matter at all; `params` lists them).
+    #[arg(long)]
+    pub all_params: bool,
     #[command(flatten)]
     /// Options shared with `run`; `--replications` is per design point here (overrides
     /// sensitivity.replications).
@@ -337,7 +341,7 @@ impl SensitivityCommand {
             "--replications",
             args.common.replications,
         ));
-        let overrides = all
+        let overrides: Vec<Override> = all
             .into_iter()
             .filter_map(|(path, flag, v)| {
                 v.map(|n| {

@@ -125,3 +125,54 @@ fn bad_tables_and_outputs_are_refused_with_exit_2_before_any_work() {
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     assert!(stderr(&o).contains("bad.toml:"), "{}", stderr(&o));
 }
+
+#[test]
+fn all_params_screens_every_real_valued_model_parameter() {
+    let dir = scratch();
+    let base = scenario("baseline.toml");
+    let out = run_in(
+        dir.path(),
+        &[
+            "sensitivity",
+            "morris",
+            base.to_str().unwrap(),
+            "--all-params",
+            "-r",
+            "2",
+            "-n",
+            "2",
+            "--set",
+            "simulation.months=50",
+            "-q",
+            "--no-plots",
+            "--out",
+            "all",
+        ],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let json: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.path().join("all/sensitivity.json")).unwrap())
+            .unwrap();
+    let params = json["parameters"].as_array().expect("parameters");
+    let paths: Vec<&str> = params.iter().map(|p| p["path"].as_str().unwrap()).collect();
+    // Far more than the baseline's table of ten, and each over its declared range.
+    assert!(paths.len() > 50, "{} parameters", paths.len());
+    assert!(paths.contains(&"arenas.practice.reversion_rate"));
+    assert!(paths.contains(&"gp.sidelining_effect"));
+    let reversion = params
+        .iter()
+        .find(|p| p["path"] == "arenas.practice.reversion_rate")
+        .unwrap();
+    assert_eq!(
+        (reversion["lo"].as_f64(), reversion["hi"].as_f64()),
+        (Some(0.0), Some(1.0))
+    );
+    // No counts, no command sections, no list entries.
+    for p in &paths {
+        assert!(
+            !p.starts_with("simulation.") && !p.starts_with("sensitivity."),
+            "{p}"
+        );
+        assert!(!p.contains("[]") && *p != "population.gps", "{p}");
+    }
+}

@@ -13,6 +13,19 @@ pub fn sensitivity(command: &SensitivityCommand) -> Result<()> {
     let (source, s) = super::load(common, &args.scenario, 1, &extra)?;
     let mut overrides = common.overrides()?;
     overrides.extend(extra);
+    if args.all_params {
+        let all = crate::scenario::all_model_params(&source, &overrides)?;
+        overrides.push(crate::scenario::Override::new(
+            "sensitivity.param",
+            all,
+            crate::scenario::Origin::Flag("--all-params".into()),
+        ));
+    }
+    let s = if args.all_params {
+        source.resolve(&overrides)?
+    } else {
+        s
+    };
     // Check the table, the method and the output before claiming the folder, so bad input
     // costs nothing.
     sensitivity::factors(&source, &s, &overrides)?;

@@ -14,7 +14,9 @@ use schema::{Kind, Section, section};
 
 pub use diff::{Difference, differences};
 pub use load::{Origin, Override, ScenarioSource, load, load_str};
-pub use ranged::{Declared, Ranged, calibration_params, check_ranges, sensitivity_params};
+pub use ranged::{
+    Declared, Ranged, all_model_params, calibration_params, check_ranges, sensitivity_params,
+};
 pub(crate) use schema::float_range;
 pub use schema::{Access, Field, Kind as ParamKind, Slot, kind_at, leaves};
 

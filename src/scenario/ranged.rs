@@ -194,6 +194,99 @@ pub fn sensitivity_params(s: &Scenario) -> Vec<Declared<'_>> {
         .collect()
 }
 
+/// Sections that drive commands rather than the model, and `simulation`, whose numbers size the
+/// run: none of them is a model parameter to vary.
+const NOT_MODEL: [&str; 6] = [
+    "simulation",
+    "experiment",
+    "sweep",
+    "calibration",
+    "sensitivity",
+    "output",
+];
+
+/// The lowest a logic weight goes under `--all-params`.
+const LOGIC_WEIGHT_FLOOR: f64 = 0.01;
+
+/// Every real-valued model parameter with a bounded declared range, as a `[[sensitivity.param]]`
+/// list for `sensitivity --all-params`: each over the widest part of its declared range at which
+/// the scenario (with `base`) is still valid with everything else as it is — a share's mean
+/// cannot reach 0 while its spread is 0.12 — found by bisection from each end toward the
+/// scenario's own value; a logic weight's range starts at 0.01. Whole numbers (counts, months), the spreads of distributions and the
+/// entries of lists (providers, initiatives, events) are left out: a count's range is its cap, not a plausible spread, and
+/// list entries are named by the scenario, not the schema.
+pub fn all_model_params(source: &ScenarioSource, base: &[Override]) -> Result<Value> {
+    let s = source.resolve(base)?;
+    let current = Value::try_from(&s).map_err(|e| Error::Merge(e.to_string()))?;
+    let mut leaves = Vec::new();
+    super::schema::leaves(Scenario::fields(), "", &mut leaves);
+    let valid = |path: &str, x: f64| {
+        let mut with = base.to_vec();
+        with.push(Override::new(
+            path,
+            Value::Float(x),
+            Origin::Flag("--all-params".into()),
+        ));
+        source.resolve(&with).is_ok()
+    };
+    let mut params = Vec::new();
+    for (path, field) in leaves {
+        let head = path.split('.').next().unwrap_or("");
+        // A spread is varied with its mean fixed only: together they may leave the shares'
+        // Beta without a valid shape, so the spreads stay as the scenario gives them.
+        if path.contains("[]") || NOT_MODEL.contains(&head) || path.ends_with(".sd") {
+            continue;
+        }
+        let ParamKind::Float { lo, hi } = field.kind else {
+            continue;
+        };
+        if lo == f64::MIN || hi == f64::MAX {
+            continue;
+        }
+        let Some(now) = path
+            .split('.')
+            .try_fold(&current, |node, part| node.get(part))
+            .and_then(Value::as_float)
+        else {
+            continue;
+        };
+        // The valid end nearest the declared one: bisect between it and the current value.
+        let end = |bound: f64| {
+            if valid(&path, bound) {
+                return bound;
+            }
+            let (mut bad, mut good) = (bound, now);
+            for _ in 0..30 {
+                let mid = 0.5 * (bad + good);
+                if valid(&path, mid) {
+                    good = mid;
+                } else {
+                    bad = mid;
+                }
+            }
+            good
+        };
+        // A logic weight keeps a floor: with all three of a mix at 0 together it has no shape.
+        let is_weight = ["market", "hierarchy", "network"].iter().any(|w| {
+            path.ends_with(&format!(".logic.{w}")) || path.ends_with(&format!(".regime.{w}"))
+        });
+        let lo = if is_weight {
+            lo.max(LOGIC_WEIGHT_FLOOR)
+        } else {
+            lo
+        };
+        let (a, b) = (end(lo), end(hi));
+        if a < b {
+            let mut t = toml::map::Map::new();
+            t.insert("path".into(), Value::String(path));
+            t.insert("lo".into(), Value::Float(a));
+            t.insert("hi".into(), Value::Float(b));
+            params.push(Value::Table(t));
+        }
+    }
+    Ok(Value::Array(params))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
