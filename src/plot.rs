@@ -165,6 +165,16 @@ pub struct Grid<'a> {
     pub outline: Option<(&'a [bool], &'a str)>,
 }
 
+/// A named moment on a time axis, drawn as a dotted vertical line with its name (a scheduled
+/// policy event).
+#[derive(Debug, Clone)]
+pub struct Mark {
+    /// Where it is, in the units of the horizontal axis.
+    pub x: f64,
+    /// Its short name.
+    pub label: String,
+}
+
 /// A chart over `x` of one or more lines, each the middle of a shaded band (e.g. a median with
 /// its 5–95% band), on the value range `y_range`, with an optional reference line. Writes
 /// `<stem>.png` and `<stem>.svg`.
@@ -184,6 +194,33 @@ pub fn bands(
             series,
             y_range,
             reference,
+            calendar: None,
+        },
+    )
+}
+
+/// [`bands`] over calendar time: `x` in years (2013.25 is April 2013), ticks at the start of
+/// each year labelled with the year alone, and `marks` (the scheduled events) drawn across the
+/// chart with their names, so that a dip can be read against the policy that caused it.
+#[allow(clippy::too_many_arguments)]
+pub fn bands_in_time(
+    dir: &OutputDir,
+    stem: &str,
+    titles: &Titles,
+    series: &[Series],
+    y_range: (f64, f64),
+    reference: Option<&Reference>,
+    marks: &[Mark],
+) -> Result<()> {
+    save(
+        dir,
+        stem,
+        &Bands {
+            titles,
+            series,
+            y_range,
+            reference,
+            calendar: Some(marks),
         },
     )
 }
@@ -210,6 +247,7 @@ pub fn line_band(
             series: &series,
             y_range,
             reference: None,
+            calendar: None,
         },
     )
 }
@@ -268,7 +306,37 @@ pub fn stacked_area(
     xs: &[f64],
     stacks: &[Stack],
 ) -> Result<()> {
-    save(dir, stem, &StackedArea { titles, xs, stacks })
+    save(
+        dir,
+        stem,
+        &StackedArea {
+            titles,
+            xs,
+            stacks,
+            years: false,
+        },
+    )
+}
+
+/// [`stacked_area`] over calendar time: `xs` in years (2013.25 is April 2013), ticks at the
+/// start of each year labelled with the year alone.
+pub fn stacked_area_in_time(
+    dir: &OutputDir,
+    stem: &str,
+    titles: &Titles,
+    xs: &[f64],
+    stacks: &[Stack],
+) -> Result<()> {
+    save(
+        dir,
+        stem,
+        &StackedArea {
+            titles,
+            xs,
+            stacks,
+            years: true,
+        },
+    )
 }
 
 /// A heat map over two parameters (viridis scale, value printed in each cell when they fit),
@@ -590,6 +658,15 @@ fn span(xs: impl Iterator<Item = f64>) -> (f64, f64) {
 }
 
 /// A tick label: whole numbers as such, others with at most three decimals.
+/// A tick on a calendar axis: the year at a year's start, nothing between.
+fn year_tick(x: &f64) -> String {
+    if (x - x.round()).abs() < 1e-6 {
+        format!("{:.0}", x)
+    } else {
+        String::new()
+    }
+}
+
 fn num(x: &f64) -> String {
     let x = if x.abs() < 1e-12 { 0.0 } else { *x };
     if (x - x.round()).abs() < 1e-9 && x.abs() < 1e9 {
@@ -640,6 +717,8 @@ struct Bands<'a> {
     series: &'a [Series],
     y_range: (f64, f64),
     reference: Option<&'a Reference>,
+    /// Over calendar years, with these marks; `None` for any other axis.
+    calendar: Option<&'a [Mark]>,
 }
 
 impl Chart for Bands<'_> {
@@ -668,11 +747,42 @@ impl Chart for Bands<'_> {
             .x_label_area_size(80)
             .y_label_area_size(100)
             .build_cartesian_2d(x0..x1, y0..y1)?;
+        let x_label = if self.calendar.is_some() {
+            year_tick
+        } else {
+            num
+        };
         house_mesh(&mut chart, self.titles)
-            .x_label_formatter(&num)
+            .x_label_formatter(&x_label)
             .y_label_formatter(&num)
             .draw()?;
         let clamp = |v: f64| finite(v, y0).clamp(y0, y1);
+        // Event marks first, under the bands; names staggered over three rows so that events a
+        // year apart do not print over each other.
+        for (k, m) in self.calendar.unwrap_or(&[]).iter().enumerate() {
+            if !(x0..=x1).contains(&m.x) {
+                continue;
+            }
+            chart.draw_series(DashedLineSeries::new(
+                [(m.x, y0), (m.x, y1)],
+                4,
+                6,
+                RGBColor(90, 90, 90).stroke_width(2),
+            ))?;
+            let row = (k % 3) as f64;
+            let y = y1 - (0.04 + 0.06 * row) * (y1 - y0);
+            // A name near the right edge runs leftward from its line, so it stays in the plot.
+            let (text, anchor) = if m.x - x0 > 0.6 * (x1 - x0) {
+                (format!("{} ", m.label), HPos::Right)
+            } else {
+                (format!(" {}", m.label), HPos::Left)
+            };
+            chart.draw_series(std::iter::once(Text::new(
+                text,
+                (m.x, y),
+                style(TICK_PX - 4).pos(Pos::new(anchor, VPos::Top)),
+            )))?;
+        }
         for s in self.series {
             let c = s.colour.rgb();
             if s.points.len() > 1 {
@@ -945,6 +1055,8 @@ struct StackedArea<'a> {
     titles: &'a Titles<'a>,
     xs: &'a [f64],
     stacks: &'a [Stack],
+    /// `xs` are calendar years: ticks at each year's start, labelled with the year.
+    years: bool,
 }
 
 impl Chart for StackedArea<'_> {
@@ -970,7 +1082,7 @@ impl Chart for StackedArea<'_> {
             .y_label_area_size(100)
             .build_cartesian_2d(x0..x1, 0.0..100.0)?;
         house_mesh(&mut chart, self.titles)
-            .x_label_formatter(&num)
+            .x_label_formatter(if self.years { &year_tick } else { &num })
             .y_label_formatter(&num)
             .draw()?;
         let mut lower = vec![0.0; xs.len()];

@@ -11,7 +11,7 @@ use std::fmt::Write as _;
 use crate::error::Result;
 use crate::experiment::{self, ArenaExperiment, CellResult, ClinicalExperiment, TimingExperiment};
 use crate::output::OutputDir;
-use crate::plot::{self, Bar, Colour, Reference, Series, Stack, Titles};
+use crate::plot::{self, Bar, Colour, Mark, Reference, Series, Stack, Titles};
 use crate::scenario::Scenario;
 use crate::stats::RunResult;
 
@@ -442,7 +442,7 @@ fn run_charts(dir: &OutputDir, s: &Scenario, result: &RunResult) -> Result<Vec<F
                     .filter(|r| r.initiative == k)
                     .map(|r| {
                         let st = r.stats[q];
-                        (r.month as f64, st[2], st[1], st[3])
+                        (year_of(s, r.month as f64), st[2], st[1], st[3])
                     })
                     .collect(),
             })
@@ -456,17 +456,18 @@ fn run_charts(dir: &OutputDir, s: &Scenario, result: &RunResult) -> Result<Vec<F
             "{}: mandate, design, adoption, routinised by month (median, 5–95% band)",
             capitalised(&words(&init.name))
         );
-        plot::bands(
+        plot::bands_in_time(
             dir,
             &stem,
             &Titles {
                 title: &title,
-                x: "month of the simulation",
+                x: &calendar_axis(s, true),
                 y: "level, or share of practices and teams (0–1)",
             },
             &series,
             (0.0, 1.0),
             Some(&threshold),
+            &event_marks(s),
         )?;
         let rate = sum
             .initiatives
@@ -553,15 +554,17 @@ fn run_charts(dir: &OutputDir, s: &Scenario, result: &RunResult) -> Result<Vec<F
             .into(),
     });
 
-    let months: Vec<f64> = (0..agg.seats_by_month().len()).map(|m| m as f64).collect();
+    let months: Vec<f64> = (0..agg.seats_by_month().len())
+        .map(|m| year_of(s, m as f64))
+        .collect();
     let filled = agg.seats_by_month();
     let title = "GP seats on the governing body: filled and vacant, by month (mean over areas)";
-    plot::stacked_area(
+    plot::stacked_area_in_time(
         dir,
         "gp_seats",
         &Titles {
             title,
-            x: "month of the simulation",
+            x: &calendar_axis(s, false),
             y: "share of GP seats (%)",
         },
         &months,
@@ -601,12 +604,12 @@ fn run_charts(dir: &OutputDir, s: &Scenario, result: &RunResult) -> Result<Vec<F
         if total > 0.0 { m[k] / total } else { 0.0 }
     };
     let title = "Institutional logics by month: market, hierarchy and network (mean over areas)";
-    plot::stacked_area(
+    plot::stacked_area_in_time(
         dir,
         "logic_mix",
         &Titles {
             title,
-            x: "month of the simulation",
+            x: &calendar_axis(s, false),
             y: "share of the logic mix (%)",
         },
         &months,
@@ -816,7 +819,7 @@ pub fn arena_report(dir: &OutputDir, s: &Scenario, exp: &ArenaExperiment) -> Res
             &rows,
         );
     }
-    let timing = cumulative_chart(dir, exp)?;
+    let timing = cumulative_chart(dir, s, exp)?;
     page.heading("Only together, or faster together?");
     page.figure("", &timing);
     if exp.horizons.len() > 1 {
@@ -859,7 +862,7 @@ pub fn arena_report(dir: &OutputDir, s: &Scenario, exp: &ArenaExperiment) -> Res
 }
 
 /// The chart of cumulative success by month in the eight arena cells, with 95% bands.
-fn cumulative_chart(dir: &OutputDir, exp: &ArenaExperiment) -> Result<Figure> {
+fn cumulative_chart(dir: &OutputDir, s: &Scenario, exp: &ArenaExperiment) -> Result<Figure> {
     let series: Vec<Series> = exp
         .cells
         .iter()
@@ -875,7 +878,15 @@ fn cumulative_chart(dir: &OutputDir, exp: &ArenaExperiment) -> Result<Figure> {
                 .zip(&c.cumulative.ci_lo)
                 .zip(&c.cumulative.ci_hi)
                 .enumerate()
-                .map(|(t, ((r, lo), hi))| ((t + 1) as f64, 100.0 * r, 100.0 * lo, 100.0 * hi))
+                .map(|(t, ((r, lo), hi))| {
+                    // Success counted by the end of month t, so at the start of month t + 1.
+                    (
+                        year_of(s, (t + 1) as f64),
+                        100.0 * r,
+                        100.0 * lo,
+                        100.0 * hi,
+                    )
+                })
                 .collect(),
         })
         .collect();
@@ -885,17 +896,18 @@ fn cumulative_chart(dir: &OutputDir, exp: &ArenaExperiment) -> Result<Figure> {
         .filter_map(|c| c.cumulative.ci_hi.last())
         .fold(0.0f64, |a, &b| a.max(b));
     let title = "Cumulative success by month in each arena cell";
-    plot::bands(
+    plot::bands_in_time(
         dir,
         "cumulative",
         &Titles {
             title,
-            x: "month of the simulation",
+            x: &calendar_axis(s, true),
             y: "initiatives succeeded by then (%)",
         },
         &series,
         (0.0, (100.0 * top * 1.1).clamp(5.0, 100.0)),
         None,
+        &event_marks(s),
     )?;
     Ok(Figure {
         stem: "cumulative".into(),
@@ -1788,8 +1800,86 @@ pub fn write_ensemble_report(
     page.write(dir)
 }
 
+/// Month `month` of the run as a calendar year: 2013.25 is April 2013, the baseline's month 0
+/// (`simulation.start_year`, `simulation.start_month`).
+fn year_of(s: &Scenario, month: f64) -> f64 {
+    f64::from(s.simulation.start_year) + (f64::from(s.simulation.start_month) - 1.0 + month) / 12.0
+}
+
+/// The label of a calendar time axis: what month 0 is, and what the dotted lines are where the
+/// chart draws the events.
+fn calendar_axis(s: &Scenario, events: bool) -> String {
+    const MONTHS: [&str; 12] = [
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+    ];
+    let m = MONTHS[(s.simulation.start_month.clamp(1, 12) - 1) as usize];
+    let marks = if events {
+        "; dotted lines: scheduled policy events"
+    } else {
+        ""
+    };
+    format!("year (month 0 = {m} {}{marks})", s.simulation.start_year)
+}
+
+/// The scenario's policy events as marks on a calendar axis, each named by the part of its
+/// name before a colon or a bracket ("Five Year Forward View"); an experimenter's switches
+/// (`kind = "experiment"`) are not policy and are left out.
+fn event_marks(s: &Scenario) -> Vec<Mark> {
+    s.event
+        .iter()
+        .filter(|e| e.kind != "experiment")
+        .map(|e| Mark {
+            x: year_of(s, f64::from(e.month)),
+            label: e
+                .name
+                .split([':', '('])
+                .next()
+                .unwrap_or_default()
+                .trim()
+                .to_string(),
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn the_baseline_s_events_are_marked_at_their_calendar_dates_with_short_names() {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/baseline.toml");
+        let s = crate::scenario::load(&path).unwrap().resolve(&[]).unwrap();
+        assert_eq!(super::year_of(&s, 0.0), 2013.25);
+        let marks: Vec<(f64, String)> = super::event_marks(&s)
+            .into_iter()
+            .map(|m| (m.x, m.label))
+            .collect();
+        assert_eq!(
+            marks,
+            [
+                (2014.75, "Five Year Forward View".to_string()),
+                (
+                    2016.0,
+                    "Sustainability and transformation plans".to_string()
+                ),
+                (2017.25, "CCG mergers and joint commissioning".to_string()),
+            ]
+        );
+        assert_eq!(
+            super::calendar_axis(&s, false),
+            "year (month 0 = April 2013)"
+        );
+    }
+
     #[test]
     fn base64_matches_rfc_4648() {
         for (plain, coded) in [

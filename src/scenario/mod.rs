@@ -90,6 +90,10 @@ section! {
         description: String = String::new() => TEXT,
         /// Months simulated; month 0 is April 2013.
         months: u32 = 60 => int(1, 1200),
+        /// Calendar year of month 0, for the time axes of charts (not read by the model).
+        start_year: u32 = 2013 => int(1900, 2200),
+        /// Calendar month of month 0 (1 = January, 4 = April), for the time axes of charts (not read by the model).
+        start_month: u32 = 4 => int(1, 12),
         /// Monte Carlo replications (areas drawn afresh) per scenario or design point.
         replications: u32 = 200 => int(1, 100_000_000),
         /// Scenario seed; every random stream derives from it.
