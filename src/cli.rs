@@ -458,9 +458,14 @@ pub struct DemoArgs {
     /// Output folder (default: out/demo/).
     #[arg(long, short = 'o')]
     pub out: Option<PathBuf>,
-    /// Replications of the baseline run; the arena experiment runs half as many per cell.
-    #[arg(long, short = 'n', default_value_t = DEMO_RUN_REPLICATIONS)]
-    pub replications: u32,
+    /// Replications of the baseline run (default 2000); the arena experiment runs half as many
+    /// per cell. With --interactive: replications per cell at each grid point (default 100).
+    #[arg(long, short = 'n')]
+    pub replications: Option<u32>,
+    /// Write one self-contained page with sliders over a grid of results computed in advance
+    /// (81 settings of four parameters), for a class to open from a USB stick.
+    #[arg(long)]
+    pub interactive: bool,
     /// Scenario seed (overrides simulation.seed).
     #[arg(long)]
     pub seed: Option<u64>,
@@ -478,6 +483,10 @@ pub struct DemoArgs {
 
 /// Replications of the baseline run in the demo: enough for smooth bands.
 pub const DEMO_RUN_REPLICATIONS: u32 = 2000;
+
+/// Replications per cell at each point of `demo --interactive`'s grid: enough to tell the
+/// all-three cell from half of it at the baseline, in well under a minute on two cores.
+pub const DEMO_INTERACTIVE_REPLICATIONS: u32 = 100;
 
 /// The terminal's view of a long computation: a progress bar on stderr when stdout is a terminal
 /// (and neither `--quiet` nor `--json` was given), and notes as lines on stderr.

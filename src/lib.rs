@@ -46,6 +46,7 @@ pub mod compare;
 pub mod discovery;
 pub mod error;
 pub mod experiment;
+pub mod interactive;
 pub mod memory;
 pub mod model;
 pub mod output;

@@ -2,17 +2,24 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::cli::{Common, DemoArgs, Terminal, stop_on_signals};
+use crate::cli::{
+    Common, DEMO_INTERACTIVE_REPLICATIONS, DEMO_RUN_REPLICATIONS, DemoArgs, Terminal,
+    stop_on_signals,
+};
 use crate::error::Result;
 use crate::output::{self, ReplicationFile};
 use crate::scenario::{self, Origin, Override, ScenarioSource};
-use crate::{experiment, report, runner, stats, tables};
+use crate::{experiment, interactive, report, runner, stats, tables};
 
 /// The baseline scenario, built in, so `demo` works from any folder.
 const BASELINE: &str = include_str!("../../scenarios/baseline.toml");
 
 /// The classroom demo: the baseline run and the arena experiment, with one page to open.
 pub fn demo(args: &DemoArgs) -> Result<()> {
+    if args.interactive {
+        return demo_interactive(args);
+    }
+    let replications = args.replications.unwrap_or(DEMO_RUN_REPLICATIONS);
     let source = demo_source(args.scenario.as_deref())?;
     let common = Common {
         seed: args.seed,
@@ -25,12 +32,12 @@ pub fn demo(args: &DemoArgs) -> Result<()> {
         o.push(Override::new(
             "simulation.replications",
             toml::Value::Integer(n.into()),
-            Origin::Flag(format!("demo --replications {}", args.replications)),
+            Origin::Flag(format!("demo --replications {replications}")),
         ));
         Ok(o)
     };
-    let arena_replications = (args.replications / 2).max(1);
-    let run_overrides = with_replications(args.replications.max(1))?;
+    let arena_replications = (replications / 2).max(1);
+    let run_overrides = with_replications(replications.max(1))?;
     let arena_overrides = with_replications(arena_replications)?;
     let s = source.resolve(&run_overrides)?;
     let sa = source.resolve(&arena_overrides)?;
@@ -80,6 +87,59 @@ pub fn demo(args: &DemoArgs) -> Result<()> {
         exp.replications
     );
     println!("\nOpen the report: {}", target.join("index.html").display());
+    Ok(())
+}
+
+/// `demo --interactive`: the grid of results behind the sliders, computed in advance, and the
+/// one page that shows it (`index.html`), with the grid beside it as `interactive.json`.
+fn demo_interactive(args: &DemoArgs) -> Result<()> {
+    let source = demo_source(args.scenario.as_deref())?;
+    let replications = args
+        .replications
+        .unwrap_or(DEMO_INTERACTIVE_REPLICATIONS)
+        .max(1);
+    let common = Common {
+        seed: args.seed,
+        replications: Some(replications),
+        threads: args.threads,
+        quiet: args.quiet,
+        ..Common::default()
+    };
+    let overrides = common.overrides()?;
+    let s = source.resolve(&overrides)?;
+    // Each point holds the experiment's ten cells at once.
+    crate::memory::check_memory(&s, args.threads, 10, &source.path)?;
+    super::warn(&source, &s);
+    let target = args
+        .out
+        .clone()
+        .unwrap_or_else(|| PathBuf::from("out/interactive"));
+    super::check_threads(args.threads)?;
+    let cancel = stop_on_signals();
+    let top = super::claim(&target, args.force, &source.path)?;
+    let pool = runner::pool(args.threads);
+    let sliders = interactive::sliders();
+    let terminal = Terminal::new(
+        &format!(
+            "replications × 11 cells at {} settings",
+            interactive::grid_size(&sliders)
+        ),
+        args.quiet,
+    );
+    let grid =
+        pool.install(|| interactive::compute(&source, &overrides, &sliders, &terminal, &cancel))?;
+    terminal.finish();
+    top.write("interactive.json", interactive::grid_json(&grid).as_bytes())?;
+    top.write("index.html", interactive::page(&grid).as_bytes())?;
+    cancel.check()?;
+    let target = super::commit(top)?;
+    println!(
+        "{} settings of {} sliders, {} replications per cell at each.",
+        grid.points.len(),
+        grid.sliders.len(),
+        grid.replications
+    );
+    println!("\nOpen the page: {}", target.join("index.html").display());
     Ok(())
 }
 
