@@ -186,17 +186,14 @@ pub fn bands(
     y_range: (f64, f64),
     reference: Option<&Reference>,
 ) -> Result<()> {
-    save(
-        dir,
-        stem,
-        &Bands {
-            titles,
-            series,
-            y_range,
-            reference,
-            calendar: None,
-        },
-    )
+    let chart = Bands {
+        titles,
+        series,
+        y_range,
+        reference,
+        calendar: None,
+    };
+    save(dir, stem, &chart)
 }
 
 /// [`bands`] over calendar time: `x` in years (2013.25 is April 2013), ticks at the start of
@@ -212,17 +209,14 @@ pub fn bands_in_time(
     reference: Option<&Reference>,
     marks: &[Mark],
 ) -> Result<()> {
-    save(
-        dir,
-        stem,
-        &Bands {
-            titles,
-            series,
-            y_range,
-            reference,
-            calendar: Some(marks),
-        },
-    )
+    let chart = Bands {
+        titles,
+        series,
+        y_range,
+        reference,
+        calendar: Some(marks),
+    };
+    save(dir, stem, &chart)
 }
 
 /// One line with its band, e.g. the success rate and its 95% interval over one swept parameter:
@@ -297,46 +291,24 @@ pub fn stacked_bars(
     )
 }
 
-/// Shares over `x`, stacked as areas (which should add up to one), drawn in percent. Writes
-/// `<stem>.png` and `<stem>.svg`.
+/// Shares over `x`, stacked as areas (which should add up to one), drawn in percent; with
+/// `years`, `x` is calendar time in years (2013.25 is April 2013) and ticks fall at each year's
+/// start, labelled with the year alone. Writes `<stem>.png` and `<stem>.svg`.
 pub fn stacked_area(
     dir: &OutputDir,
     stem: &str,
     titles: &Titles,
     xs: &[f64],
     stacks: &[Stack],
+    years: bool,
 ) -> Result<()> {
-    save(
-        dir,
-        stem,
-        &StackedArea {
-            titles,
-            xs,
-            stacks,
-            years: false,
-        },
-    )
-}
-
-/// [`stacked_area`] over calendar time: `xs` in years (2013.25 is April 2013), ticks at the
-/// start of each year labelled with the year alone.
-pub fn stacked_area_in_time(
-    dir: &OutputDir,
-    stem: &str,
-    titles: &Titles,
-    xs: &[f64],
-    stacks: &[Stack],
-) -> Result<()> {
-    save(
-        dir,
-        stem,
-        &StackedArea {
-            titles,
-            xs,
-            stacks,
-            years: true,
-        },
-    )
+    let chart = StackedArea {
+        titles,
+        xs,
+        stacks,
+        years,
+    };
+    save(dir, stem, &chart)
 }
 
 /// A heat map over two parameters (viridis scale, value printed in each cell when they fit),
@@ -1453,9 +1425,9 @@ mod tests {
         let cats = vec!["one".to_string(), "two".to_string()];
         stacked_bars(&dir, "stacked", &t, &cats, &stacks).unwrap();
         stacked_bars(&dir, "stacked_none", &t, &[], &[]).unwrap();
-        stacked_area(&dir, "area", &t, &[0.0, 1.0], &stacks).unwrap();
-        stacked_area(&dir, "area_one", &t, &[0.0], &stacks).unwrap();
-        stacked_area(&dir, "area_none", &t, &[], &[]).unwrap();
+        stacked_area(&dir, "area", &t, &[0.0, 1.0], &stacks, false).unwrap();
+        stacked_area(&dir, "area_one", &t, &[0.0], &stacks, true).unwrap();
+        stacked_area(&dir, "area_none", &t, &[], &[], false).unwrap();
         let zeros = vec![(0.0, 0.0, 0.0, 0.0); 3];
         bands(
             &dir,

@@ -559,7 +559,7 @@ fn run_charts(dir: &OutputDir, s: &Scenario, result: &RunResult) -> Result<Vec<F
         .collect();
     let filled = agg.seats_by_month();
     let title = "GP seats on the governing body: filled and vacant, by month (mean over areas)";
-    plot::stacked_area_in_time(
+    plot::stacked_area(
         dir,
         "gp_seats",
         &Titles {
@@ -580,6 +580,7 @@ fn run_charts(dir: &OutputDir, s: &Scenario, result: &RunResult) -> Result<Vec<F
                 values: filled.iter().map(|f| 1.0 - f.clamp(0.0, 1.0)).collect(),
             },
         ],
+        true,
     )?;
     figures.push(Figure {
         stem: "gp_seats".into(),
@@ -604,7 +605,7 @@ fn run_charts(dir: &OutputDir, s: &Scenario, result: &RunResult) -> Result<Vec<F
         if total > 0.0 { m[k] / total } else { 0.0 }
     };
     let title = "Institutional logics by month: market, hierarchy and network (mean over areas)";
-    plot::stacked_area_in_time(
+    plot::stacked_area(
         dir,
         "logic_mix",
         &Titles {
@@ -623,6 +624,7 @@ fn run_charts(dir: &OutputDir, s: &Scenario, result: &RunResult) -> Result<Vec<F
             colour,
             values: mix.iter().map(|m| share(m, k)).collect(),
         }),
+        true,
     )?;
     figures.push(Figure {
         stem: "logic_mix".into(),

@@ -52,3 +52,20 @@ pub fn run_baseline(dir: &Path, extra: &[&str]) -> Output {
     args.extend_from_slice(extra);
     run_in(dir, &args)
 }
+
+/// The system Chromium, or `None` where it is not installed; in CI (`CI` set) a missing Chromium
+/// fails the test instead, since CI must never skip silently.
+pub fn chromium() -> Option<&'static Path> {
+    let found = ["/usr/bin/chromium", "/usr/bin/chromium-browser"]
+        .into_iter()
+        .map(Path::new)
+        .find(|p| p.is_file());
+    if found.is_none() {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "Chromium is not installed and CI is set (apt-get install chromium)"
+        );
+        println!("skipped: Chromium is not installed (apt-get install chromium)");
+    }
+    found
+}
