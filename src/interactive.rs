@@ -19,8 +19,10 @@ use crate::stats;
 /// The page's HTML, styles and script; `/*GRID*/null` is replaced by the grid as JSON.
 const TEMPLATE: &str = include_str!("../assets/interactive.html");
 
-/// The calendar month of simulated month 0 (April 2013, when CCGs took over commissioning).
-pub const START: (i32, u32) = (2013, 4);
+/// The calendar month of simulated month 0 in the unit tests (April 2013, when CCGs took over
+/// commissioning); a page takes it from `simulation.start_year` and `simulation.start_month`.
+#[cfg(test)]
+const START: (i32, u32) = (2013, 4);
 
 /// One slider: a plain name, the parameters it sets (all to the same value) and its levels.
 #[derive(Debug, Clone, Serialize)]
@@ -332,7 +334,7 @@ pub fn compute(
         seed: s.simulation.seed,
         replications: n,
         months: s.simulation.months,
-        start: START,
+        start: (s.simulation.start_year as i32, s.simulation.start_month),
         events: s
             .event
             .iter()
