@@ -39,14 +39,14 @@ pub fn sweep(args: &SweepArgs) -> Result<()> {
     match outcome? {
         SweepOutcome::AlreadyComplete(path) => {
             if common.json {
-                print!("{}", String::from_utf8_lossy(&plan.results_json(&path)?));
+                print_sweep_json(&path)?;
             } else if !common.quiet {
                 println!("The sweep in {} is already complete.", path.display());
             }
         }
         SweepOutcome::Finished(path) => {
             if common.json {
-                print!("{}", String::from_utf8_lossy(&plan.results_json(&path)?));
+                print_sweep_json(&path)?;
             } else if !common.quiet {
                 println!("{}", plan.summary_line(&path));
             }
@@ -76,5 +76,16 @@ pub fn merge(args: &MergeArgs) -> Result<()> {
         merged.points,
         merged.path.display()
     );
+    Ok(())
+}
+
+/// Prints a finished sweep's `sweep.json`: the design and the results.
+fn print_sweep_json(folder: &std::path::Path) -> Result<()> {
+    let path = folder.join("sweep.json");
+    let bytes = std::fs::read(&path).map_err(|e| crate::error::Error::Output {
+        path: path.clone(),
+        message: format!("cannot read the finished sweep: {e}"),
+    })?;
+    print!("{}", String::from_utf8_lossy(&bytes));
     Ok(())
 }

@@ -1,7 +1,7 @@
 //! The journal of a sweep in progress, so that a sweep killed at any moment can be resumed.
 //!
 //! It is a hidden folder beside the output folder, `.<name>.sweep-journal/`, holding
-//! `identity` (the bytes of `sweep.json` as the finished sweep will write them, then the shard)
+//! `identity` (the bytes of the design part of `sweep.json`, as a shard writes it, then the shard)
 //! and `rows.csv`, the finished rows in point order, each appended in one write and synced to
 //! disk before the sweep goes on. The folder is made under a temporary name and renamed into
 //! place, so it exists whole or not at all. A kill tears at most the last row; resuming cuts the

@@ -148,13 +148,16 @@ pub fn merge(args: &MergeRequest, observer: &dyn Observer, cancel: &Cancel) -> R
         },
         observer,
     )?;
-    dir.write("sweep.json", &first.info)?;
     let dirs: Vec<PathBuf> = ordered.iter().map(|p| p.dir.clone()).collect();
     write_csv(
         &dir,
         &header,
         &dirs,
         Some((info.points, info.columns.len())),
+    )?;
+    dir.write(
+        "sweep.json",
+        &super::with_results(&first.info, &dir.file("sweep.csv"))?,
     )?;
     let plots_wanted = info
         .base_scenario

@@ -229,6 +229,58 @@ fn run_point(ctx: &Ctx<'_>, point: u64) -> Result<Option<Vec<u8>>> {
     Ok(Some(csv_line(&fields)))
 }
 
+/// `sweep.json` for a whole sweep: the design (`info`, the bytes a shard writes and `--resume`
+/// and `merge` compare) followed by `results`, one object per row of `csv` in point order,
+/// column name to value in column order (a number where the cell is one, text otherwise, null
+/// where empty), so that a script gets the results without reading a second file. The design's
+/// bytes are kept as they are and the results spliced in before the closing brace, so that the
+/// design part reads the same in every `sweep.json` (see [`same_design`]).
+pub fn with_results(info: &[u8], csv: &Path) -> Result<Vec<u8>> {
+    let unreadable = |e: csv::Error| Error::Output {
+        path: csv.to_path_buf(),
+        message: format!("cannot read the finished sweep's rows: {e}"),
+    };
+    let mut reader = csv::Reader::from_path(csv).map_err(unreadable)?;
+    let header = reader.headers().map_err(unreadable)?.clone();
+    let mut rows = Vec::new();
+    for record in reader.records() {
+        let record = record.map_err(unreadable)?;
+        let cells: Vec<String> = header
+            .iter()
+            .zip(record.iter())
+            .map(|(k, v)| {
+                // Serialising a string and a JSON value cannot fail.
+                let key = serde_json::to_string(k).unwrap_or_default();
+                let value = serde_json::to_string(&cell_value(v)).unwrap_or_default();
+                format!("{key}: {value}")
+            })
+            .collect();
+        rows.push(format!("    {{{}}}", cells.join(", ")));
+    }
+    let body = String::from_utf8_lossy(info);
+    let design = body
+        .trim_end()
+        .strip_suffix('}')
+        .unwrap_or(&body)
+        .trim_end();
+    let results = if rows.is_empty() {
+        "[]".to_string()
+    } else {
+        format!("[\n{}\n  ]", rows.join(",\n"))
+    };
+    Ok(format!("{design},\n  \"results\": {results}\n}}\n").into_bytes())
+}
+
+/// Whether two `sweep.json` files describe the same sweep: equal once `results` is set aside.
+pub fn same_design(a: &[u8], b: &[u8]) -> bool {
+    let design = |bytes: &[u8]| {
+        let mut v: serde_json::Value = serde_json::from_slice(bytes).ok()?;
+        v.as_object_mut()?.remove("results");
+        Some(v)
+    };
+    matches!((design(a), design(b)), (Some(x), Some(y)) if x == y)
+}
+
 /// A cell of `sweep.csv` as JSON: an integer or a finite number where it parses as one, null
 /// where empty, text otherwise (a verdict, a cell name).
 fn cell_value(cell: &str) -> serde_json::Value {
@@ -337,36 +389,6 @@ impl Plan {
     /// `sweep.json` as the finished sweep will write it.
     pub fn info_json(&self) -> &[u8] {
         &self.info_bytes
-    }
-
-    /// What `sweep --json` prints after a finished sweep: `sweep.json`'s keys and a `results`
-    /// array with one object per row of the folder's `sweep.csv` (column name to value: a number
-    /// where the cell is one, text otherwise, null where empty), so that a script gets the
-    /// results without reading a second file. `sweep.json` itself stays the design only: it is
-    /// how `--resume` and `merge` recognise the same sweep.
-    pub fn results_json(&self, folder: &Path) -> Result<Vec<u8>> {
-        let path = folder.join("sweep.csv");
-        let unreadable = |e: csv::Error| Error::Output {
-            path: path.clone(),
-            message: format!("cannot read the finished sweep's rows: {e}"),
-        };
-        let mut reader = csv::Reader::from_path(&path).map_err(unreadable)?;
-        let header = reader.headers().map_err(unreadable)?.clone();
-        let mut results = Vec::new();
-        for record in reader.records() {
-            let record = record.map_err(unreadable)?;
-            let row: serde_json::Map<String, serde_json::Value> = header
-                .iter()
-                .zip(record.iter())
-                .map(|(k, v)| (k.to_string(), cell_value(v)))
-                .collect();
-            results.push(serde_json::Value::Object(row));
-        }
-        let mut value = serde_json::to_value(&self.info).unwrap_or_default();
-        if let serde_json::Value::Object(map) = &mut value {
-            map.insert("results".into(), serde_json::Value::Array(results));
-        }
-        Ok(output::json(&value))
     }
 
     /// The design in words, as `sweep --dry-run` prints it.
@@ -609,13 +631,22 @@ pub fn run(
         return Err(Error::Interrupted);
     }
 
-    dir.write("sweep.json", &plan.info_bytes)?;
     write_csv(&dir, &plan.header, &[journal.rows_path()], None)?;
     match plan.shard {
-        Some(sh) => dir.write("shard.json", &output::json(&sh))?,
-        // A shard has only part of the points; `merge` draws the chart of the whole.
-        None if s.output.plots && req.plots => plots::write(&dir, &plan.info)?,
-        None => {}
+        Some(sh) => {
+            // A shard writes the design alone: `merge` joins the rows and writes the results.
+            dir.write("sweep.json", &plan.info_bytes)?;
+            dir.write("shard.json", &output::json(&sh))?;
+        }
+        None => {
+            dir.write(
+                "sweep.json",
+                &with_results(&plan.info_bytes, &dir.file("sweep.csv"))?,
+            )?;
+            if s.output.plots && req.plots {
+                plots::write(&dir, &plan.info)?;
+            }
+        }
     }
     cancel.check()?;
     let out = dir.commit_observed(observer)?;
@@ -667,7 +698,7 @@ fn already_done(
         None => !target.join("shard.json").exists(),
     };
     if journal::folder(target).exists()
-        || fs::read(target.join("sweep.json")).ok().as_deref() != Some(info)
+        || !fs::read(target.join("sweep.json")).is_ok_and(|found| same_design(&found, info))
         || !shard_ok
     {
         return Ok(false);
