@@ -109,6 +109,10 @@ pub struct Reference {
     pub value: f64,
     /// What it is, for the legend.
     pub label: String,
+    /// On a bar chart, the number of bars, from the top, that the line judges: it is drawn
+    /// across those only, and the bars below are drawn grey as context (e.g. the knockouts
+    /// beside the arena factorial). `None`: every bar.
+    pub judges: Option<usize>,
 }
 
 /// One line with its band: points `(x, middle, lo, hi)`.
@@ -886,10 +890,17 @@ impl Chart for IntervalBars<'_> {
         let clamp = |v: f64| finite(v, x0).clamp(x0, x1);
         let base = clamp(0.0);
         let span = x1 - x0;
+        let judged = self
+            .reference
+            .and_then(|r| r.judges)
+            .unwrap_or(self.bars.len())
+            .min(self.bars.len());
         for (k, b) in self.bars.iter().enumerate() {
             let y = row(k, self.bars.len());
             let fill = if b.highlight {
                 Colour::Blue.rgb()
+            } else if k >= judged {
+                Colour::Grey.rgb()
             } else {
                 Colour::SkyBlue.rgb()
             };
@@ -927,9 +938,11 @@ impl Chart for IntervalBars<'_> {
                     + Text::new(value_text(b.value, span), (dx, 0), text_style.color(&ink)),
             ))?;
         }
-        if let Some(r) = self.reference {
+        if let Some(r) = self.reference.filter(|_| judged > 0) {
+            // Rows count down from the top: the judged bars are the top `judged` rows.
+            let bottom = row(judged - 1, self.bars.len()) - 0.5;
             chart.draw_series(std::iter::once(DashedPathElement::new(
-                vec![(clamp(r.value), -0.5), (clamp(r.value), n as f64 - 0.5)],
+                vec![(clamp(r.value), bottom), (clamp(r.value), n as f64 - 0.5)],
                 10,
                 6,
                 BLACK.mix(0.7).stroke_width(2),
@@ -948,6 +961,12 @@ impl Chart for IntervalBars<'_> {
             ));
         } else {
             entries.push(("estimate".to_string(), Swatch::Block(Colour::SkyBlue.rgb())));
+        }
+        if judged < self.bars.len() {
+            entries.push((
+                "not judged by the line".to_string(),
+                Swatch::Block(Colour::Grey.rgb()),
+            ));
         }
         entries.push(("95% interval".to_string(), Swatch::Line(BLACK)));
         if let Some(r) = self.reference {
@@ -1398,6 +1417,7 @@ mod tests {
         let r = Reference {
             value: 10.0,
             label: "bound".into(),
+            judges: Some(1),
         };
         interval_bars(
             &dir,

@@ -422,6 +422,7 @@ fn run_charts(dir: &OutputDir, s: &Scenario, result: &RunResult) -> Result<Vec<F
                 "s"
             }
         ),
+        judges: None,
     };
     const QUANTITIES: [(&str, Colour); 4] = [
         ("mandate (level, 0–1)", Colour::Orange),
@@ -717,6 +718,8 @@ pub fn arena_report(dir: &OutputDir, s: &Scenario, exp: &ArenaExperiment) -> Res
             100.0 * v.threshold,
             pct(v.threshold * v.all_three_rate)
         ),
+        // The bound judges the eight cells of the factorial, not the knockouts below them.
+        judges: Some(8),
     };
     let mut bars = cell_bars(&exp.cells, 0);
     if let Some(all) = bars.first_mut() {
@@ -746,8 +749,8 @@ pub fn arena_report(dir: &OutputDir, s: &Scenario, exp: &ArenaExperiment) -> Res
         ),
         how: format!(
             "The dark bar is all three arenas together. The proposition holds (supported) when every \
-             cell with fewer arenas is clearly lower and stays left of the dashed bound. Verdict \
-             here: {}.",
+             cell with fewer arenas is clearly lower and stays left of the dashed bound. The grey \
+             knockouts below are context: the bound does not judge them. Verdict here: {}.",
             v.result
         ),
     };
@@ -947,6 +950,8 @@ pub fn write_clinical_report(
             100.0 * v.threshold,
             pct(v.threshold * v.all_three_rate)
         ),
+        // The bound judges the eight cells of the factorial, not the knockouts below them.
+        judges: Some(8),
     };
     plot::interval_bars(
         dir,
@@ -1352,6 +1357,7 @@ pub fn write_compare_report(dir: &OutputDir, c: &crate::compare::Comparison) -> 
             Some(&Reference {
                 value: 0.0,
                 label: "no difference".into(),
+                judges: None,
             }),
             &format!(
                 "{} areas; dark bars have intervals that exclude 0.",
