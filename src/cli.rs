@@ -245,17 +245,21 @@ impl CalibrateArgs {
             ),
         ]
         .into_iter()
-        .filter_map(|(path, flag, v)| {
-            v.map(|n| {
-                Override::new(
-                    path,
-                    toml::Value::Integer(n.into()),
-                    scenario::Origin::Flag(format!("{flag} {n}")),
-                )
-            })
-        })
+        .filter_map(count_override)
         .collect()
     }
+}
+
+/// A whole-number flag given on the command line (`--sets 200`) as the override of its table
+/// key (`calibration.sets = 200`), located at the flag; `None` when the flag was not given.
+fn count_override((path, flag, value): (&str, &str, Option<u32>)) -> Option<Override> {
+    value.map(|n| {
+        Override::new(
+            path,
+            toml::Value::Integer(n.into()),
+            scenario::Origin::Flag(format!("{flag} {n}")),
+        )
+    })
 }
 
 /// The sensitivity methods.
@@ -341,18 +345,7 @@ impl SensitivityCommand {
             "--replications",
             args.common.replications,
         ));
-        let overrides: Vec<Override> = all
-            .into_iter()
-            .filter_map(|(path, flag, v)| {
-                v.map(|n| {
-                    Override::new(
-                        path,
-                        toml::Value::Integer(n.into()),
-                        scenario::Origin::Flag(format!("{flag} {n}")),
-                    )
-                })
-            })
-            .collect();
+        let overrides: Vec<Override> = all.into_iter().filter_map(count_override).collect();
         (args, sobol, overrides)
     }
 }

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{chromium, run_in, scratch, stderr};
+use common::{CHROMIUM_HEADLESS, chromium, run_in, scratch, stderr};
 use serde_json::Value;
 
 /// Writes the interactive page with `extra` arguments into `dir/out` and returns that folder.
@@ -92,16 +92,8 @@ fn the_same_seed_writes_the_same_bytes_for_any_number_of_threads() {
 fn dump_dom(chromium: &Path, url: &str, scratch: &Path, name: &str) -> String {
     let dom = scratch.join(format!("{name}.html"));
     let mut child = Command::new(chromium)
+        .args(CHROMIUM_HEADLESS)
         .args([
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-dev-shm-usage",
-            "--disable-quic",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
             // Lets the page's script and its input events run to the end before the dump.
             "--virtual-time-budget=10000",
             &format!(

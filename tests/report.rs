@@ -9,7 +9,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{chromium, run_baseline, run_in, scenario, scratch, stderr, stdout};
+use common::{
+    CHROMIUM_HEADLESS, chromium, run_baseline, run_in, scenario, scratch, stderr, stdout,
+};
 
 /// The size every chart states.
 const SIZE: (u32, u32) = (1280, 720);
@@ -328,16 +330,7 @@ fn the_page_renders_with_its_images_in_headless_chromium() {
     let shot = tmp.path().join("screenshot.png");
     let url = format!("file://{}", page.display());
     let rendered = run_with_limit(
-        Command::new(chromium).args([
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-dev-shm-usage",
-            "--disable-quic",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
+        Command::new(chromium).args(CHROMIUM_HEADLESS).args([
             "--hide-scrollbars",
             &format!("--user-data-dir={}", profile.display()),
             &format!("--screenshot={}", shot.display()),

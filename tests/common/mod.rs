@@ -69,3 +69,17 @@ pub fn chromium() -> Option<&'static Path> {
     }
     found
 }
+
+/// Flags every headless Chromium run of the tests takes: no sandbox (CI runs as root), no GPU, no
+/// network services, no first-run work.
+pub const CHROMIUM_HEADLESS: [&str; 9] = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+];
