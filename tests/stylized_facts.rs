@@ -535,18 +535,26 @@ fn cases_reproduce_the_reported_outcomes() {
     }
 
     // A: board GPs challenge providers; out-of-hours GPs implement urgent care. Redesign under
-    // way in both services: each initiative succeeds in at least 30% of areas and plans without
-    // implementation are rare (at most 0.10).
+    // way in both services and no failure reported: each initiative succeeds in at least 30% of
+    // areas, and success is its commonest ending. (Until implementation work existed this also
+    // asked that plans without implementation be at most 10%, which no scenario could then
+    // miss; areas like A with little capacity now leave plans as plans, docs/cases.md.)
     for k in 0..a.outs[0].initiatives.len() {
-        let ok = a
-            .outs
-            .iter()
-            .filter(|o| o.initiatives[k].mode == Mode::Success)
-            .count() as f64
-            / a.outs.len() as f64;
+        let share = |m: Mode| {
+            a.outs.iter().filter(|o| o.initiatives[k].mode == m).count() as f64
+                / a.outs.len() as f64
+        };
+        let ok = share(Mode::Success);
         assert!(ok >= 0.3, "case A initiative {k}: success {ok:.3} < 0.3");
+        for &m in Mode::failures() {
+            assert!(
+                share(m) < ok,
+                "case A initiative {k}: {} {:.3} not below success {ok:.3}",
+                m.name(),
+                share(m)
+            );
+        }
     }
-    assert!(mode_share(&a.outs, Mode::PlanWithoutImplementation) <= 0.10);
 
     // B: standards formulated on the board, others followed, locality GPs implemented: success
     // is common.

@@ -16,9 +16,9 @@ pub enum Mode {
     PilotFizzled,
     /// Mandate withdrawn after a central priority or policy event.
     Displaced,
-    /// Mandate reached, design or adoption never did.
+    /// A plan with the board's mandate, designed or not, that never reached the front line.
     PlanWithoutImplementation,
-    /// Design mature, adoption stayed low.
+    /// Design mature without a plan behind it, adoption stayed low.
     DesignedNotAdopted,
     /// Adoption stable but under the threshold.
     Partial,
@@ -77,8 +77,6 @@ pub mod thresholds {
     pub const WITHDRAWN_MANDATE: f64 = 0.1;
     /// Months after a policy event in which losing the board's attention counts as displacement.
     pub const DISPLACEMENT_WINDOW: u32 = 6;
-    /// Peak design under which design "never" arrived.
-    pub const DESIGN_ABSENT: f64 = 0.3;
     /// Peak design that counts as mature.
     pub const DESIGN_MATURE: f64 = 0.6;
     /// Peak adoption under which adoption stayed low.
@@ -120,10 +118,10 @@ pub fn classify(t: &Trajectory) -> Mode {
         && t.displaced_by_event
     {
         Mode::Displaced
-    } else if t.peak_mandate >= PLAN_MANDATE
-        && t.peak_design < DESIGN_ABSENT
-        && t.peak_adoption < ADOPTION_LOW
-    {
+    } else if t.peak_mandate >= PLAN_MANDATE && t.peak_adoption < ADOPTION_LOW {
+        // A strategic plan that never reached the front line, whatever its design: the study's
+        // "plans ... constructed at the strategic level which failed to make a difference"
+        // (Storey et al., HS&DR report).
         Mode::PlanWithoutImplementation
     } else if t.peak_design >= DESIGN_MATURE && t.peak_adoption < ADOPTION_LOW {
         Mode::DesignedNotAdopted
@@ -254,6 +252,12 @@ mod tests {
             ..base
         };
         assert_eq!(classify(&designed), Mode::DesignedNotAdopted);
+        // A designed plan that never reached the front line is a plan without implementation.
+        let designed_plan = Trajectory {
+            peak_design: 0.8,
+            ..plan
+        };
+        assert_eq!(classify(&designed_plan), Mode::PlanWithoutImplementation);
         let partial = Trajectory {
             peak_adoption: 0.3,
             final_adoption: 0.3,

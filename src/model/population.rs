@@ -97,6 +97,9 @@ pub(crate) struct Area {
     pub providers: Vec<Provider>,
     pub teams: Vec<Team>,
     pub council: Council,
+    /// The area's capacity for implementation work (docs/ODD.md §5 item 7); 1 when no
+    /// implementation work is needed.
+    pub implementation_capacity: f64,
     /// Peer lists of practices and teams (indices of practices), concatenated.
     pub adjacency: Vec<u32>,
 }
@@ -276,6 +279,13 @@ pub(crate) fn draw(s: &Scenario, rng: &mut ChaCha8Rng) -> Area {
         logic: s.council.logic.weights(),
         teams: first..teams.len() as u32,
     };
+    // Drawn last, and only when implementation work is needed, so that switching it on shifts
+    // no earlier draw and switching it off reproduces the areas drawn before it existed.
+    let implementation_capacity = if s.implementation.months > 0.0 {
+        ShareDraw::shifted(&s.implementation.capacity, 0.0).sample(rng)
+    } else {
+        1.0
+    };
     Area {
         gps,
         practices,
@@ -283,6 +293,7 @@ pub(crate) fn draw(s: &Scenario, rng: &mut ChaCha8Rng) -> Area {
         providers,
         teams,
         council,
+        implementation_capacity,
         adjacency,
     }
 }

@@ -150,8 +150,26 @@ impl World<'_> {
         let sustain = self.s.success.sustain_months;
         let routinisation = self.s.arenas.practice.routinisation_months;
         let practice_reach = self.dynamics.arenas.programme.contract_practice_reach;
+        // Implementation work a month, before an initiative's complexity: the area's capacity
+        // times the share of its managers' time left to it (a merger shares the management team).
+        let work_months = self.s.implementation.months;
+        let work = self.implementation_capacity * self.dynamics.arenas.programme.manager_time;
         for k in 0..self.initiatives.len() {
             let init = &mut self.initiatives[k];
+            // Plans reach the front line only once the implementation work is done (Storey et
+            // al., HS&DR report: "plans were constructed at the strategic level which failed to
+            // make a difference because the additional implementation work was not adequately
+            // done"); the work starts when someone first leads the initiative, in any arena.
+            if init.ever_led && init.live_month.is_none() {
+                init.implementation = if work_months > 0.0 {
+                    init.implementation + work / (work_months * (0.5 + init.complexity))
+                } else {
+                    1.0
+                };
+                if init.implementation >= 1.0 {
+                    init.live_month = Some(month);
+                }
+            }
             let (m, d) = (init.mandate, init.design);
             // The health and wellbeing board's backing stands in for mandate in the pull and the
             // support against reversion (docs/ODD.md §7.3); the directive reads M alone.
@@ -188,7 +206,7 @@ impl World<'_> {
             }
             let rules = UnitRules {
                 practice_on,
-                ever_led: init.ever_led,
+                live: init.live_month.is_some(),
                 pull: pa.pull_rate * (d + m_backed),
                 peer_rate: pa.peer_rate,
                 trial_confirm: pa.trial_confirm,
@@ -304,7 +322,9 @@ impl Places {
 /// What every unit of one initiative shares this month.
 struct UnitRules<'a> {
     practice_on: bool,
-    ever_led: bool,
+    /// Whether the initiative has been led and its implementation work done: no unit starts
+    /// before.
+    live: bool,
     /// `pull_rate · (D + max(M, B))`.
     pull: f64,
     peer_rate: f64,
@@ -345,7 +365,7 @@ impl UnitRules<'_> {
         let u_move = (bits >> 32) as f64 * UNIT_SCALE;
         let u_other = (bits & 0xFFFF_FFFF) as f64 * UNIT_SCALE;
         if unit.stage == NONE {
-            if !self.ever_led {
+            if !self.live {
                 return;
             }
             let compulsory = route.directive + route.reach * route.contract;
@@ -608,7 +628,7 @@ mod tests {
         let start = |directive: f64, contract: f64, voluntary: bool| {
             let rules = UnitRules {
                 practice_on: voluntary,
-                ever_led: true,
+                live: true,
                 pull: 0.0,
                 peer_rate: 0.0,
                 trial_confirm: 0.3,
@@ -641,5 +661,162 @@ mod tests {
         // Directive 0.2, contract 1.0, choice 1.0: half the total hazard (1.1) lies in the
         // contract's share.
         assert_eq!(start(0.2, 1.0, true), Compliance::Contract);
+    }
+
+    /// For each replication and initiative: the month it was first led and the month it went
+    /// live (`None` when it never was), over `months` months.
+    fn lead_and_live(
+        overrides: &[&str],
+        reps: u32,
+        months: u32,
+    ) -> Vec<(Option<u32>, Option<u32>)> {
+        let s = scenario(overrides);
+        let mut out = Vec::new();
+        for rep in 0..reps {
+            let mut streams = runner::streams(s.simulation.seed, 0, rep, false);
+            let mut world = World::new(&s, &mut streams.population);
+            let mut led = vec![None; world.initiatives.len()];
+            for month in 0..months {
+                world.step(month, &mut streams);
+                for (first, init) in led.iter_mut().zip(&world.initiatives) {
+                    if init.ever_led && first.is_none() {
+                        *first = Some(month);
+                    }
+                    // No unit moves before the initiative is live.
+                    if init.live_month.is_none() {
+                        assert!(init.units.iter().all(|u| u.stage == NONE));
+                    }
+                }
+            }
+            out.extend(
+                led.into_iter()
+                    .zip(world.initiatives.iter().map(|i| i.live_month)),
+            );
+        }
+        out
+    }
+
+    #[test]
+    fn without_implementation_work_an_initiative_goes_live_when_first_led() {
+        let runs = lead_and_live(&["implementation.months=0"], 10, 24);
+        assert!(runs.iter().any(|(led, _)| led.is_some()));
+        for (led, live) in runs {
+            assert_eq!(led, live);
+        }
+        // Switching implementation work on shifts no earlier draw of the area.
+        let on = scenario(&["implementation.months=2"]);
+        let off = scenario(&["implementation.months=0"]);
+        let draw = |s: &Scenario| {
+            let mut streams = runner::streams(s.simulation.seed, 0, 3, false);
+            let w = World::new(s, &mut streams.population);
+            let gps: Vec<(f64, f64)> = w
+                .gps
+                .iter()
+                .map(|g| (g.willingness, g.credibility))
+                .collect();
+            (gps, w.adjacency.clone(), w.implementation_capacity)
+        };
+        let (gps_on, adj_on, capacity_on) = draw(&on);
+        let (gps_off, adj_off, capacity_off) = draw(&off);
+        assert_eq!(gps_on, gps_off);
+        assert_eq!(adj_on, adj_off);
+        assert_eq!(capacity_off, 1.0);
+        assert!((0.0..=1.0).contains(&capacity_on));
+    }
+
+    #[test]
+    fn less_capacity_and_more_work_delay_going_live_and_leave_plans_as_plans() {
+        // Months from first lead to going live, summed, and initiatives led but never live.
+        let delay = |overrides: &[&str]| {
+            let runs = lead_and_live(overrides, 10, 60);
+            let led = runs.iter().filter(|(l, _)| l.is_some()).count();
+            let never = runs
+                .iter()
+                .filter(|(l, v)| l.is_some() && v.is_none())
+                .count();
+            let months: u32 = runs
+                .iter()
+                .filter_map(|(l, v)| Some(v.as_ref()? - l.as_ref()?))
+                .sum();
+            (led, never, months)
+        };
+        let ample = delay(&[
+            "implementation.capacity.mean=0.9",
+            "implementation.capacity.sd=0",
+        ]);
+        let scarce = delay(&[
+            "implementation.capacity.mean=0.3",
+            "implementation.capacity.sd=0",
+        ]);
+        let none = delay(&[
+            "implementation.capacity.mean=0.001",
+            "implementation.capacity.sd=0",
+        ]);
+        let longer = delay(&[
+            "implementation.capacity.mean=0.9",
+            "implementation.capacity.sd=0",
+            "implementation.months=6",
+        ]);
+        assert!(ample.0 > 0 && ample.1 == 0, "{ample:?}");
+        assert!(scarce.2 > ample.2, "{scarce:?} vs {ample:?}");
+        assert!(longer.2 > ample.2, "{longer:?} vs {ample:?}");
+        // With (almost) no capacity nothing a lead takes up reaches the front line, and the
+        // initiatives the board planned end as plans without implementation.
+        assert_eq!(none.1, none.0, "{none:?}");
+        let s = scenario(&[
+            "implementation.capacity.mean=0.001",
+            "implementation.capacity.sd=0",
+        ]);
+        let mut plans = 0;
+        for rep in 0..10 {
+            for init in runner::replication(&s, 0, rep).initiatives {
+                assert_eq!(init.peak_adoption, 0.0);
+                // A plan the board later dropped after a policy event is displaced (that mode
+                // comes first); every other plan stays a plan.
+                use crate::model::outcome::Mode;
+                if init.peak_mandate >= 0.3 && init.mode != Mode::Displaced {
+                    assert_eq!(init.mode, Mode::PlanWithoutImplementation);
+                    plans += 1;
+                }
+            }
+        }
+        assert!(plans > 0);
+    }
+
+    #[test]
+    fn implementation_work_waits_on_no_arena() {
+        // With a fixed capacity and no events, the months from first lead to going live depend
+        // on the initiative's complexity alone, whichever arenas are enabled.
+        let delays = |overrides: &[&str]| {
+            let mut by_initiative = std::collections::BTreeMap::new();
+            let n = scenario(overrides).initiative.len();
+            for (i, (l, v)) in lead_and_live(overrides, 10, 60).into_iter().enumerate() {
+                if let (Some(l), Some(v)) = (l, v) {
+                    by_initiative
+                        .entry(i % n)
+                        .or_insert_with(std::collections::BTreeSet::new)
+                        .insert(v - l);
+                }
+            }
+            by_initiative
+        };
+        let base = ["implementation.capacity.sd=0", "event=[]"];
+        let all = delays(&base);
+        assert_eq!(all.len(), 3, "{all:?}");
+        assert!(
+            all.values()
+                .all(|d| d.len() == 1 && d.iter().all(|&m| m > 0)),
+            "{all:?}"
+        );
+        for arena in ["strategic", "programme", "practice"] {
+            let mut o: Vec<String> = base.iter().map(|s| s.to_string()).collect();
+            o.push(format!("arenas.{arena}.enabled=false"));
+            let o: Vec<&str> = o.iter().map(String::as_str).collect();
+            let without = delays(&o);
+            assert!(!without.is_empty(), "{arena}");
+            for (k, d) in &without {
+                assert_eq!(Some(d), all.get(k), "{arena}, initiative {k}");
+            }
+        }
     }
 }

@@ -101,6 +101,11 @@ pub(super) struct Initiative {
     pub(super) contract_hazard: f64,
     pub(super) peak: [f64; 3],
     pub(super) mature_design_month: Option<u32>,
+    /// Implementation work done, as a share of the work needed (ODD §7.5): units can start once
+    /// it reaches 1.
+    pub(super) implementation: f64,
+    /// The month the implementation work was done and the front line could start.
+    pub(super) live_month: Option<u32>,
 }
 
 /// One local health economy in the middle of a run.
@@ -114,6 +119,8 @@ pub struct World<'s> {
     pub(super) providers: Vec<Provider>,
     pub(super) teams: Vec<Team>,
     pub(super) council: Council,
+    /// The area's capacity for implementation work (ODD §5 item 7).
+    pub(super) implementation_capacity: f64,
     pub(super) adjacency: Vec<u32>,
     /// Peer weight of each practice: the credibility of its most credible GP.
     pub(super) practice_credibility: Vec<f64>,
@@ -238,6 +245,8 @@ impl<'s> World<'s> {
                     contract_hazard: 0.0,
                     peak: [0.0; 3],
                     mature_design_month: None,
+                    implementation: 0.0,
+                    live_month: None,
                 }
             })
             .collect();
@@ -290,6 +299,7 @@ impl<'s> World<'s> {
             providers: area.providers,
             teams: area.teams,
             council: area.council,
+            implementation_capacity: area.implementation_capacity,
             adjacency: area.adjacency,
             practice_credibility,
             seats: vec![None; gp_seats],
@@ -417,6 +427,7 @@ pub(crate) fn same_area(a: &Scenario, b: &Scenario) -> bool {
         && a.manager == b.manager
         && a.provider == b.provider
         && a.council == b.council
+        && a.implementation == b.implementation
 }
 
 /// The length of each GP seat's first term of office: seats are dealt into `term_cohorts`

@@ -289,6 +289,16 @@ section! {
 }
 
 section! {
+    /// Implementation work: what turns a plan into a service the front line can start (business case, funding, workforce, pathways), done by the area's organisations whatever the arenas.
+    pub struct Implementation {
+        /// Months of implementation work an initiative of complexity 0.5 needs in an area of capacity 1 with its managers' full time (0: none, every led initiative can reach the front line at once).
+        months: f64 = 2.0 => float(0.0, 1200.0),
+        /// The area's capacity for implementation work, drawn once per area (a Beta with this mean and sd): "relatively passive" CCGs have little.
+        capacity: Dist = Dist::new(0.5, 0.35) => DIST,
+    }
+}
+
+section! {
     /// The strategic arena: the CCG governing body.
     pub struct Strategic {
         /// Whether anyone does leadership work in this arena (mandate and directives).
@@ -400,7 +410,7 @@ section! {
         /// Months an adopted unit needs to become routinised.
         routinisation_months: u32 = 12 => int(0, 1200),
         /// Base monthly reversion hazard at strength 1.
-        reversion_base: f64 = 0.2 => UNIT,
+        reversion_base: f64 = 0.15 => UNIT,
         /// Extra reversion of units adopted by directive when mandate fades (compliance price).
         compliance_penalty: f64 = 2.0 => float(0.0, 100.0),
         /// Share of the compliance price borne by units adopted by contract (0: directive only).
@@ -751,6 +761,8 @@ section! {
         council: Council = Council::default() => Kind::Table(Council::FIELDS),
         /// GP federations and provider roles.
         federation: Federation = Federation::default() => Kind::Table(Federation::FIELDS),
+        /// Implementation work between a plan and the front line.
+        implementation: Implementation = Implementation::default() => Kind::Table(Implementation::FIELDS),
         /// The three arenas.
         arenas: Arenas = Arenas::default() => Kind::Table(Arenas::FIELDS),
         /// Who may lead.
