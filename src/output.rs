@@ -520,8 +520,27 @@ pub const REPLICATION_COLUMNS: [&str; 18] = [
 impl<W: Write> ReplicationRows<W> {
     /// Starts the file with its header.
     pub fn new(w: W) -> Result<Self, csv::Error> {
+        Self::with_leading(w, &["point".to_string()])
+    }
+
+    /// Writes rows with no header: a part of a file whose header is written elsewhere.
+    pub fn headless(w: W) -> Self {
+        ReplicationRows {
+            out: csv::WriterBuilder::new().has_headers(false).from_writer(w),
+        }
+    }
+
+    /// Starts a file whose first columns are `leading` instead of `point` (`cell, point` for an
+    /// experiment's rows, `point` and the swept parameters for a sweep's), then the columns of
+    /// [`REPLICATION_COLUMNS`] after `point`, so that every rows file reads the same way.
+    pub fn with_leading(w: W, leading: &[String]) -> Result<Self, csv::Error> {
         let mut out = csv::Writer::from_writer(w);
-        out.write_record(REPLICATION_COLUMNS)?;
+        out.write_record(
+            leading
+                .iter()
+                .map(String::as_str)
+                .chain(REPLICATION_COLUMNS[1..].iter().copied()),
+        )?;
         Ok(ReplicationRows { out })
     }
 
@@ -533,9 +552,20 @@ impl<W: Write> ReplicationRows<W> {
         replication: u32,
         r: &ReplicationOutcome,
     ) -> Result<(), csv::Error> {
+        self.push_with(&[point.to_string()], s, replication, r)
+    }
+
+    /// Writes the rows of one replication, each starting with the `leading` values (one per
+    /// leading column).
+    pub fn push_with(
+        &mut self,
+        leading: &[String],
+        s: &Scenario,
+        replication: u32,
+        r: &ReplicationOutcome,
+    ) -> Result<(), csv::Error> {
         for (init, o) in s.initiative.iter().zip(&r.initiatives) {
-            self.out.write_record([
-                point.to_string(),
+            let fields = [
                 replication.to_string(),
                 init.name.clone(),
                 (o.months_to_success.is_some() as u8).to_string(),
@@ -557,7 +587,8 @@ impl<W: Write> ReplicationRows<W> {
                     .map(|m| m.to_string())
                     .unwrap_or_default(),
                 s.simulation.name.clone(),
-            ])?;
+            ];
+            self.out.write_record(leading.iter().chain(&fields))?;
         }
         Ok(())
     }
@@ -700,6 +731,50 @@ impl<'a> ReplicationFile<'a> {
                 .map_err(|e| csv_error(self.dir, "replications.csv", e))?;
         }
         Ok(())
+    }
+}
+
+/// `replications.csv` of an experiment run with `--rows`: one row per replication, cell and
+/// initiative, with `cell` (the cell's label) before `point`, written as the run goes.
+pub struct CellRowsFile {
+    path: PathBuf,
+    rows: ReplicationRows<BufWriter<fs::File>>,
+}
+
+impl CellRowsFile {
+    /// Starts the file in `dir` with its header.
+    pub fn open(dir: &OutputDir) -> Result<Self> {
+        let path = dir.file("replications.csv");
+        let rows = ReplicationRows::with_leading(
+            dir.open("replications.csv")?,
+            &["cell".to_string(), "point".to_string()],
+        )
+        .map_err(|e| csv_error(dir, "replications.csv", e))?;
+        Ok(CellRowsFile { path, rows })
+    }
+
+    /// Flushes the file.
+    pub fn finish(self) -> Result<()> {
+        let path = self.path;
+        self.rows
+            .finish()
+            .map(drop)
+            .map_err(|e| Error::write(&path, std::io::Error::other(e.to_string())))
+    }
+}
+
+impl crate::experiment::CellRows for CellRowsFile {
+    fn push(
+        &mut self,
+        cell: &crate::experiment::Cell,
+        s: &Scenario,
+        point: u64,
+        replication: u32,
+        o: &ReplicationOutcome,
+    ) -> Result<()> {
+        self.rows
+            .push_with(&[cell.label.clone(), point.to_string()], s, replication, o)
+            .map_err(|e| Error::write(&self.path, std::io::Error::other(e.to_string())))
     }
 }
 
