@@ -649,15 +649,20 @@ pub fn json<T: serde::Serialize>(value: &T) -> Vec<u8> {
     // Serialising our own summary types (strings, numbers, maps with string keys) cannot fail.
     let mut bytes = serde_json::to_vec_pretty(value).unwrap_or_default();
     if bytes.starts_with(b"{\n") {
-        let commit = GIT_COMMIT.map_or("null".to_string(), |c| format!("{c:?}"));
-        let tool = format!(
-            "  \"tool\": {{\n    \"name\": \"redesign-sim\",\n    \"version\": {VERSION:?},\n    \
-             \"commit\": {commit}\n  }},\n"
-        );
-        bytes.splice(2..2, tool.into_bytes());
+        bytes.splice(2..2, tool_entry(GIT_COMMIT).into_bytes());
     }
     bytes.push(b'\n');
     bytes
+}
+
+/// The `tool` entry [`json`] puts first: the version always, the commit when the build knew it
+/// and `null` when it did not (built without git, or from a source archive).
+fn tool_entry(commit: Option<&str>) -> String {
+    let commit = commit.map_or("null".to_string(), |c| format!("{c:?}"));
+    format!(
+        "  \"tool\": {{\n    \"name\": \"redesign-sim\",\n    \"version\": {VERSION:?},\n    \
+         \"commit\": {commit}\n  }},\n"
+    )
 }
 
 /// Maps a CSV error while writing `name` to a write error.
@@ -1042,6 +1047,22 @@ pub fn write_ensemble_files(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_build_without_a_commit_records_its_version_and_a_null_commit() {
+        let parse = |entry: String| -> serde_json::Value {
+            serde_json::from_str(&format!("{{\n{}\"x\": 1}}", entry)).unwrap()
+        };
+        let none = parse(tool_entry(None));
+        assert_eq!(none["tool"]["version"], VERSION);
+        assert!(none["tool"]["commit"].is_null());
+        let some = parse(tool_entry(Some("0123abcd")));
+        assert_eq!(some["tool"]["commit"], "0123abcd");
+        // Whatever this build knew, a file it writes carries it the same way.
+        let written: serde_json::Value =
+            serde_json::from_slice(&json(&serde_json::json!({"x": 1}))).unwrap();
+        assert_eq!(written["tool"], parse(tool_entry(GIT_COMMIT))["tool"]);
+    }
 
     fn files(dir: &Path) -> Vec<(String, Vec<u8>)> {
         let mut out: Vec<(String, Vec<u8>)> = fs::read_dir(dir)
