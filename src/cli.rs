@@ -187,7 +187,7 @@ pub struct ArenaArgs {
     /// Run the experiment at every parameter set of FILE (`set,wave,<parameter path>,...`, as
     /// `calibrate` writes `plausible.csv`) and report the verdict over the ensemble with PRIM
     /// boxes; no robustness probe.
-    #[arg(long, value_name = "FILE", conflicts_with = "probe")]
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["probe", "rows"])]
     pub ensemble: Option<PathBuf>,
 }
 
@@ -196,6 +196,10 @@ pub struct ArenaArgs {
 pub struct ExperimentArgs {
     /// The scenario file.
     pub scenario: PathBuf,
+    /// Also write `replications.csv`: one row per replication, cell and initiative (`cell`
+    /// first, then the columns of `run`'s file), streamed as the run goes.
+    #[arg(long)]
+    pub rows: bool,
     #[command(flatten)]
     /// Options shared with `run`.
     pub common: Common,
@@ -379,6 +383,10 @@ pub struct SweepArgs {
     /// Also run an experiment at every point and add its verdict to each row.
     #[arg(long, value_enum)]
     pub experiment: Option<ExperimentArg>,
+    /// Also write `replications.csv`: one row per point, replication and initiative (`point`,
+    /// the swept parameters, then the columns of `run`'s file), streamed in point order.
+    #[arg(long)]
+    pub rows: bool,
     /// Check the scenario, the design and every --param, print the design and exit without
     /// running or writing anything.
     #[arg(long)]

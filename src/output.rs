@@ -520,8 +520,27 @@ pub const REPLICATION_COLUMNS: [&str; 18] = [
 impl<W: Write> ReplicationRows<W> {
     /// Starts the file with its header.
     pub fn new(w: W) -> Result<Self, csv::Error> {
+        Self::with_leading(w, &["point".to_string()])
+    }
+
+    /// Writes rows with no header: a part of a file whose header is written elsewhere.
+    pub fn headless(w: W) -> Self {
+        ReplicationRows {
+            out: csv::WriterBuilder::new().has_headers(false).from_writer(w),
+        }
+    }
+
+    /// Starts a file whose first columns are `leading` instead of `point` (`cell, point` for an
+    /// experiment's rows, `point` and the swept parameters for a sweep's), then the columns of
+    /// [`REPLICATION_COLUMNS`] after `point`, so that every rows file reads the same way.
+    pub fn with_leading(w: W, leading: &[String]) -> Result<Self, csv::Error> {
         let mut out = csv::Writer::from_writer(w);
-        out.write_record(REPLICATION_COLUMNS)?;
+        out.write_record(
+            leading
+                .iter()
+                .map(String::as_str)
+                .chain(REPLICATION_COLUMNS[1..].iter().copied()),
+        )?;
         Ok(ReplicationRows { out })
     }
 
@@ -533,9 +552,20 @@ impl<W: Write> ReplicationRows<W> {
         replication: u32,
         r: &ReplicationOutcome,
     ) -> Result<(), csv::Error> {
+        self.push_with(&[point.to_string()], s, replication, r)
+    }
+
+    /// Writes the rows of one replication, each starting with the `leading` values (one per
+    /// leading column).
+    pub fn push_with(
+        &mut self,
+        leading: &[String],
+        s: &Scenario,
+        replication: u32,
+        r: &ReplicationOutcome,
+    ) -> Result<(), csv::Error> {
         for (init, o) in s.initiative.iter().zip(&r.initiatives) {
-            self.out.write_record([
-                point.to_string(),
+            let fields = [
                 replication.to_string(),
                 init.name.clone(),
                 (o.months_to_success.is_some() as u8).to_string(),
@@ -557,7 +587,8 @@ impl<W: Write> ReplicationRows<W> {
                     .map(|m| m.to_string())
                     .unwrap_or_default(),
                 s.simulation.name.clone(),
-            ])?;
+            ];
+            self.out.write_record(leading.iter().chain(&fields))?;
         }
         Ok(())
     }
@@ -618,15 +649,20 @@ pub fn json<T: serde::Serialize>(value: &T) -> Vec<u8> {
     // Serialising our own summary types (strings, numbers, maps with string keys) cannot fail.
     let mut bytes = serde_json::to_vec_pretty(value).unwrap_or_default();
     if bytes.starts_with(b"{\n") {
-        let commit = GIT_COMMIT.map_or("null".to_string(), |c| format!("{c:?}"));
-        let tool = format!(
-            "  \"tool\": {{\n    \"name\": \"redesign-sim\",\n    \"version\": {VERSION:?},\n    \
-             \"commit\": {commit}\n  }},\n"
-        );
-        bytes.splice(2..2, tool.into_bytes());
+        bytes.splice(2..2, tool_entry(GIT_COMMIT).into_bytes());
     }
     bytes.push(b'\n');
     bytes
+}
+
+/// The `tool` entry [`json`] puts first: the version always, the commit when the build knew it
+/// and `null` when it did not (built without git, or from a source archive).
+fn tool_entry(commit: Option<&str>) -> String {
+    let commit = commit.map_or("null".to_string(), |c| format!("{c:?}"));
+    format!(
+        "  \"tool\": {{\n    \"name\": \"redesign-sim\",\n    \"version\": {VERSION:?},\n    \
+         \"commit\": {commit}\n  }},\n"
+    )
 }
 
 /// Maps a CSV error while writing `name` to a write error.
@@ -700,6 +736,50 @@ impl<'a> ReplicationFile<'a> {
                 .map_err(|e| csv_error(self.dir, "replications.csv", e))?;
         }
         Ok(())
+    }
+}
+
+/// `replications.csv` of an experiment run with `--rows`: one row per replication, cell and
+/// initiative, with `cell` (the cell's label) before `point`, written as the run goes.
+pub struct CellRowsFile {
+    path: PathBuf,
+    rows: ReplicationRows<BufWriter<fs::File>>,
+}
+
+impl CellRowsFile {
+    /// Starts the file in `dir` with its header.
+    pub fn open(dir: &OutputDir) -> Result<Self> {
+        let path = dir.file("replications.csv");
+        let rows = ReplicationRows::with_leading(
+            dir.open("replications.csv")?,
+            &["cell".to_string(), "point".to_string()],
+        )
+        .map_err(|e| csv_error(dir, "replications.csv", e))?;
+        Ok(CellRowsFile { path, rows })
+    }
+
+    /// Flushes the file.
+    pub fn finish(self) -> Result<()> {
+        let path = self.path;
+        self.rows
+            .finish()
+            .map(drop)
+            .map_err(|e| Error::write(&path, std::io::Error::other(e.to_string())))
+    }
+}
+
+impl crate::experiment::CellRows for CellRowsFile {
+    fn push(
+        &mut self,
+        cell: &crate::experiment::Cell,
+        s: &Scenario,
+        point: u64,
+        replication: u32,
+        o: &ReplicationOutcome,
+    ) -> Result<()> {
+        self.rows
+            .push_with(&[cell.label.clone(), point.to_string()], s, replication, o)
+            .map_err(|e| Error::write(&self.path, std::io::Error::other(e.to_string())))
     }
 }
 
@@ -967,6 +1047,22 @@ pub fn write_ensemble_files(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_build_without_a_commit_records_its_version_and_a_null_commit() {
+        let parse = |entry: String| -> serde_json::Value {
+            serde_json::from_str(&format!("{{\n{}\"x\": 1}}", entry)).unwrap()
+        };
+        let none = parse(tool_entry(None));
+        assert_eq!(none["tool"]["version"], VERSION);
+        assert!(none["tool"]["commit"].is_null());
+        let some = parse(tool_entry(Some("0123abcd")));
+        assert_eq!(some["tool"]["commit"], "0123abcd");
+        // Whatever this build knew, a file it writes carries it the same way.
+        let written: serde_json::Value =
+            serde_json::from_slice(&json(&serde_json::json!({"x": 1}))).unwrap();
+        assert_eq!(written["tool"], parse(tool_entry(GIT_COMMIT))["tool"]);
+    }
 
     fn files(dir: &Path) -> Vec<(String, Vec<u8>)> {
         let mut out: Vec<(String, Vec<u8>)> = fs::read_dir(dir)

@@ -26,8 +26,8 @@ pub fn experiment(c: &ExperimentCommand) -> Result<()> {
                 what: "replications × 8 cells",
                 cells: 8,
             },
-            &|source, overrides, terminal, cancel| {
-                experiment::clinical(source, overrides, 0, terminal, cancel)
+            &|source, overrides, terminal, cancel, rows| {
+                experiment::clinical_with_rows(source, overrides, 0, terminal, cancel, rows)
             },
             write_clinical,
             tables::clinical_table,
@@ -40,8 +40,8 @@ pub fn experiment(c: &ExperimentCommand) -> Result<()> {
                 what: "replications × 3 cells",
                 cells: 3,
             },
-            &|source, overrides, terminal, cancel| {
-                experiment::timing(source, overrides, 0, terminal, cancel)
+            &|source, overrides, terminal, cancel, rows| {
+                experiment::timing_with_rows(source, overrides, 0, terminal, cancel, rows)
             },
             write_timing,
             tables::timing_table,
@@ -84,14 +84,15 @@ fn arenas(args: &ArenaArgs) -> Result<()> {
             what: "replications × 10 cells",
             cells: 10,
         },
-        &|source, overrides, terminal, cancel| {
-            let mut exp = experiment::arenas_by_horizon(
+        &|source, overrides, terminal, cancel, rows| {
+            let mut exp = experiment::arenas_with_rows(
                 source,
                 overrides,
                 0,
                 &args.months,
                 terminal,
                 cancel,
+                rows,
             )?;
             terminal.finish();
             let n = args.probe.unwrap_or_else(|| {
@@ -166,9 +167,18 @@ struct Kind {
     cells: u64,
 }
 
-/// The library call that runs an experiment, on the pool, with the terminal as observer.
-type Runner<'a, E> =
-    &'a (dyn Fn(&ScenarioSource, &[Override], &Terminal, &Cancel) -> Result<E> + Sync);
+/// The library call that runs an experiment, on the pool, with the terminal as observer and,
+/// with `--rows`, the file its replications stream to.
+type Runner<'a, E> = &'a (
+        dyn Fn(
+    &ScenarioSource,
+    &[Override],
+    &Terminal,
+    &Cancel,
+    Option<&mut dyn experiment::CellRows>,
+) -> Result<E>
+            + Sync
+    );
 
 /// What an experiment command does whatever the experiment: resolve, run on the pool with a
 /// progress bar, write the outputs whole, then print the table or the JSON.
@@ -188,8 +198,19 @@ fn run_experiment<E: Serialize + Send>(
     let terminal = Terminal::new(kind.what, common.quiet || common.json);
     let mut overrides = common.overrides()?;
     overrides.extend_from_slice(extra);
-    let exp = pool.install(|| run(&source, &overrides, &terminal, &cancel))?;
+    let mut rows = if args.rows {
+        Some(output::CellRowsFile::open(&dir)?)
+    } else {
+        None
+    };
+    let exp = pool.install(|| {
+        let sink = rows.as_mut().map(|r| r as &mut dyn experiment::CellRows);
+        run(&source, &overrides, &terminal, &cancel, sink)
+    })?;
     terminal.finish();
+    if let Some(r) = rows {
+        r.finish()?;
+    }
     write(&dir, &s, &exp, !common.no_plots && s.output.plots)?;
     cancel.check()?;
     let target = super::commit(dir)?;

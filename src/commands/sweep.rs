@@ -18,6 +18,7 @@ pub fn sweep(args: &SweepArgs) -> Result<()> {
         shard: args.shard.as_deref().map(Shard::parse).transpose()?,
         resume: args.resume,
         experiment: args.experiment.map(Into::into),
+        rows: args.rows,
         threads: common.threads,
         out: common.out.clone(),
         force: common.force,

@@ -52,6 +52,21 @@ impl Cell {
     }
 }
 
+/// Where an experiment hands every replication's outcome in every cell as the run goes:
+/// replication by replication, the cells in order within one, so that `experiment --rows` can
+/// stream them to `replications.csv` without holding them.
+pub trait CellRows: Send {
+    /// Replication `replication` of design point `point` in cell `cell` (resolved as `s`).
+    fn push(
+        &mut self,
+        cell: &Cell,
+        s: &Scenario,
+        point: u64,
+        replication: u32,
+        o: &ReplicationOutcome,
+    ) -> Result<()>;
+}
+
 /// The ten cells of the arena experiment: the factorial (all arenas on first) and the knockouts.
 pub fn arena_cells() -> Vec<Cell> {
     let mut cells = Vec::new();
@@ -381,6 +396,7 @@ fn succeeded_by(o: &ReplicationOutcome, k: usize, by: u32) -> bool {
         .is_some_and(|m| m <= by)
 }
 
+#[allow(clippy::too_many_arguments)]
 fn run_cells(
     scenarios: &[Scenario],
     point: u64,
@@ -389,7 +405,8 @@ fn run_cells(
     contrast: &[f64],
     observer: &dyn Observer,
     cancel: &Cancel,
-) -> CellRun {
+    mut rows: Option<(&[Cell], &mut dyn CellRows)>,
+) -> Result<CellRun> {
     let mut aggregates: Vec<Aggregate> = scenarios.iter().map(Aggregate::new).collect();
     let initiatives = scenarios[0].initiative.len();
     let n_cells = scenarios.len();
@@ -428,9 +445,14 @@ fn run_cells(
         else {
             break;
         };
-        for per_rep in &outcomes {
+        for (i, per_rep) in (start..end).zip(&outcomes) {
             for (agg, o) in aggregates.iter_mut().zip(per_rep) {
                 agg.push(o);
+            }
+            if let Some((cells, sink)) = rows.as_mut() {
+                for ((cell, s), o) in cells.iter().zip(scenarios).zip(per_rep) {
+                    sink.push(cell, s, point, i, o)?;
+                }
             }
             // Cumulative success: month t counts the initiatives that had succeeded by then.
             for (cell, o) in cumulative.iter_mut().zip(per_rep) {
@@ -485,11 +507,11 @@ fn run_cells(
         }
         start = end;
     }
-    CellRun {
+    Ok(CellRun {
         aggregates,
         cumulative,
         at,
-    }
+    })
 }
 
 fn cell_result(cell: &Cell, s: &Scenario, agg: &Aggregate, cumulative: &[Moments]) -> CellResult {
@@ -662,6 +684,20 @@ pub fn arenas_by_horizon(
     observer: &dyn Observer,
     cancel: &Cancel,
 ) -> Result<ArenaExperiment> {
+    arenas_with_rows(source, base, point, horizons, observer, cancel, None)
+}
+
+/// As [`arenas_by_horizon`], handing every replication's outcome in every cell to `rows` as the
+/// run goes (the robustness probe is not run here and hands on nothing).
+pub fn arenas_with_rows(
+    source: &ScenarioSource,
+    base: &[Override],
+    point: u64,
+    horizons: &[u32],
+    observer: &dyn Observer,
+    cancel: &Cancel,
+    rows: Option<&mut dyn CellRows>,
+) -> Result<ArenaExperiment> {
     let cells = arena_cells();
     let scenarios = resolve_cells(source, base, &cells, "arena experiment")?;
     let s0 = &scenarios[0];
@@ -677,7 +713,8 @@ pub fn arenas_by_horizon(
         &interaction_signs(),
         observer,
         cancel,
-    );
+        rows.map(|r| (cells.as_slice(), r)),
+    )?;
     cancel.check()?;
     let results: Vec<CellResult> = cells
         .iter()
@@ -831,6 +868,18 @@ pub fn clinical(
     observer: &dyn Observer,
     cancel: &Cancel,
 ) -> Result<ClinicalExperiment> {
+    clinical_with_rows(source, base, point, observer, cancel, None)
+}
+
+/// As [`clinical`], handing every replication's outcome in every cell to `rows` as the run goes.
+pub fn clinical_with_rows(
+    source: &ScenarioSource,
+    base: &[Override],
+    point: u64,
+    observer: &dyn Observer,
+    cancel: &Cancel,
+    rows: Option<&mut dyn CellRows>,
+) -> Result<ClinicalExperiment> {
     let cells = clinical_cells();
     let scenarios = resolve_cells(source, base, &cells, "clinical experiment")?;
     let s0 = &scenarios[0];
@@ -843,7 +892,8 @@ pub fn clinical(
         &interaction_signs(),
         observer,
         cancel,
-    );
+        rows.map(|r| (cells.as_slice(), r)),
+    )?;
     cancel.check()?;
     let results: Vec<CellResult> = cells
         .iter()
@@ -882,6 +932,18 @@ pub fn timing(
     observer: &dyn Observer,
     cancel: &Cancel,
 ) -> Result<TimingExperiment> {
+    timing_with_rows(source, base, point, observer, cancel, None)
+}
+
+/// As [`timing`], handing every replication's outcome in every cell to `rows` as the run goes.
+pub fn timing_with_rows(
+    source: &ScenarioSource,
+    base: &[Override],
+    point: u64,
+    observer: &dyn Observer,
+    cancel: &Cancel,
+    rows: Option<&mut dyn CellRows>,
+) -> Result<TimingExperiment> {
     let s = source.resolve(base)?;
     let cells = timing_cells(&s)?;
     let scenarios = resolve_cells(source, base, &cells, "timing experiment")?;
@@ -893,7 +955,8 @@ pub fn timing(
         &[],
         observer,
         cancel,
-    );
+        rows.map(|r| (cells.as_slice(), r)),
+    )?;
     cancel.check()?;
     let results = cells
         .iter()

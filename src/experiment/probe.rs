@@ -173,7 +173,8 @@ pub fn probe(
             &interaction_signs(),
             &quiet,
             cancel,
-        );
+            None,
+        )?;
         cancel.check()?;
         let h: &HorizonRun = run.last();
         let results: Vec<CellResult> = cells

@@ -6,6 +6,13 @@
 //! disk before the sweep goes on. The folder is made under a temporary name and renamed into
 //! place, so it exists whole or not at all. A kill tears at most the last row; resuming cuts the
 //! file back to its last complete, valid row.
+//!
+//! A sweep with `--rows` also keeps `replications.csv`, the per-replication rows of the finished
+//! points in point order, and `parts/`, where each point in flight writes its rows as they come
+//! (one file per point, so memory stays flat in the replications). When a point's sweep row is
+//! journalled, its part is first appended to `replications.csv` and synced, so the rows of every
+//! journalled point are on disk; resuming cuts `replications.csv` back to the rows of the
+//! journalled points and throws the parts away (those points run again).
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{BufRead, BufReader, Write};
@@ -18,6 +25,8 @@ use crate::error::{Error, Result};
 pub struct Journal {
     folder: PathBuf,
     rows: File,
+    /// The per-replication rows of the journalled points, with `--rows`.
+    replications: Option<File>,
     /// Rows already in the journal.
     pub done: u64,
 }
@@ -30,6 +39,8 @@ pub struct Expect<'a> {
     pub total: u64,
     /// The design point of the row at each position.
     pub point: &'a dyn Fn(u64) -> u64,
+    /// Fields in a per-replication row, when the sweep writes them (`--rows`).
+    pub replication_columns: Option<usize>,
 }
 
 /// The journal folder of the output folder `target`.
@@ -68,7 +79,7 @@ impl Journal {
                     arg: String::new(),
                     message: format!(
                         "the interrupted sweep in {} has another design (parameters, scenario, \
-                         seed, replications or shard) or was written by another build; run it with the options it was started \
+                         seed, replications, shard or --rows) or was written by another build; run it with the options it was started \
                          with, or remove that folder to start again",
                         folder.display()
                     ),
@@ -80,7 +91,26 @@ impl Journal {
                 .append(true)
                 .open(&rows_path)
                 .map_err(|e| Error::write(&rows_path, e))?;
-            return Ok(Journal { folder, rows, done });
+            let replications = match expect.replication_columns {
+                Some(columns) => {
+                    let path = folder.join("replications.csv");
+                    recover_replications(&path, done, columns, expect)?;
+                    // Parts are the rows of points that had not finished: they run again.
+                    let parts = folder.join("parts");
+                    if parts.exists() {
+                        fs::remove_dir_all(&parts).map_err(|e| Error::write(&parts, e))?;
+                    }
+                    fs::create_dir(&parts).map_err(|e| Error::write(&parts, e))?;
+                    Some(open_append(&path)?)
+                }
+                None => None,
+            };
+            return Ok(Journal {
+                folder,
+                rows,
+                replications,
+                done,
+            });
         }
         let temp = folder.with_extension(format!("tmp-{}", std::process::id()));
         if temp.exists() {
@@ -89,16 +119,22 @@ impl Journal {
         fs::create_dir_all(&temp).map_err(|e| Error::write(&temp, e))?;
         write_synced(&temp.join("identity"), identity)?;
         write_synced(&temp.join("rows.csv"), b"")?;
+        if expect.replication_columns.is_some() {
+            write_synced(&temp.join("replications.csv"), b"")?;
+            let parts = temp.join("parts");
+            fs::create_dir(&parts).map_err(|e| Error::write(&parts, e))?;
+        }
         fs::rename(&temp, &folder).map_err(|e| Error::write(&folder, e))?;
         sync_dir(folder.parent());
-        let rows_path = folder.join("rows.csv");
-        let rows = OpenOptions::new()
-            .append(true)
-            .open(&rows_path)
-            .map_err(|e| Error::write(&rows_path, e))?;
+        let rows = open_append(&folder.join("rows.csv"))?;
+        let replications = match expect.replication_columns {
+            Some(_) => Some(open_append(&folder.join("replications.csv"))?),
+            None => None,
+        };
         Ok(Journal {
             folder,
             rows,
+            replications,
             done: 0,
         })
     }
@@ -124,6 +160,42 @@ impl Journal {
         self.folder.join("rows.csv")
     }
 
+    /// The folder where points in flight write their per-replication rows, with `--rows`.
+    pub fn parts(&self) -> Option<PathBuf> {
+        self.replications
+            .as_ref()
+            .map(|_| self.folder.join("parts"))
+    }
+
+    /// The per-replication rows of the journalled points, with `--rows`.
+    pub fn replications_path(&self) -> PathBuf {
+        self.folder.join("replications.csv")
+    }
+
+    /// Moves the finished point's part (its per-replication rows) to the end of
+    /// `replications.csv`; nothing without `--rows`.
+    pub fn append_part(&mut self, point: u64) -> Result<()> {
+        let Some(out) = self.replications.as_mut() else {
+            return Ok(());
+        };
+        let part = part_path(&self.folder.join("parts"), point);
+        let mut f = File::open(&part).map_err(|e| Error::write(&part, e))?;
+        let path = self.folder.join("replications.csv");
+        std::io::copy(&mut f, out).map_err(|e| Error::write(&path, e))?;
+        drop(f);
+        fs::remove_file(&part).map_err(|e| Error::write(&part, e))
+    }
+
+    /// Makes the per-replication rows appended so far durable, before the points they belong to
+    /// are journalled.
+    pub fn sync_replications(&mut self) -> Result<()> {
+        let path = self.replications_path();
+        match self.replications.as_mut() {
+            Some(f) => f.sync_data().map_err(|e| Error::write(&path, e)),
+            None => Ok(()),
+        }
+    }
+
     /// The journal folder.
     pub fn folder(&self) -> &Path {
         &self.folder
@@ -134,6 +206,7 @@ impl Journal {
     /// a half-removed one keeps the `.removing` name, which the next run of the folder cleans.
     pub fn remove(self) -> Result<()> {
         drop(self.rows);
+        drop(self.replications);
         let mut gone = self.folder.as_os_str().to_owned();
         gone.push(".removing");
         let gone = PathBuf::from(gone);
@@ -179,6 +252,61 @@ fn recover(path: &Path, expect: &Expect<'_>) -> Result<u64> {
         file.sync_all().map_err(|e| Error::write(path, e))?;
     }
     Ok(rows)
+}
+
+/// Cuts the per-replication rows back to those of the first `done` points of the journal (a
+/// kill between a point's rows and its sweep row leaves rows of a point that runs again) and to
+/// their last complete, valid row.
+fn recover_replications(path: &Path, done: u64, columns: usize, expect: &Expect<'_>) -> Result<()> {
+    let unreadable = |e: std::io::Error| Error::Argument {
+        flag: "--resume",
+        arg: String::new(),
+        message: format!("{}: cannot read the journal: {e}", path.display()),
+    };
+    let file = File::open(path).map_err(unreadable)?;
+    let len = file.metadata().map_err(unreadable)?.len();
+    let mut reader = BufReader::new(file);
+    let mut line = Vec::new();
+    let (mut good, mut k) = (0u64, 0u64);
+    loop {
+        line.clear();
+        let n = reader.read_until(b'\n', &mut line).map_err(unreadable)?;
+        if n == 0 || !line.ends_with(b"\n") {
+            break;
+        }
+        let Some(p) = row_point(&line, columns) else {
+            break;
+        };
+        // Rows come in point order; a point may follow the previous one's rows directly.
+        while k < done && (expect.point)(k) < p {
+            k += 1;
+        }
+        if k >= done || (expect.point)(k) != p {
+            break;
+        }
+        good += n as u64;
+    }
+    if good < len {
+        let file = OpenOptions::new()
+            .write(true)
+            .open(path)
+            .map_err(|e| Error::write(path, e))?;
+        file.set_len(good).map_err(|e| Error::write(path, e))?;
+        file.sync_all().map_err(|e| Error::write(path, e))?;
+    }
+    Ok(())
+}
+
+/// The part file where design point `point` writes its per-replication rows while it runs.
+pub fn part_path(parts: &Path, point: u64) -> PathBuf {
+    parts.join(format!("{point}.csv"))
+}
+
+fn open_append(path: &Path) -> Result<File> {
+    OpenOptions::new()
+        .append(true)
+        .open(path)
+        .map_err(|e| Error::write(path, e))
 }
 
 /// The point index of a CSV row with exactly `columns` fields.

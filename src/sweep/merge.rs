@@ -2,10 +2,10 @@
 //! checking that they are every shard of one sweep.
 
 use std::fs::{self, File};
-use std::io::{BufRead, BufReader};
+use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 
-use super::{Shard, SweepInfo, csv_line, plots, write_csv};
+use super::{Shard, SweepInfo, csv_line, journal, plots, write_csv};
 use crate::error::{Error, Result};
 use crate::output::{self, OutputDir};
 use crate::runner::{Cancel, Observer};
@@ -155,6 +155,9 @@ pub fn merge(args: &MergeRequest, observer: &dyn Observer, cancel: &Cancel) -> R
         &dirs,
         Some((info.points, info.columns.len())),
     )?;
+    if !info.rows_columns.is_empty() {
+        merge_rows(&dir, &info, &dirs)?;
+    }
     dir.write(
         "sweep.json",
         &super::with_results(&first.info, &dir.file("sweep.csv"))?,
@@ -174,6 +177,92 @@ pub fn merge(args: &MergeRequest, observer: &dyn Observer, cancel: &Cancel) -> R
         shards: count,
         points: info.points,
     })
+}
+
+/// Writes the whole's `replications.csv` from the shards': point `p`'s rows are the next
+/// `replications × initiatives` rows of shard `p % shards` (its replications read from the merged
+/// `sweep.csv`), each checked to be of that point, so the file is the one an unsharded sweep
+/// writes and a shard cut short or edited is refused.
+fn merge_rows(dir: &OutputDir, info: &SweepInfo, sources: &[PathBuf]) -> Result<()> {
+    let header = csv_line(&info.rows_columns);
+    let columns = info.rows_columns.len();
+    let read_err = |d: &Path, e: &dyn std::fmt::Display| {
+        Error::Merge(format!(
+            "{}: cannot read replications.csv ({e}); the sweep was run with --rows, so every \
+             shard writes one",
+            d.display()
+        ))
+    };
+    let mut readers = Vec::with_capacity(sources.len());
+    for d in sources {
+        let f = File::open(d.join("replications.csv")).map_err(|e| read_err(d, &e))?;
+        let mut r = BufReader::new(f);
+        let mut line = Vec::new();
+        r.read_until(b'\n', &mut line)
+            .map_err(|e| read_err(d, &e))?;
+        if line != header {
+            return Err(Error::Merge(format!(
+                "{}: replications.csv's header does not match its sweep.json",
+                d.display()
+            )));
+        }
+        readers.push(r);
+    }
+    let initiatives = info
+        .base_scenario
+        .get("initiative")
+        .and_then(serde_json::Value::as_array)
+        .map_or(0, Vec::len) as u64;
+    let replications_at = info
+        .columns
+        .iter()
+        .position(|c| c == "replications")
+        .unwrap_or(usize::MAX);
+    let merged = dir.file("sweep.csv");
+    let mut points = csv::Reader::from_path(&merged).map_err(|e| read_err(&merged, &e))?;
+    let path = dir.file("replications.csv");
+    let werr = |e: std::io::Error| Error::write(&path, e);
+    let mut w = dir.open("replications.csv")?;
+    w.write_all(&header).map_err(werr)?;
+    let n = sources.len() as u64;
+    let mut line = Vec::new();
+    for (p, record) in (0..info.points).zip(points.records()) {
+        let record = record.map_err(|e| read_err(&merged, &e))?;
+        let replications: u64 = record
+            .get(replications_at)
+            .and_then(|r| r.parse().ok())
+            .unwrap_or(0);
+        let k = (p % n) as usize;
+        for r in 0..replications * initiatives {
+            line.clear();
+            readers[k]
+                .read_until(b'\n', &mut line)
+                .map_err(|e| read_err(&sources[k], &e))?;
+            if !line.ends_with(b"\n") || journal::row_point(&line, columns) != Some(p) {
+                return Err(Error::Merge(format!(
+                    "{}: replications.csv has no valid row {} of point {p} ({replications} \
+                     replications × {initiatives} initiatives) where it should be; the shard is \
+                     incomplete or was edited",
+                    sources[k].display(),
+                    r + 1
+                )));
+            }
+            w.write_all(&line).map_err(werr)?;
+        }
+    }
+    for (k, r) in readers.iter_mut().enumerate() {
+        line.clear();
+        r.read_until(b'\n', &mut line)
+            .map_err(|e| read_err(&sources[k], &e))?;
+        if !line.is_empty() {
+            return Err(Error::Merge(format!(
+                "{}: replications.csv has rows beyond its points' replications",
+                sources[k].display()
+            )));
+        }
+    }
+    let f = w.into_inner().map_err(|e| werr(e.into_error()))?;
+    f.sync_all().map_err(werr)
 }
 
 /// Where two `sweep.json` files first differ, as a key path, for a merge error: the design's
@@ -202,7 +291,7 @@ fn differing_key(a: &[u8], b: &[u8]) -> String {
         }
         path
     }
-    const ORDER: [&str; 11] = [
+    const ORDER: [&str; 12] = [
         "tool",
         "scenario",
         "seed",
@@ -213,6 +302,7 @@ fn differing_key(a: &[u8], b: &[u8]) -> String {
         "parameters",
         "experiment",
         "columns",
+        "rows_columns",
         "base_scenario",
     ];
     match ORDER.iter().find(|k| a.get(**k) != b.get(**k)) {

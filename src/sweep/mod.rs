@@ -5,7 +5,10 @@
 //! (replication seeds are fixed by the runner), so the rows are the same bytes whatever the
 //! thread count, the shard layout or where a sweep was interrupted. Rows are written in point
 //! order as points finish, through a small reorder buffer, into a journal that a resumed sweep
-//! continues; the finished `sweep.csv` is the header followed by the journal's rows.
+//! continues; the finished `sweep.csv` is the header followed by the journal's rows. With
+//! `--rows`, each point also streams its per-replication rows to a part file while it runs, and
+//! a part joins the journal's `replications.csv` when its point's row is journalled, so
+//! `replications.csv` is in point order too and memory stays flat in the replications.
 
 mod design;
 mod dry_run;
@@ -114,6 +117,10 @@ pub struct SweepInfo {
     pub experiment: Option<String>,
     /// The columns of `sweep.csv`.
     pub columns: Vec<String>,
+    /// The columns of `replications.csv`, when the sweep writes per-replication rows (`--rows`);
+    /// absent otherwise.
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub rows_columns: Vec<String>,
     /// The scenario every point starts from, resolved, before the swept values are applied.
     pub base_scenario: serde_json::Value,
 }
@@ -139,6 +146,8 @@ struct Ctx<'a> {
     base: &'a [Override],
     design: &'a Design,
     experiment: Option<SweepExperiment>,
+    /// With `--rows`, the folder where each point writes its per-replication rows.
+    parts: Option<PathBuf>,
     /// Set by a signal, or when the sweep stops early after an error, so points in flight give
     /// up before their next replication.
     cancel: Cancel,
@@ -178,6 +187,16 @@ fn run_point(ctx: &Ctx<'_>, point: u64) -> Result<Option<Vec<u8>>> {
     let s = ctx.source.resolve(&overrides)?;
     let mut agg = Aggregate::new(&s);
     let total = s.simulation.replications;
+    let levels: Vec<String> = ctx
+        .design
+        .levels(point)
+        .into_iter()
+        .map(Level::to_csv)
+        .collect();
+    let mut part = match &ctx.parts {
+        Some(parts) => Some(Part::create(parts, point, &levels)?),
+        None => None,
+    };
     let mut start = 0;
     // The same chunks, in the same order, as `runner::replicate`, so a point's figures are
     // those `run` would report for the same settings.
@@ -188,15 +207,21 @@ fn run_point(ctx: &Ctx<'_>, point: u64) -> Result<Option<Vec<u8>>> {
         }) else {
             return Ok(None);
         };
-        for o in &outcomes {
+        for (i, o) in (start..end).zip(&outcomes) {
             agg.push(o);
+            if let Some(part) = part.as_mut() {
+                part.push(&s, i, o)?;
+            }
         }
         start = end;
+    }
+    if let Some(part) = part {
+        part.finish()?;
     }
     let (rate, ci) = agg.overall();
     let n = agg.replications();
     let mut fields = vec![point.to_string()];
-    fields.extend(ctx.design.levels(point).into_iter().map(Level::to_csv));
+    fields.extend(levels);
     fields.extend([fmt(rate), fmt(ci[0]), fmt(ci[1]), n.to_string()]);
     fields.extend((0..s.initiative.len()).map(|k| fmt(agg.successes(k) as f64 / n.max(1) as f64)));
     if ctx.experiment == Some(SweepExperiment::Arenas) {
@@ -227,6 +252,49 @@ fn run_point(ctx: &Ctx<'_>, point: u64) -> Result<Option<Vec<u8>>> {
         fields.extend([fmt(r), fmt(lo), fmt(hi), fmt(v.margin)]);
     }
     Ok(Some(csv_line(&fields)))
+}
+
+/// A design point's per-replication rows as it runs (`--rows`): a part file in the journal,
+/// each row led by the point and its parameter values.
+struct Part {
+    path: PathBuf,
+    leading: Vec<String>,
+    rows: output::ReplicationRows<std::io::BufWriter<File>>,
+}
+
+impl Part {
+    /// Starts point `point`'s part, with no header (the finished file has one).
+    fn create(parts: &Path, point: u64, levels: &[String]) -> Result<Self> {
+        let path = journal::part_path(parts, point);
+        let f = File::create(&path).map_err(|e| Error::write(&path, e))?;
+        let mut leading = vec![point.to_string()];
+        leading.extend_from_slice(levels);
+        Ok(Part {
+            path,
+            leading,
+            rows: output::ReplicationRows::headless(std::io::BufWriter::new(f)),
+        })
+    }
+
+    fn push(
+        &mut self,
+        s: &Scenario,
+        replication: u32,
+        o: &crate::model::outcome::ReplicationOutcome,
+    ) -> Result<()> {
+        let path = &self.path;
+        self.rows
+            .push_with(&self.leading, s, replication, o)
+            .map_err(|e| Error::write(path, std::io::Error::other(e.to_string())))
+    }
+
+    fn finish(self) -> Result<()> {
+        let path = self.path;
+        self.rows
+            .finish()
+            .map(drop)
+            .map_err(|e| Error::write(&path, std::io::Error::other(e.to_string())))
+    }
 }
 
 /// `sweep.json` for a whole sweep: the design (`info`, the bytes a shard writes and `--resume`
@@ -357,6 +425,8 @@ pub struct SweepRequest {
     pub resume: bool,
     /// An experiment to run at every point.
     pub experiment: Option<SweepExperiment>,
+    /// Also write `replications.csv`, the per-replication rows of every point.
+    pub rows: bool,
     /// Worker threads (none or 0: all cores).
     pub threads: Option<usize>,
     /// The output folder; none means [`crate::output::default_out_dir`] with a sweep suffix.
@@ -376,6 +446,8 @@ pub struct Plan {
     info: SweepInfo,
     info_bytes: Vec<u8>,
     header: Vec<u8>,
+    /// The header of `replications.csv`, with `--rows`.
+    rows_header: Option<Vec<u8>>,
     target: PathBuf,
     window: u64,
 }
@@ -524,8 +596,12 @@ pub fn plan(req: &SweepRequest) -> Result<Plan> {
     };
     let mut info = sweep_info(&s, &design, req.experiment);
     info.table = table;
+    if req.rows {
+        info.rows_columns = rows_columns(&design);
+    }
     let info_bytes = output::json(&info);
     let header = csv_line(&info.columns);
+    let rows_header = req.rows.then(|| csv_line(&info.rows_columns));
     let target = req.out.clone().unwrap_or_else(|| match req.shard {
         Some(sh) => output::default_out_dir(
             &s.simulation.name,
@@ -541,6 +617,7 @@ pub fn plan(req: &SweepRequest) -> Result<Plan> {
         info,
         info_bytes,
         header,
+        rows_header,
         target,
         window,
     })
@@ -575,6 +652,10 @@ pub fn run(
         columns: plan.info.columns.len(),
         total,
         point: &point_of,
+        replication_columns: plan
+            .rows_header
+            .is_some()
+            .then_some(plan.info.rows_columns.len()),
     };
     // Claimed before any work, and locked until the end: a second sweep into the same folder
     // (a SLURM array resubmitted while its tasks still run) is refused, not interleaved.
@@ -591,6 +672,7 @@ pub fn run(
             target,
             &plan.info_bytes,
             &plan.header,
+            plan.rows_header.as_deref(),
             plan.shard,
             &expect,
             observer,
@@ -607,6 +689,7 @@ pub fn run(
         base: &req.overrides,
         design: &plan.design,
         experiment: req.experiment,
+        parts: journal.parts(),
         cancel: cancel.clone(),
     };
     let pool = runner::pool(req.threads);
@@ -632,6 +715,9 @@ pub fn run(
     }
 
     write_csv(&dir, &plan.header, &[journal.rows_path()], None)?;
+    if let Some(header) = &plan.rows_header {
+        write_rows(&dir, header, &journal.replications_path())?;
+    }
     match plan.shard {
         Some(sh) => {
             // A shard writes the design alone: `merge` joins the rows and writes the results.
@@ -652,6 +738,19 @@ pub fn run(
     let out = dir.commit_observed(observer)?;
     journal.remove()?;
     Ok(SweepOutcome::Finished(out))
+}
+
+/// The columns of a sweep's `replications.csv`: `point`, the swept parameters, then the columns
+/// of `run`'s `replications.csv` after `point`.
+fn rows_columns(design: &Design) -> Vec<String> {
+    let mut columns = vec!["point".to_string()];
+    columns.extend(design.params.iter().map(|p| p.path.clone()));
+    columns.extend(
+        output::REPLICATION_COLUMNS[1..]
+            .iter()
+            .map(|c| (*c).to_string()),
+    );
+    columns
 }
 
 fn sweep_info(s: &Scenario, design: &Design, experiment: Option<SweepExperiment>) -> SweepInfo {
@@ -677,6 +776,7 @@ fn sweep_info(s: &Scenario, design: &Design, experiment: Option<SweepExperiment>
         parameters: design.params.clone(),
         experiment: experiment.map(|_| "arenas".to_string()),
         columns,
+        rows_columns: Vec::new(),
         // Serialising a plain struct of numbers, strings and tables cannot fail.
         base_scenario: serde_json::to_value(s).unwrap_or_default(),
     }
@@ -689,6 +789,7 @@ fn already_done(
     target: &Path,
     info: &[u8],
     header: &[u8],
+    rows_header: Option<&[u8]>,
     shard: Option<Shard>,
     expect: &journal::Expect<'_>,
     observer: &dyn Observer,
@@ -724,12 +825,25 @@ fn already_done(
             Err(_) => whole = false,
         }
     }
-    if whole && rows == expect.total {
+    // The design records `--rows`, so a finished sweep that wrote rows has them: check that
+    // the file is there and starts as it should.
+    let rows_ok = rows_header.is_none_or(|h| {
+        let mut first = Vec::new();
+        File::open(target.join("replications.csv"))
+            .and_then(|f| BufReader::new(f).read_until(b'\n', &mut first))
+            .is_ok_and(|_| first == h)
+    });
+    if whole && rows == expect.total && rows_ok {
         return Ok(true);
     }
     observer.note(&format!(
-        "{} does not hold every point of the sweep once, in order; running the sweep again",
-        csv.display()
+        "{} does not hold every point of the sweep once, in order{}; running the sweep again",
+        csv.display(),
+        if rows_ok {
+            ""
+        } else {
+            ", or its replications.csv is missing"
+        }
     ));
     Ok(false)
 }
@@ -802,19 +916,9 @@ fn run_points(
                     panic.get_or_insert(p);
                 }
             }
-            let mut wrote = false;
-            while failure.is_none()
-                && let Some(row) = buffer.remove(&journal.done)
+            if failure.is_none()
+                && let Err(e) = journal_ready(journal, &mut buffer, point_of, observer)
             {
-                if let Err(e) = journal.append(&row) {
-                    ctx.cancel.cancel();
-                    failure = Some(e);
-                    break;
-                }
-                wrote = true;
-                observer.advance(1);
-            }
-            if wrote && let Err(e) = journal.sync() {
                 ctx.cancel.cancel();
                 failure = Some(e);
             }
@@ -824,6 +928,45 @@ fn run_points(
         std::panic::resume_unwind(p);
     }
     failure.map_or(Ok(()), Err)
+}
+
+/// Journals the finished rows that come next in point order: their points' per-replication
+/// rows first, synced, then the rows themselves, synced, so that a journalled point's rows are
+/// always on disk.
+fn journal_ready(
+    journal: &mut journal::Journal,
+    buffer: &mut BTreeMap<u64, Vec<u8>>,
+    point_of: &(dyn Fn(u64) -> u64 + Sync),
+    observer: &dyn Observer,
+) -> Result<()> {
+    let mut ready = Vec::new();
+    while let Some(row) = buffer.remove(&(journal.done + ready.len() as u64)) {
+        ready.push(row);
+    }
+    if ready.is_empty() {
+        return Ok(());
+    }
+    for k in 0..ready.len() as u64 {
+        journal.append_part(point_of(journal.done + k))?;
+    }
+    journal.sync_replications()?;
+    for row in &ready {
+        journal.append(row)?;
+        observer.advance(1);
+    }
+    journal.sync()
+}
+
+/// Writes `replications.csv`: the header, then the journal's per-replication rows.
+fn write_rows(dir: &OutputDir, header: &[u8], source: &Path) -> Result<()> {
+    let path = dir.file("replications.csv");
+    let werr = |e: std::io::Error| Error::write(&path, e);
+    let mut w = dir.open("replications.csv")?;
+    w.write_all(header).map_err(werr)?;
+    let mut f = File::open(source).map_err(|e| Error::write(source, e))?;
+    std::io::copy(&mut f, &mut w).map_err(werr)?;
+    let f = w.into_inner().map_err(|e| werr(e.into_error()))?;
+    f.sync_all().map_err(werr)
 }
 
 /// Writes `sweep.csv`: the header, then rows. With one source the rows are copied as they are;
