@@ -532,8 +532,14 @@ fn run_charts(dir: &OutputDir, s: &Scenario, result: &RunResult) -> Result<Vec<F
             stem = format!("fan_{}_{}", k + 1, slug(&init.name));
             stems.insert(stem.clone());
         }
+        // One replication has no median nor band: the title says what was drawn.
+        let drawn = if reps == 1 {
+            "one replication"
+        } else {
+            "median, 5–95% band"
+        };
         let title = format!(
-            "{}: mandate, design, adoption, routinised by month (median, 5–95% band)",
+            "{}: mandate, design, adoption, routinised by month ({drawn})",
             capitalised(&words(&init.name))
         );
         plot::bands_in_time(
@@ -557,12 +563,22 @@ fn run_charts(dir: &OutputDir, s: &Scenario, result: &RunResult) -> Result<Vec<F
         figures.push(Figure {
             stem,
             title,
-            what: format!(
-                "How {} unfolds over {} months in {reps} simulated areas: the line is the median \
-                 area, the shaded band holds the middle 90% of areas (success rate {rate}).",
-                words(&init.name),
-                s.simulation.months
-            ),
+            what: if reps == 1 {
+                format!(
+                    "How {} unfolds over {} months in one simulated area (success rate {rate}); \
+                     `redesign-sim story` tells that area's story month by month.",
+                    words(&init.name),
+                    s.simulation.months
+                )
+            } else {
+                format!(
+                    "How {} unfolds over {} months in {reps} simulated areas: the line is the \
+                     median area, the shaded band holds the middle 90% of areas (success rate \
+                     {rate}).",
+                    words(&init.name),
+                    s.simulation.months
+                )
+            },
             how: format!(
                 "Mandate (strategic board) and design (programme board) come first, then practices \
                  adopt and routinise; the initiative succeeds where the green routinised line stays \
