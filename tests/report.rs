@@ -128,7 +128,11 @@ fn check_page(page: &Path) -> Vec<PathBuf> {
     assert!(html.starts_with("<!DOCTYPE html>"), "{}", page.display());
     assert!(!html.contains("<script"), "{} has a script", page.display());
     // Every page ends with the glossary: the arena labels and every way an initiative ends.
-    assert!(html.contains("id=\"glossary\""), "{} has no glossary", page.display());
+    assert!(
+        html.contains("id=\"glossary\""),
+        "{} has no glossary",
+        page.display()
+    );
     for term in [
         "S P -",
         "success",
@@ -246,7 +250,10 @@ fn one_month_and_one_replication_still_draw() {
     check_folder(&tmp.path().join("run"));
     // One replication has no median nor band, and the titles say so.
     let html = std::fs::read_to_string(tmp.path().join("run/index.html")).unwrap_or_default();
-    assert!(html.contains("(one replication)"), "fan titles name what was drawn");
+    assert!(
+        html.contains("(one replication)"),
+        "fan titles name what was drawn"
+    );
     assert!(!html.contains("median, 5–95% band"));
 }
 

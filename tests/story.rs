@@ -71,7 +71,10 @@ fn the_story_of_replication_k_ends_as_replication_k_of_run() {
         let json = read_json(&tmp.path().join(&story_dir).join("story.json"));
         let initiatives = json["initiatives"].as_array().expect("initiatives");
         assert_eq!(rows.len(), initiatives.len(), "one row per initiative");
-        assert_eq!(json["replication"].as_u64().map(|r| r.to_string()), Some(k.to_string()));
+        assert_eq!(
+            json["replication"].as_u64().map(|r| r.to_string()),
+            Some(k.to_string())
+        );
         let mut compared = 0;
         for (row, init) in rows.iter().zip(initiatives) {
             let col = |name: &str| row[header.iter().position(|h| *h == name).unwrap()];
@@ -158,7 +161,10 @@ fn story_json_holds_its_documented_keys_and_json_prints_it() {
         "central_pressure",
         "policy_uncertainty",
     ] {
-        assert!(keys(&board[0]).contains(&key.to_string()), "board: no `{key}`");
+        assert!(
+            keys(&board[0]).contains(&key.to_string()),
+            "board: no `{key}`"
+        );
     }
     for init in json["initiatives"].as_array().unwrap() {
         for key in [
@@ -173,11 +179,23 @@ fn story_json_holds_its_documented_keys_and_json_prints_it() {
             "outcome",
             "monthly",
         ] {
-            assert!(keys(init).contains(&key.to_string()), "initiative: no `{key}`");
+            assert!(
+                keys(init).contains(&key.to_string()),
+                "initiative: no `{key}`"
+            );
         }
         let outcome = &init["outcome"];
-        for key in ["failure_mode", "meaning", "why", "success", "months_to_success"] {
-            assert!(keys(outcome).contains(&key.to_string()), "outcome: no `{key}`");
+        for key in [
+            "failure_mode",
+            "meaning",
+            "why",
+            "success",
+            "months_to_success",
+        ] {
+            assert!(
+                keys(outcome).contains(&key.to_string()),
+                "outcome: no `{key}`"
+            );
         }
         assert!(!outcome["why"].as_str().unwrap_or_default().is_empty());
         let monthly = init["monthly"].as_array().unwrap();
@@ -197,10 +215,16 @@ fn story_json_holds_its_documented_keys_and_json_prints_it() {
             "board_mode",
             "design_reopened",
         ] {
-            assert!(keys(&monthly[0]).contains(&key.to_string()), "monthly: no `{key}`");
+            assert!(
+                keys(&monthly[0]).contains(&key.to_string()),
+                "monthly: no `{key}`"
+            );
         }
         // The board worked in one logic in each month it met: the modes add up to the episodes.
-        let met = monthly.iter().filter(|m| !m["board_mode"].is_null()).count() as u64;
+        let met = monthly
+            .iter()
+            .filter(|m| !m["board_mode"].is_null())
+            .count() as u64;
         let episodes: u64 = ["market_episodes", "hierarchy_episodes", "network_episodes"]
             .iter()
             .map(|k| outcome[*k].as_u64().unwrap_or(0))
