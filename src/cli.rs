@@ -53,6 +53,9 @@ pub enum Command {
     Merge(MergeArgs),
     /// One command for a class: the baseline and the arena experiment, with a report to open.
     Demo(DemoArgs),
+    /// One area's story: replication K of a scenario followed month by month, with a page to
+    /// read aloud and the same facts as JSON.
+    Story(StoryArgs),
     /// Validate a scenario and print it resolved, every default filled in, as TOML.
     Check {
         /// The scenario file.
@@ -155,6 +158,51 @@ impl Common {
         self.out
             .clone()
             .unwrap_or_else(|| output::default_out_dir(&s.simulation.name, suffix))
+    }
+}
+
+/// Arguments of `story`.
+#[derive(Debug, Args)]
+pub struct StoryArgs {
+    /// The scenario file.
+    pub scenario: PathBuf,
+    /// The replication to follow, numbered as in `run`'s replications.csv (from 0).
+    #[arg(long, short = 'k', default_value_t = 0, value_name = "K")]
+    pub replication: u32,
+    /// Scenario seed (overrides simulation.seed).
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Set a parameter: PATH=VALUE (repeatable), e.g. arenas.practice.enabled=false.
+    #[arg(long = "set", value_name = "PATH=VALUE")]
+    pub set: Vec<String>,
+    /// Output folder (default: `out/<scenario name>-story-K/`).
+    #[arg(long, short = 'o')]
+    pub out: Option<PathBuf>,
+    /// Replace an output folder that holds files redesign-sim did not write (moved aside whole
+    /// to OUT.replaced-N, never removed).
+    #[arg(long)]
+    pub force: bool,
+    /// Print story.json on stdout instead of the narrative.
+    #[arg(long)]
+    pub json: bool,
+    /// Write no charts and no page (story.json only).
+    #[arg(long)]
+    pub no_plots: bool,
+}
+
+impl StoryArgs {
+    /// The options a command shares with the others, as `run` would take them.
+    pub fn common(&self) -> Common {
+        Common {
+            seed: self.seed,
+            set: self.set.clone(),
+            out: self.out.clone(),
+            force: self.force,
+            json: self.json,
+            no_plots: self.no_plots,
+            quiet: true,
+            ..Common::default()
+        }
     }
 }
 

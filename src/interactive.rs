@@ -235,18 +235,6 @@ pub fn cell_name(label: &str) -> String {
 
 /// What each failure mode and arena label means (the classification of docs/ODD.md §7.7).
 fn glossary() -> Vec<Term> {
-    let mode = |m: Mode| match m {
-        Mode::Success => "the routinised share held at the threshold for the sustain period",
-        Mode::NeverStarted => "no lead ever took the initiative up",
-        Mode::PilotFizzled => "local adoption rose, then reverted",
-        Mode::Displaced => "the mandate was withdrawn after a central priority or policy event",
-        Mode::PlanWithoutImplementation => {
-            "a mandate was reached, but design or adoption never was"
-        }
-        Mode::DesignedNotAdopted => "the design matured, but adoption stayed low",
-        Mode::Partial => "adoption was stable but stayed under the threshold",
-        Mode::Stalled => "there was a lead and some work, but adoption never took off",
-    };
     let mut terms = vec![
         Term {
             term: "strategic".into(),
@@ -274,7 +262,7 @@ fn glossary() -> Vec<Term> {
     ];
     terms.extend(Mode::ALL.iter().map(|&m| Term {
         term: m.name().replace('_', " "),
-        meaning: mode(m).into(),
+        meaning: crate::report::mode_meaning(m).into(),
     }));
     terms
 }

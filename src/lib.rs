@@ -56,6 +56,7 @@ pub mod runner;
 pub mod scenario;
 pub mod sensitivity;
 pub mod stats;
+pub mod story;
 pub mod sweep;
 pub mod tables;
 

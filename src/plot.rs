@@ -366,6 +366,60 @@ pub fn scatter(
     )
 }
 
+/// A moment picked out on a [`timeline`]: a marker at `(x, y)` with a short label beside it (no
+/// label: the marker alone, e.g. each reopened design round).
+#[derive(Debug, Clone)]
+pub struct Note {
+    /// Where it is on the horizontal axis.
+    pub x: f64,
+    /// Where it is on the value axis.
+    pub y: f64,
+    /// Its short label; empty for a marker alone.
+    pub label: String,
+    /// The marker's colour.
+    pub colour: Colour,
+}
+
+/// A strip of coloured spans along the bottom of a [`timeline`], e.g. the logic a programme
+/// board worked in each month; a span without a colour is left blank.
+#[derive(Debug, Clone)]
+pub struct Strip {
+    /// What the strip shows, for the legend.
+    pub label: String,
+    /// Spans `(from, to, colour)` on the horizontal axis.
+    pub spans: Vec<(f64, f64, Option<Colour>)>,
+    /// What each colour means, for the legend.
+    pub key: Vec<(String, Colour)>,
+}
+
+/// What a [`timeline`] draws: lines over calendar years (each series' middle value; bands are
+/// not drawn), an optional reference line, the scheduled events, notes and a strip.
+#[derive(Debug, Clone, Copy)]
+pub struct Timeline<'a> {
+    /// Title and axis labels.
+    pub titles: &'a Titles<'a>,
+    /// The lines.
+    pub series: &'a [Series],
+    /// The value axis.
+    pub y_range: (f64, f64),
+    /// A horizontal reference line (e.g. the success threshold).
+    pub reference: Option<&'a Reference>,
+    /// Scheduled events, drawn as dotted vertical lines with their names.
+    pub marks: &'a [Mark],
+    /// Moments picked out with a marker and a label.
+    pub notes: &'a [Note],
+    /// A strip of coloured spans under the lines.
+    pub strip: Option<&'a Strip>,
+    /// What the notes' markers are, for the legend (empty: no entry).
+    pub notes_label: &'a str,
+}
+
+/// One unit's story over calendar years: lines, events, labelled moments and a strip of
+/// states. Writes `<stem>.png` and `<stem>.svg`.
+pub fn timeline(dir: &OutputDir, stem: &str, spec: &Timeline) -> Result<()> {
+    save(dir, stem, &TimelineChart(*spec))
+}
+
 // ------------------------------------------------------------------------------ machinery
 
 type Drawn = std::result::Result<(), Box<dyn StdError>>;
@@ -521,6 +575,7 @@ enum Swatch {
     Block(RGBColor),
     Dashed(RGBColor),
     Outline,
+    Marker,
 }
 
 /// Draws a legend down the left of `area`.
@@ -557,6 +612,9 @@ where
                     5,
                     c.stroke_width(3),
                 ))?;
+            }
+            Swatch::Marker => {
+                area.draw(&TriangleMarker::new((x0 + 20, y), 9, TEXT.filled()))?;
             }
             Swatch::Outline => {
                 area.draw(&Rectangle::new(
@@ -733,32 +791,8 @@ impl Chart for Bands<'_> {
             .y_label_formatter(&num)
             .draw()?;
         let clamp = |v: f64| finite(v, y0).clamp(y0, y1);
-        // Event marks first, under the bands; names staggered over three rows so that events a
-        // year apart do not print over each other.
-        for (k, m) in self.calendar.unwrap_or(&[]).iter().enumerate() {
-            if !(x0..=x1).contains(&m.x) {
-                continue;
-            }
-            chart.draw_series(DashedLineSeries::new(
-                [(m.x, y0), (m.x, y1)],
-                4,
-                6,
-                RGBColor(90, 90, 90).stroke_width(2),
-            ))?;
-            let row = (k % 3) as f64;
-            let y = y1 - (0.04 + 0.06 * row) * (y1 - y0);
-            // A name near the right edge runs leftward from its line, so it stays in the plot.
-            let (text, anchor) = if m.x - x0 > 0.6 * (x1 - x0) {
-                (format!("{} ", m.label), HPos::Right)
-            } else {
-                (format!(" {}", m.label), HPos::Left)
-            };
-            chart.draw_series(std::iter::once(Text::new(
-                text,
-                (m.x, y),
-                style(TICK_PX - 4).pos(Pos::new(anchor, VPos::Top)),
-            )))?;
-        }
+        // Event marks first, under the bands.
+        draw_marks(&mut chart, self.calendar.unwrap_or(&[]), (x0, x1), (y0, y1))?;
         for s in self.series {
             let c = s.colour.rgb();
             if s.points.len() > 1 {
@@ -815,6 +849,44 @@ impl Chart for Bands<'_> {
         }
         Ok(())
     }
+}
+
+/// Draws scheduled events as dotted vertical lines across `y` with their names, staggered over
+/// three rows so that events a year apart do not print over each other; a name near the right
+/// edge runs leftward from its line, so it stays in the plot.
+fn draw_marks<DB: DrawingBackend, X: Ranged<ValueType = f64>, Y: Ranged<ValueType = f64>>(
+    chart: &mut ChartContext<DB, Cartesian2d<X, Y>>,
+    marks: &[Mark],
+    (x0, x1): (f64, f64),
+    (y0, y1): (f64, f64),
+) -> Drawn
+where
+    DB::ErrorType: 'static,
+{
+    for (k, m) in marks.iter().enumerate() {
+        if !(x0..=x1).contains(&m.x) {
+            continue;
+        }
+        chart.draw_series(DashedLineSeries::new(
+            [(m.x, y0), (m.x, y1)],
+            4,
+            6,
+            RGBColor(90, 90, 90).stroke_width(2),
+        ))?;
+        let row = (k % 3) as f64;
+        let y = y1 - (0.04 + 0.06 * row) * (y1 - y0);
+        let (text, anchor) = if m.x - x0 > 0.6 * (x1 - x0) {
+            (format!("{} ", m.label), HPos::Right)
+        } else {
+            (format!(" {}", m.label), HPos::Left)
+        };
+        chart.draw_series(std::iter::once(Text::new(
+            text,
+            (m.x, y),
+            style(TICK_PX - 4).pos(Pos::new(anchor, VPos::Top)),
+        )))?;
+    }
+    Ok(())
 }
 
 /// The pixel width a label column needs for `labels`, within bounds.
@@ -1331,6 +1403,134 @@ impl Chart for Scatter<'_> {
         }
         legend(&side, &entries)?;
         Ok(())
+    }
+}
+
+struct TimelineChart<'a>(Timeline<'a>);
+
+impl Chart for TimelineChart<'_> {
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Drawn
+    where
+        DB::ErrorType: 'static,
+    {
+        let spec = &self.0;
+        let body = header(root, spec.titles.title)?;
+        let (plot, side) = split_legend(&body);
+        let points = || spec.series.iter().flat_map(|s| s.points.iter());
+        let (x0, x1) = span(points().map(|p| p.0));
+        let (lo, y1) = axis(
+            spec.y_range,
+            points().map(|p| p.1).chain(spec.reference.map(|r| r.value)),
+        );
+        // The strip lies under the value axis, in room of its own: a tenth of the axis.
+        let room = if spec.strip.is_some() {
+            0.1 * (y1 - lo)
+        } else {
+            0.0
+        };
+        let y0 = lo - room;
+        let mut chart = ChartBuilder::on(&plot)
+            .margin(20)
+            .x_label_area_size(80)
+            .y_label_area_size(100)
+            .build_cartesian_2d(x0..x1, y0..y1)?;
+        let value_tick = |v: &f64| {
+            if *v < lo - 1e-9 {
+                String::new()
+            } else {
+                num(v)
+            }
+        };
+        house_mesh(&mut chart, spec.titles)
+            .x_label_formatter(&year_tick)
+            .y_label_formatter(&value_tick)
+            .draw()?;
+        let clamp = |v: f64| finite(v, lo).clamp(lo, y1);
+        draw_marks(&mut chart, spec.marks, (x0, x1), (lo, y1))?;
+        if let Some(strip) = spec.strip {
+            let (a, b) = (y0 + 0.15 * room, lo - 0.15 * room);
+            for &(from, to, colour) in &strip.spans {
+                if let Some(c) = colour {
+                    chart.draw_series(std::iter::once(Rectangle::new(
+                        [(from.max(x0), a), (to.min(x1), b)],
+                        c.rgb().filled(),
+                    )))?;
+                }
+            }
+        }
+        if let Some(r) = spec.reference {
+            chart.draw_series(DashedLineSeries::new(
+                [(x0, clamp(r.value)), (x1, clamp(r.value))],
+                10,
+                6,
+                BLACK.mix(0.7).stroke_width(2),
+            ))?;
+        }
+        for s in spec.series {
+            chart.draw_series(LineSeries::new(
+                s.points.iter().map(|p| (p.0, clamp(p.1))),
+                s.colour.rgb().stroke_width(4),
+            ))?;
+        }
+        // Labels alternate over three heights above their markers, so that moments close in
+        // time do not print over each other.
+        let mut labelled = 0;
+        for n in spec.notes {
+            let at = (n.x, clamp(n.y));
+            chart.draw_series(std::iter::once(TriangleMarker::new(
+                at,
+                9,
+                n.colour.rgb().filled(),
+            )))?;
+            chart.draw_series(std::iter::once(TriangleMarker::new(
+                at,
+                9,
+                BLACK.stroke_width(1),
+            )))?;
+            if n.label.is_empty() {
+                continue;
+            }
+            let lift = (0.05 + 0.05 * (labelled % 3) as f64) * (y1 - lo);
+            labelled += 1;
+            let y = (at.1 + lift).min(y1);
+            let anchor = if n.x - x0 > 0.75 * (x1 - x0) {
+                HPos::Right
+            } else {
+                HPos::Left
+            };
+            chart.draw_series(std::iter::once(PathElement::new(
+                vec![at, (n.x, y)],
+                n.colour.rgb().stroke_width(1),
+            )))?;
+            chart.draw_series(std::iter::once(Text::new(
+                n.label.clone(),
+                (n.x, y),
+                style(TICK_PX - 2).pos(Pos::new(anchor, VPos::Bottom)),
+            )))?;
+        }
+        if spec.series.iter().all(|s| s.points.is_empty()) {
+            no_data(&plot)?;
+        }
+        let mut entries: Vec<(String, Swatch)> = spec
+            .series
+            .iter()
+            .map(|s| (s.label.clone(), Swatch::Line(s.colour.rgb())))
+            .collect();
+        if let Some(r) = spec.reference {
+            entries.push((r.label.clone(), Swatch::Dashed(BLACK)));
+        }
+        if !spec.notes_label.is_empty() {
+            entries.push((spec.notes_label.to_string(), Swatch::Marker));
+        }
+        if let Some(strip) = spec.strip {
+            for (label, colour) in &strip.key {
+                entries.push((
+                    format!("{}: {label}", strip.label),
+                    Swatch::Block(colour.rgb()),
+                ));
+            }
+        }
+        legend(&side, &entries)
     }
 }
 

@@ -64,6 +64,7 @@ figure{margin:1.6em 0}figure img{width:100%;height:auto;border:1px solid #ddd}\
 figcaption{font-size:0.95rem;color:#333;margin-top:6px}\
 pre{background:#f6f6f6;border:1px solid #ddd;padding:12px;overflow:auto;font-size:0.85rem}\
 .verdict{font-size:1.15rem;padding:10px 14px;border-left:6px solid #0072B2;background:#eef4f9}\
+dl.glossary dt{font-weight:600;margin-top:0.5em}dl.glossary dd{margin-left:1.5em}\
 footer{margin-top:3em;color:#666;font-size:0.85rem}";
 
 impl Page {
@@ -207,10 +208,11 @@ impl Page {
             "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
              <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
              <title>{title}</title>\n<style>{CSS}</style>\n</head>\n<body>\n<main>\n\
-             <h1>{title}</h1>\n{body}<footer>Written by redesign-sim {version}. Click a chart \
+             <h1>{title}</h1>\n{body}{glossary}<footer>Written by redesign-sim {version}. Click a chart \
              for its SVG.</footer>\n</main>\n</body>\n</html>\n",
             title = escape(&self.title),
             body = self.body,
+            glossary = glossary_html(),
             version = env!("CARGO_PKG_VERSION"),
         )
     }
@@ -219,6 +221,83 @@ impl Page {
     pub fn write(&self, dir: &OutputDir) -> Result<()> {
         dir.write("index.html", self.render().as_bytes())
     }
+}
+
+// ------------------------------------------------------------------------------ glossary
+
+/// What each way an initiative can end means, in plain words (docs/ODD.md §7.7), in the order in
+/// which they are tested: an initiative gets the first that applies.
+pub fn mode_meaning(mode: crate::model::outcome::Mode) -> &'static str {
+    use crate::model::outcome::Mode;
+    match mode {
+        Mode::Success => {
+            "the share of practices and teams that had made the new way of working routine stayed              at or above the success threshold for the whole sustain period (by default half of              them, for 12 months in a row)"
+        }
+        Mode::NeverStarted => "no GP or manager ever took the initiative up as its lead",
+        Mode::PilotFizzled => {
+            "at least a quarter of practices and teams adopted it, but at the end fewer than 60%              of that peak still did: units went back to the old ways"
+        }
+        Mode::Displaced => {
+            "the governing body gave it a mandate (0.3 or more), then dropped it within six              months of a policy event, and the mandate withered away (under 0.1 at the end)"
+        }
+        Mode::PlanWithoutImplementation => {
+            "the governing body gave it a mandate (0.3 or more), but the design stayed under 0.3              and fewer than 20% of practices and teams adopted it: a plan on paper"
+        }
+        Mode::DesignedNotAdopted => {
+            "its programme board produced a mature design (0.6 or more), but fewer than 20% of              practices and teams ever adopted it"
+        }
+        Mode::Partial => {
+            "at least 20% of practices and teams adopted it, but not enough made it routine for              long enough to count as success: real but incomplete change"
+        }
+        Mode::Stalled => {
+            "it had a lead and some work was done, but none of the above was reached: fewer than              20% of practices and teams ever adopted it"
+        }
+    }
+}
+
+/// The glossary every page ends with: the arena labels and the ways an initiative ends, each
+/// term with its meaning in plain words.
+pub fn glossary() -> Vec<(String, String)> {
+    let mut terms: Vec<(String, String)> = [
+        (
+            "S, P, D",
+            "the three arenas of redesign: S the strategic arena (the CCG's governing body, where              GPs hold seats; it gives initiatives a mandate and can direct practices), P the              programme boards (they design the new service with providers and can contract for              it), D the point of delivery (GP practices and frontline teams, which adopt the new              way of working or not)",
+        ),
+        (
+            "S P -",
+            "a combination of arenas: each letter is an arena acting, a dash one switched off;              \"S P -\" is the governing body and the programme boards without the point of              delivery, \"S P D\" all three, \"- - -\" none",
+        ),
+        (
+            "clinical knockout, managerial knockout",
+            "all three arenas acting, but with no GP (clinical) or no manager (managerial)              leadership in any of them",
+        ),
+    ]
+    .map(|(t, m)| (t.to_string(), m.to_string()))
+    .to_vec();
+    terms.extend(
+        crate::model::outcome::Mode::ALL
+            .iter()
+            .map(|&m| (words(m.name()), mode_meaning(m).to_string())),
+    );
+    terms
+}
+
+/// The glossary section of every page: the arena labels and the failure modes in plain words.
+fn glossary_html() -> String {
+    let mut out = String::from(
+        "<h2 id=\"glossary\">Glossary</h2>\n<p>How an initiative ends: it gets the first of \
+         these that applies, in the order listed after success.</p>\n<dl class=\"glossary\">\n",
+    );
+    for (term, meaning) in glossary() {
+        let _ = writeln!(
+            out,
+            "<dt>{}</dt><dd>{}.</dd>",
+            escape(&term),
+            escape(&meaning)
+        );
+    }
+    out.push_str("</dl>\n");
+    out
 }
 
 // ------------------------------------------------------------------------------ formatting
@@ -232,12 +311,12 @@ fn interval(c: [f64; 2]) -> String {
 }
 
 /// A snake_case name as words.
-fn words(name: &str) -> String {
+pub fn words(name: &str) -> String {
     name.replace('_', " ")
 }
 
 /// `text` with its first letter in upper case.
-fn capitalised(text: &str) -> String {
+pub fn capitalised(text: &str) -> String {
     let mut c = text.chars();
     match c.next() {
         Some(first) => first.to_uppercase().chain(c).collect(),
@@ -246,7 +325,7 @@ fn capitalised(text: &str) -> String {
 }
 
 /// A name made safe and short as a file stem.
-fn slug(name: &str) -> String {
+pub fn slug(name: &str) -> String {
     let s: String = name
         .chars()
         .map(|c| {
@@ -453,8 +532,14 @@ fn run_charts(dir: &OutputDir, s: &Scenario, result: &RunResult) -> Result<Vec<F
             stem = format!("fan_{}_{}", k + 1, slug(&init.name));
             stems.insert(stem.clone());
         }
+        // One replication has no median nor band: the title says what was drawn.
+        let drawn = if reps == 1 {
+            "one replication"
+        } else {
+            "median, 5–95% band"
+        };
         let title = format!(
-            "{}: mandate, design, adoption, routinised by month (median, 5–95% band)",
+            "{}: mandate, design, adoption, routinised by month ({drawn})",
             capitalised(&words(&init.name))
         );
         plot::bands_in_time(
@@ -478,12 +563,22 @@ fn run_charts(dir: &OutputDir, s: &Scenario, result: &RunResult) -> Result<Vec<F
         figures.push(Figure {
             stem,
             title,
-            what: format!(
-                "How {} unfolds over {} months in {reps} simulated areas: the line is the median \
-                 area, the shaded band holds the middle 90% of areas (success rate {rate}).",
-                words(&init.name),
-                s.simulation.months
-            ),
+            what: if reps == 1 {
+                format!(
+                    "How {} unfolds over {} months in one simulated area (success rate {rate}); \
+                     `redesign-sim story` tells that area's story month by month.",
+                    words(&init.name),
+                    s.simulation.months
+                )
+            } else {
+                format!(
+                    "How {} unfolds over {} months in {reps} simulated areas: the line is the \
+                     median area, the shaded band holds the middle 90% of areas (success rate \
+                     {rate}).",
+                    words(&init.name),
+                    s.simulation.months
+                )
+            },
             how: format!(
                 "Mandate (strategic board) and design (programme board) come first, then practices \
                  adopt and routinise; the initiative succeeds where the green routinised line stays \
@@ -1808,29 +1903,44 @@ pub fn write_ensemble_report(
     page.write(dir)
 }
 
+/// The months of the year, for calendar dates in words.
+const MONTHS: [&str; 12] = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+];
+
+/// Month `month` of the run as a calendar month and year in words ("October 2014"), month 0
+/// being `simulation.start_month` of `simulation.start_year`.
+pub fn month_in_words(s: &Scenario, month: u32) -> String {
+    let (year, m) = calendar_month(s, month);
+    format!("{} {year}", MONTHS[(m - 1) as usize])
+}
+
+/// Month `month` of the run as `(year, month of the year from 1)`.
+pub fn calendar_month(s: &Scenario, month: u32) -> (u32, u32) {
+    let from_zero = s.simulation.start_month.clamp(1, 12) - 1 + month;
+    (s.simulation.start_year + from_zero / 12, from_zero % 12 + 1)
+}
+
 /// Month `month` of the run as a calendar year: 2013.25 is April 2013, the baseline's month 0
 /// (`simulation.start_year`, `simulation.start_month`).
-fn year_of(s: &Scenario, month: f64) -> f64 {
+pub fn year_of(s: &Scenario, month: f64) -> f64 {
     f64::from(s.simulation.start_year) + (f64::from(s.simulation.start_month) - 1.0 + month) / 12.0
 }
 
 /// The label of a calendar time axis: what month 0 is, and what the dotted lines are where the
 /// chart draws the events.
-fn calendar_axis(s: &Scenario, events: bool) -> String {
-    const MONTHS: [&str; 12] = [
-        "January",
-        "February",
-        "March",
-        "April",
-        "May",
-        "June",
-        "July",
-        "August",
-        "September",
-        "October",
-        "November",
-        "December",
-    ];
+pub fn calendar_axis(s: &Scenario, events: bool) -> String {
     let m = MONTHS[(s.simulation.start_month.clamp(1, 12) - 1) as usize];
     let marks = if events {
         "; dotted lines: scheduled policy events"
@@ -1843,7 +1953,7 @@ fn calendar_axis(s: &Scenario, events: bool) -> String {
 /// The scenario's policy events as marks on a calendar axis, each named by the part of its
 /// name before a colon or a bracket ("Five Year Forward View"); an experimenter's switches
 /// (`kind = "experiment"`) are not policy and are left out.
-fn event_marks(s: &Scenario) -> Vec<Mark> {
+pub fn event_marks(s: &Scenario) -> Vec<Mark> {
     s.event
         .iter()
         .filter(|e| e.kind != "experiment")
@@ -1867,6 +1977,8 @@ mod tests {
         let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/baseline.toml");
         let s = crate::scenario::load(&path).unwrap().resolve(&[]).unwrap();
         assert_eq!(super::year_of(&s, 0.0), 2013.25);
+        assert_eq!(super::month_in_words(&s, 18), "October 2014");
+        assert_eq!(super::calendar_month(&s, 9), (2014, 1));
         let marks: Vec<(f64, String)> = super::event_marks(&s)
             .into_iter()
             .map(|m| (m.x, m.label))

@@ -118,6 +118,28 @@ pub fn replication(s: &Scenario, point: u64, index: u32) -> ReplicationOutcome {
     world.run(&mut streams)
 }
 
+/// Replication `index` of a scenario at a design point followed month by month (the story of
+/// one area): the size of the area, the facts of each month, and the outcome, which is the one
+/// [`replication`] gives for the same arguments, since both seed the same streams.
+pub fn replication_story(
+    s: &Scenario,
+    point: u64,
+    index: u32,
+) -> (
+    crate::model::story::AreaFacts,
+    Vec<crate::model::story::MonthFacts>,
+    ReplicationOutcome,
+) {
+    let mut streams = streams(
+        s.simulation.seed,
+        point,
+        index,
+        s.simulation.independent_points,
+    );
+    let world = World::new(s, &mut streams.population);
+    crate::model::story::run_recorded(world, &mut streams)
+}
+
 /// Runs replication `index` of every scenario in `cells` at a design point and returns their
 /// outcomes in cell order: each the outcome [`replication`] gives, but the area is drawn once and
 /// handed to every later cell that would draw the same one (same seed, same population, GP,

@@ -127,6 +127,29 @@ fn check_page(page: &Path) -> Vec<PathBuf> {
     let html = std::fs::read_to_string(page).unwrap_or_else(|e| panic!("{}: {e}", page.display()));
     assert!(html.starts_with("<!DOCTYPE html>"), "{}", page.display());
     assert!(!html.contains("<script"), "{} has a script", page.display());
+    // Every page ends with the glossary: the arena labels and every way an initiative ends.
+    assert!(
+        html.contains("id=\"glossary\""),
+        "{} has no glossary",
+        page.display()
+    );
+    for term in [
+        "S P -",
+        "success",
+        "partial",
+        "stalled",
+        "displaced",
+        "pilot fizzled",
+        "plan without implementation",
+        "designed not adopted",
+        "never started",
+    ] {
+        assert!(
+            html.contains(&format!("<dt>{term}</dt>")),
+            "{} does not define {term}",
+            page.display()
+        );
+    }
     let base = page.parent().unwrap_or(Path::new("."));
     let refs = references(&html);
     assert!(
@@ -225,6 +248,13 @@ fn one_month_and_one_replication_still_draw() {
         ],
     );
     check_folder(&tmp.path().join("run"));
+    // One replication has no median nor band, and the titles say so.
+    let html = std::fs::read_to_string(tmp.path().join("run/index.html")).unwrap_or_default();
+    assert!(
+        html.contains("(one replication)"),
+        "fan titles name what was drawn"
+    );
+    assert!(!html.contains("median, 5–95% band"));
 }
 
 #[test]
@@ -317,6 +347,55 @@ fn run_with_limit(cmd: &mut Command, limit: Duration) -> bool {
             }
         }
     }
+}
+
+/// A screenshot of `page` in headless Chromium, 1280 pixels wide.
+fn screenshot(chromium: &Path, dir: &Path, page: &Path) -> image::RgbImage {
+    let profile = dir.join("chromium-profile");
+    let shot = dir.join("screenshot.png");
+    let url = format!("file://{}", page.display());
+    let rendered = run_with_limit(
+        Command::new(chromium).args(CHROMIUM_HEADLESS).args([
+            "--hide-scrollbars",
+            &format!("--user-data-dir={}", profile.display()),
+            &format!("--screenshot={}", shot.display()),
+            "--window-size=1280,2000",
+            &url,
+        ]),
+        Duration::from_secs(90),
+    );
+    assert!(rendered && shot.is_file(), "Chromium did not render {url}");
+    image::open(&shot)
+        .unwrap_or_else(|e| panic!("the screenshot does not decode: {e}"))
+        .to_rgb8()
+}
+
+#[test]
+fn the_story_page_renders_with_its_images_in_headless_chromium() {
+    let Some(chromium) = chromium() else {
+        return;
+    };
+    let tmp = scratch();
+    let base = scenario("baseline.toml");
+    ok(
+        tmp.path(),
+        &[
+            "story",
+            base.to_str().unwrap_or_default(),
+            "--replication",
+            "0",
+            "--out",
+            "story",
+        ],
+    );
+    let dir = tmp.path().join("story");
+    check_folder(&dir);
+    let html = std::fs::read_to_string(dir.join("index.html")).unwrap_or_default();
+    assert!(html.contains("The story, to read aloud") && html.contains("It ended as"));
+    let img = screenshot(chromium, tmp.path(), &dir.join("index.html"));
+    let (colours, dark) = colours_and_dark(&img);
+    assert!(colours >= 300, "only {colours} colours: images missing?");
+    assert!(dark >= 2000, "only {dark} dark pixels: text missing?");
 }
 
 #[test]

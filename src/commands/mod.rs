@@ -9,6 +9,7 @@ mod experiment;
 mod params;
 mod run;
 mod sensitivity;
+mod story;
 mod sweep;
 
 use std::path::{Path, PathBuf};
@@ -46,6 +47,7 @@ pub fn main() -> Result<()> {
         Command::Sensitivity(command) => sensitivity::sensitivity(&command),
         Command::Merge(args) => sweep::merge(&args),
         Command::Demo(args) => demo::demo(&args),
+        Command::Story(args) => story::story(&args),
         Command::Check {
             scenario,
             set,

@@ -11,6 +11,7 @@
 pub mod agents;
 pub mod outcome;
 mod population;
+pub mod story;
 
 mod engagement;
 mod environment;

@@ -360,7 +360,7 @@ impl<'s> World<'s> {
     }
 
     /// The replication's outcome, from the records.
-    fn finish(self) -> ReplicationOutcome {
+    pub(super) fn finish(self) -> ReplicationOutcome {
         let n_init = self.initiatives.len();
         let months = self.seats_filled.len();
         let initiatives = self
