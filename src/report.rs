@@ -231,26 +231,28 @@ pub fn mode_meaning(mode: crate::model::outcome::Mode) -> &'static str {
     use crate::model::outcome::Mode;
     match mode {
         Mode::Success => {
-            "the share of practices and teams that had made the new way of working routine stayed              at or above the success threshold for the whole sustain period (by default half of              them, for 12 months in a row)"
+            "the share of practices and teams that had made the new way of working routine stayed at or above the success threshold for the whole sustain period (by default half of them, for 12 months in a row)"
         }
         Mode::NeverStarted => "no GP or manager ever took the initiative up as its lead",
         Mode::PilotFizzled => {
-            "at least a quarter of practices and teams adopted it, but at the end fewer than 60%              of that peak still did: units went back to the old ways"
+            "at least a quarter of practices and teams adopted it, but at the end fewer than 60% of that peak still did: units went back to the old ways"
         }
         Mode::Displaced => {
-            "the governing body gave it a mandate (0.3 or more), then dropped it within six              months of a policy event, and the mandate withered away (under 0.1 at the end)"
+            "the governing body gave it a mandate (0.3 or more), then dropped it within six months of a policy event, and the mandate withered away (under 0.1 at the end)"
         }
         Mode::PlanWithoutImplementation => {
-            "the governing body gave it a mandate (0.3 or more), but the design stayed under 0.3              and fewer than 20% of practices and teams adopted it: a plan on paper"
+            "the governing body gave it a mandate (0.3 or more), designed or not, but fewer than \
+             20% of practices and teams ever adopted it: a plan that never reached the front line"
         }
         Mode::DesignedNotAdopted => {
-            "its programme board produced a mature design (0.6 or more), but fewer than 20% of              practices and teams ever adopted it"
+            "its programme board produced a mature design (0.6 or more) without the governing \
+             body's mandate behind it, and fewer than 20% of practices and teams ever adopted it"
         }
         Mode::Partial => {
-            "at least 20% of practices and teams adopted it, but not enough made it routine for              long enough to count as success: real but incomplete change"
+            "at least 20% of practices and teams adopted it, but not enough made it routine for long enough to count as success: real but incomplete change"
         }
         Mode::Stalled => {
-            "it had a lead and some work was done, but none of the above was reached: fewer than              20% of practices and teams ever adopted it"
+            "it had a lead and some work was done, but none of the above was reached: fewer than 20% of practices and teams ever adopted it"
         }
     }
 }
@@ -261,15 +263,15 @@ pub fn glossary() -> Vec<(String, String)> {
     let mut terms: Vec<(String, String)> = [
         (
             "S, P, D",
-            "the three arenas of redesign: S the strategic arena (the CCG's governing body, where              GPs hold seats; it gives initiatives a mandate and can direct practices), P the              programme boards (they design the new service with providers and can contract for              it), D the point of delivery (GP practices and frontline teams, which adopt the new              way of working or not)",
+            "the three arenas of redesign: S the strategic arena (the CCG's governing body, where GPs hold seats; it gives initiatives a mandate and can direct practices), P the programme boards (they design the new service with providers and can contract for it), D the point of delivery (GP practices and frontline teams, which adopt the new way of working or not)",
         ),
         (
             "S P -",
-            "a combination of arenas: each letter is an arena acting, a dash one switched off;              \"S P -\" is the governing body and the programme boards without the point of              delivery, \"S P D\" all three, \"- - -\" none",
+            "a combination of arenas: each letter is an arena acting, a dash one switched off; \"S P -\" is the governing body and the programme boards without the point of delivery, \"S P D\" all three, \"- - -\" none",
         ),
         (
             "clinical knockout, managerial knockout",
-            "all three arenas acting, but with no GP (clinical) or no manager (managerial)              leadership in any of them",
+            "all three arenas acting, but with no GP (clinical) or no manager (managerial) leadership in any of them",
         ),
     ]
     .map(|(t, m)| (t.to_string(), m.to_string()))

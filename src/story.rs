@@ -74,6 +74,8 @@ pub struct Area {
     pub providers: u32,
     /// Frontline teams of providers and the council.
     pub teams: u32,
+    /// Its capacity for implementation work, drawn once (1 when none is needed; ODD §5 item 7).
+    pub implementation_capacity: f64,
     /// GP seats on the governing body at the start.
     pub gp_seats: u32,
     /// Manager seats on the governing body.
@@ -223,6 +225,9 @@ pub struct InitiativeStory {
     pub leads: Vec<LeadSpell>,
     /// Months in which its design was reopened.
     pub design_reopened: Vec<u32>,
+    /// The month its implementation work was done and practices and teams could start it
+    /// (going live); none if it never was.
+    pub live_month: Option<u32>,
     /// Practices and teams that went back to the old ways, over the run.
     pub reversions: Reversions,
     /// How it ended.
@@ -304,6 +309,7 @@ fn build(
             hybrid_managers: area.hybrid_managers,
             providers: area.providers,
             teams: area.teams,
+            implementation_capacity: r6(area.implementation_capacity),
             gp_seats: st.gp_seats,
             manager_seats: st.manager_seats.min(area.managers),
             lay_seats: st.lay_seats,
@@ -401,6 +407,7 @@ fn initiative_story(
         teams,
         leads,
         design_reopened,
+        live_month: months.iter().position(|i| i.live).map(|m| m as u32),
         reversions,
         outcome: Ending {
             success: o.mode == Mode::Success,
@@ -500,17 +507,21 @@ fn why(s: &Scenario, i: &InitiativeStory, mode: Mode) -> String {
             )
         }
         Mode::PlanWithoutImplementation => format!(
-            "the governing body gave it a mandate of up to {:.2} (at least {PLAN_MANDATE}), but \
-             its design never passed {:.2} (under {DESIGN_ABSENT}) and at most {} of practices \
-             and teams adopted it (under {})",
+            "the governing body gave it a mandate of up to {:.2} (at least {PLAN_MANDATE}), its \
+             design reached {:.2}, but at most {} of practices and teams adopted it (under {}){}",
             o.peak_mandate,
             o.peak_design,
             pct(o.peak_adoption),
-            pct(ADOPTION_LOW)
+            pct(ADOPTION_LOW),
+            if i.live_month.is_none() {
+                ": its implementation work was never done"
+            } else {
+                ""
+            }
         ),
         Mode::DesignedNotAdopted => format!(
-            "its design reached {:.2} (mature from {DESIGN_MATURE}), but at most {} of practices \
-             and teams adopted it (under {})",
+            "its design reached {:.2} (mature from {DESIGN_MATURE}) without a mandate from the \
+             governing body behind it, and at most {} of practices and teams adopted it (under {})",
             o.peak_design,
             pct(o.peak_adoption),
             pct(ADOPTION_LOW)
@@ -775,6 +786,24 @@ fn initiative_paragraph(s: &Scenario, i: &InitiativeStory) -> String {
                 ));
             }
         }
+    }
+    // Going live: the implementation work done (ODD §7.5). Said only when it came after the first
+    // lead, since without implementation work every initiative goes live when first led.
+    let first_led = i.leads.first().map(|l| l.from_month);
+    match (first_led, i.live_month) {
+        (Some(led), Some(live)) if live > led => moments.push((
+            live,
+            format!(
+                "In {}, its implementation work (business case, funding, workforce, pathways) was done, and practices and teams could start it.",
+                when(live)
+            ),
+        )),
+        (Some(led), None) => moments.push((
+            led,
+            "Its implementation work was never finished in this area, which had little capacity for it, so no practice or team could start it."
+                .to_string(),
+        )),
+        _ => {}
     }
     if let Some(e) = i
         .monthly

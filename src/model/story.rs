@@ -9,7 +9,7 @@ use super::practice::{ADOPTED, NONE};
 use super::world::{PROGRAMME, STRATEGIC, Streams, World};
 
 /// The size of the area, fixed when it is drawn.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct AreaFacts {
     /// GPs.
     pub gps: u32,
@@ -23,6 +23,8 @@ pub struct AreaFacts {
     pub providers: u32,
     /// Frontline teams of providers and the council.
     pub teams: u32,
+    /// Its capacity for implementation work (1 when none is needed; ODD §5 item 7).
+    pub implementation_capacity: f64,
 }
 
 /// Who leads an initiative, and from which arena they took it up.
@@ -74,6 +76,8 @@ pub struct InitiativeMonth {
     pub board_mode: Option<usize>,
     /// Whether its design was reopened for another round this month.
     pub design_reopened: bool,
+    /// Whether its implementation work is done, so that practices and teams can start it.
+    pub live: bool,
     /// Whether this month completed the success rule.
     pub succeeded: bool,
     /// Whether it lost the governing body's attention within the displacement window after a
@@ -143,6 +147,7 @@ impl Recorder {
             hybrid_managers: world.managers.iter().filter(|m| m.hybrid).count() as u32,
             providers: world.providers.len() as u32,
             teams: world.teams.len() as u32,
+            implementation_capacity: world.implementation_capacity,
         }
     }
 
@@ -203,6 +208,7 @@ impl Recorder {
                     teams_reverted: reverted[1],
                     board_mode,
                     design_reopened,
+                    live: init.live_month.is_some(),
                     succeeded: init.success_month == Some(month),
                     displaced_by_event: init.displaced_by_event,
                 }
