@@ -322,9 +322,10 @@ pub fn wave_summaries(
 
 /// The wave loop of history matching: wave 1 draws `budget.sets` sets by Latin hypercube over
 /// the declared ranges; each later wave draws as many inside the box of the previous wave's
-/// kept sets (widened by a twentieth, inside the declared ranges). `run_wave(wave, first set, designs)` returns the wave's
-/// results in set order, however it gets them (simulated here, read back from a journal or an
-/// earlier run). It stops early when a wave keeps nothing. Returns every set, in order.
+/// kept sets (widened by a twentieth, inside the declared ranges). `run_wave(wave, first set,
+/// designs)` returns the wave's results in set order, however it gets them (simulated here,
+/// read back from a journal or an earlier run). It stops early when a wave keeps nothing.
+/// Returns every set, in order.
 pub fn drive<F>(
     params: &[UncertainParam],
     budget: &Budget,
