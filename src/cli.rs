@@ -49,7 +49,8 @@ pub enum Command {
     /// Global sensitivity analysis (Morris, Sobol') over the scenario's `[sensitivity]` table.
     #[command(subcommand)]
     Sensitivity(SensitivityCommand),
-    /// Join the shard outputs of a sweep into what a single run would have written.
+    /// Join the shard outputs of a sweep, a calibration wave or an ensemble into what a single
+    /// run would have written.
     Merge(MergeArgs),
     /// One command for a class: the baseline and the arena experiment, with a report to open.
     Demo(DemoArgs),
@@ -237,6 +238,18 @@ pub struct ArenaArgs {
     /// boxes; no robustness probe.
     #[arg(long, value_name = "FILE", conflicts_with_all = ["probe", "rows"])]
     pub ensemble: Option<PathBuf>,
+    /// With --ensemble: run only the sets with index % N == K, into their own output folder,
+    /// for `merge`.
+    #[arg(long, value_name = "K/N", requires = "ensemble")]
+    pub shard: Option<String>,
+    /// With --ensemble: continue an interrupted run in the same output folder (starts afresh
+    /// if there is none).
+    #[arg(long, requires = "ensemble")]
+    pub resume: bool,
+    /// With --ensemble: check the scenario and the file, say what would run and exit without
+    /// running or writing anything.
+    #[arg(long, requires = "ensemble")]
+    pub dry_run: bool,
 }
 
 /// Arguments of an experiment.
@@ -278,6 +291,23 @@ pub struct CalibrateArgs {
     /// Targets file (default: the built-in copy of docs/calibration_targets.toml).
     #[arg(long, value_name = "FILE")]
     pub targets: Option<PathBuf>,
+    /// Run only the sets with index % N == K of the one wave left to run, into their own
+    /// output folder, for `merge` (wave 1: `--waves 1`; wave w: `--waves w --from` the merged
+    /// folder of wave w-1).
+    #[arg(long, value_name = "K/N")]
+    pub shard: Option<String>,
+    /// Continue an interrupted calibration in the same output folder (starts afresh if there
+    /// is none).
+    #[arg(long)]
+    pub resume: bool,
+    /// Continue the finished calibration (a whole run or a merge) in DIR with the waves after
+    /// its last, up to --waves.
+    #[arg(long, value_name = "DIR")]
+    pub from: Option<PathBuf>,
+    /// Check the scenario, the table and the targets, say what would run and exit without
+    /// running or writing anything.
+    #[arg(long)]
+    pub dry_run: bool,
     #[command(flatten)]
     /// Options shared with `run`; `--replications` is per parameter set here (overrides
     /// calibration.replications).
@@ -483,10 +513,11 @@ impl From<ExperimentArg> for SweepExperiment {
 /// Arguments of `merge`.
 #[derive(Debug, Args)]
 pub struct MergeArgs {
-    /// Shard output folders (every shard of one sweep, in any order).
+    /// Shard output folders: every shard of one sweep, one calibration wave or one ensemble,
+    /// in any order.
     #[arg(required = true)]
     pub dirs: Vec<PathBuf>,
-    /// Output folder (default: `out/<scenario name>-sweep/`).
+    /// Output folder (default: `out/<scenario name>-sweep/`, `-calibration/` or `-ensemble/`).
     #[arg(long, short = 'o')]
     pub out: Option<PathBuf>,
     /// Write no plots.

@@ -1,6 +1,7 @@
-//! A sweep through `scripts/slurm/sweep.sbatch` on a real SLURM cluster: a shard cancelled
-//! mid-way must not leave the merge pending for ever, and submitting the same command again
-//! must finish the sweep into exactly the files a single run writes.
+//! Sweeps, calibrations and ensembles through `scripts/slurm/sweep.sbatch` on a real SLURM
+//! cluster. A sweep: a shard cancelled mid-way must not leave the merge pending for ever, and
+//! submitting the same command again must finish the sweep into exactly the files a single run
+//! writes. A calibration, wave by wave, and an ensemble: the same files as single runs.
 //!
 //! It needs a cluster (`scripts/slurm/local-cluster.sh start` makes a one-node one). Without
 //! one it says it was skipped, except under CI (`CI` set), where it fails: CI must never skip
@@ -220,5 +221,103 @@ fn a_cancelled_shard_cancels_the_merge_and_a_resubmission_equals_a_single_run() 
         t_merged.as_secs_f64(),
         merged.len(),
         t0.elapsed().as_secs_f64()
+    );
+}
+
+/// Submits `sweep.sbatch` with `script_args` (before SHARDS SCENARIO OUT) and `options`; waits
+/// until its last merge is over and returns every job's end state.
+fn submit_and_wait(dir: &Path, out: &Path, script_args: &[&str], options: &[&str]) -> Vec<String> {
+    let o = Command::new("bash")
+        .arg(root().join("scripts/slurm/sweep.sbatch"))
+        .args(["--cpus", "1"])
+        .args(script_args)
+        .arg("2")
+        .arg(scenario("baseline.toml"))
+        .arg(out)
+        .args(options)
+        .env("REDESIGN_SIM", env!("CARGO_BIN_EXE_redesign-sim"))
+        .current_dir(dir)
+        .output()
+        .expect("bash runs the batch script");
+    let text = stdout(&o);
+    assert!(
+        o.status.success(),
+        "submission failed: {text}{}",
+        stderr(&o)
+    );
+    // One "... as job array A and the merge as job M" line per wave.
+    let ids: Vec<String> = text
+        .lines()
+        .filter_map(|l| {
+            let a = l.split("job array ").nth(1)?.split_whitespace().next()?;
+            let m = l
+                .split("the merge as job ")
+                .nth(1)?
+                .split_whitespace()
+                .next()?;
+            Some([a.to_string(), m.to_string()])
+        })
+        .flatten()
+        .collect();
+    let last = ids
+        .last()
+        .unwrap_or_else(|| panic!("no job ids in:\n{text}"))
+        .clone();
+    wait_until("the last merge is over", || {
+        states(&last).iter().all(|s| finished(s))
+    });
+    ids.iter().flat_map(|id| states(id)).collect()
+}
+
+#[test]
+fn a_calibration_wave_by_wave_and_an_ensemble_through_the_script_equal_single_runs() {
+    if !cluster_answers() {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "no SLURM cluster answers (sinfo) and CI is set: start one with \
+             scripts/slurm/local-cluster.sh start"
+        );
+        println!("skipped: no SLURM cluster (start one with scripts/slurm/local-cluster.sh start)");
+        return;
+    }
+    let tmp = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).expect("a temporary folder");
+    let dir = tmp.path();
+    let budget = ["--sets", "12", "-n", "4"];
+    let ends = submit_and_wait(dir, &dir.join("cal"), &["--calibrate", "2"], &budget);
+    assert!(
+        ends.iter().all(|s| s == "COMPLETED"),
+        "calibration jobs ended {ends:?}"
+    );
+    let base = scenario("baseline.toml");
+    let mut args = vec!["calibrate", base.to_str().unwrap(), "--waves", "2", "-q"];
+    args.extend(budget);
+    args.extend(["--out", "cal-single"]);
+    let o = run_in(dir, &args);
+    assert!(o.status.success(), "single calibration: {}", stderr(&o));
+    let (merged, single) = (
+        files(&dir.join("cal/wave-2/merged")),
+        files(&dir.join("cal-single")),
+    );
+    assert_eq!(
+        merged, single,
+        "the calibration through SLURM differs from a single run"
+    );
+
+    let plausible = dir.join("cal-single/plausible.csv");
+    let ensemble = ["--ensemble", plausible.to_str().unwrap()];
+    let ends = submit_and_wait(dir, &dir.join("ens"), &ensemble, &["-n", "4"]);
+    assert!(
+        ends.iter().all(|s| s == "COMPLETED"),
+        "ensemble jobs ended {ends:?}"
+    );
+    let mut args = vec!["experiment", "arenas", base.to_str().unwrap()];
+    args.extend(ensemble);
+    args.extend(["-n", "4", "-q", "--out", "ens-single"]);
+    let o = run_in(dir, &args);
+    assert!(o.status.success(), "single ensemble: {}", stderr(&o));
+    assert_eq!(
+        files(&dir.join("ens/merged")),
+        files(&dir.join("ens-single")),
+        "the ensemble through SLURM differs from a single run"
     );
 }

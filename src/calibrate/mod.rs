@@ -5,10 +5,11 @@
 //! the region not yet ruled out (docs/ODD.md §8, docs/calibration.md). The simulator is fast
 //! enough to be run at every set: no emulator stands in for it.
 
+mod run;
 pub mod targets;
 
 use rayon::prelude::*;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use toml::Value;
 
 use crate::error::{Error, Result};
@@ -18,6 +19,7 @@ use crate::scenario::{
 };
 use crate::stats::{Moments, latin_hypercube};
 
+pub use run::{CalibrateOutcome, CalibrateRequest, merge_calibration, run};
 pub use targets::{Observed, Output, Target};
 
 /// An uncertain parameter and its plausible range, checked against the schema (the same
@@ -25,7 +27,7 @@ pub use targets::{Observed, Output, Target};
 pub type UncertainParam = Ranged;
 
 /// Which implausibility is held against the cutoff.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Rule {
     /// The largest over targets.
@@ -160,86 +162,136 @@ fn wave_seed(seed: u64, wave: u32) -> u64 {
     seed ^ u64::from(wave).wrapping_mul(0x9E37_79B9_7F4A_7C15)
 }
 
-/// History matching with a simulator given as a function: `simulate(set, values)` returns, per
-/// target, the moments over replications of the target's output, or `None` when cancelled.
-/// Wave 1 draws `budget.sets` sets by Latin hypercube over the declared ranges; each later wave
-/// draws as many inside the box of the previous wave's kept sets, widened by a twentieth of its
-/// width on each side (within the declared ranges). It stops early when a wave keeps nothing.
-pub fn history_match<F>(
+/// The sets of wave `wave`: `n` points of a Latin hypercube (seeded by the scenario seed and
+/// the wave) inside `region`, given in the design space (logarithms for log-scale parameters),
+/// as parameter values.
+pub fn wave_design(
+    params: &[UncertainParam],
+    region: &[[f64; 2]],
+    n: u64,
+    seed: u64,
+    wave: u32,
+) -> Vec<Vec<f64>> {
+    let k = params.len();
+    let unit = latin_hypercube(n, k, wave_seed(seed, wave));
+    (0..n as usize)
+        .map(|j| {
+            params
+                .iter()
+                .enumerate()
+                .map(|(d, p)| {
+                    let [a, b] = region[d];
+                    p.from_design(a + unit[j * k + d] * (b - a))
+                })
+                .collect()
+        })
+        .collect()
+}
+
+/// The declared ranges, in the design space: wave 1's region.
+fn declared_region(params: &[UncertainParam]) -> Vec<[f64; 2]> {
+    params
+        .iter()
+        .map(|p| [p.design_at(p.lo), p.design_at(p.hi)])
+        .collect()
+}
+
+/// The region after a wave drawn in `region`: the box of its kept sets, widened by a twentieth
+/// of its width on each side (a twentieth of `region` when one set alone was kept), inside the
+/// declared ranges; `None` when the wave kept nothing.
+fn next_region(
+    params: &[UncertainParam],
+    region: &[[f64; 2]],
+    results: &[SetResult],
+) -> Option<Vec<[f64; 2]>> {
+    let kept: Vec<&SetResult> = results.iter().filter(|r| r.kept).collect();
+    (!kept.is_empty()).then(|| {
+        params
+            .iter()
+            .enumerate()
+            .map(|(d, p)| {
+                let xs = kept.iter().map(|r| p.design_at(r.values[d]));
+                let lo = xs.clone().fold(f64::INFINITY, f64::min);
+                let hi = xs.fold(f64::NEG_INFINITY, f64::max);
+                let width = if hi > lo {
+                    hi - lo
+                } else {
+                    region[d][1] - region[d][0]
+                };
+                let pad = width / 20.0;
+                [
+                    (lo - pad).max(p.design_at(p.lo)),
+                    (hi + pad).min(p.design_at(p.hi)),
+                ]
+            })
+            .collect()
+    })
+}
+
+/// A set's result from the moments over replications of each target's output.
+pub fn evaluate(
+    targets: &[Target],
+    budget: &Budget,
+    set: u64,
+    wave: u32,
+    values: Vec<f64>,
+    moments: &[Moments],
+) -> SetResult {
+    let means: Vec<Option<f64>> = moments
+        .iter()
+        .map(|m| (m.count() > 0).then(|| m.mean()))
+        .collect();
+    let implausibility: Vec<f64> = targets
+        .iter()
+        .zip(moments)
+        .map(|(t, m)| {
+            if m.count() == 0 {
+                f64::INFINITY
+            } else {
+                t.implausibility(m.mean(), m.variance() / m.count() as f64)
+            }
+        })
+        .collect();
+    judged(budget, set, wave, values, means, implausibility)
+}
+
+/// A set's result with its deciding implausibility and whether it is kept.
+fn judged(
+    budget: &Budget,
+    set: u64,
+    wave: u32,
+    values: Vec<f64>,
+    means: Vec<Option<f64>>,
+    implausibility: Vec<f64>,
+) -> SetResult {
+    let d = deciding(&implausibility, budget.rule);
+    SetResult {
+        set,
+        wave,
+        values,
+        means,
+        implausibility,
+        deciding: d,
+        kept: d < budget.cutoff,
+    }
+}
+
+/// The waves of a calibration read off its sets (in set order, grouped by wave): each wave's
+/// region replayed from the kept sets of the wave before, its counts and pass shares.
+pub fn wave_summaries(
     params: &[UncertainParam],
     targets: &[Target],
     budget: &Budget,
-    seed: u64,
-    simulate: F,
-    observer: &dyn Observer,
-    cancel: &Cancel,
-) -> Result<(Vec<SetResult>, Vec<Wave>)>
-where
-    F: Fn(u64, &[f64]) -> Option<Vec<Moments>> + Sync,
-{
-    let k = params.len();
-    let mut region: Vec<[f64; 2]> = params
-        .iter()
-        .map(|p| [p.design_at(p.lo), p.design_at(p.hi)])
-        .collect();
-    let mut all: Vec<SetResult> = Vec::new();
+    sets: &[SetResult],
+) -> Vec<Wave> {
+    let mut region = declared_region(params);
     let mut waves = Vec::new();
-    observer.start(u64::from(budget.sets) * u64::from(budget.waves), 0);
-    for wave in 1..=budget.waves {
-        let n = u64::from(budget.sets);
-        let unit = latin_hypercube(n, k, wave_seed(seed, wave));
-        let first = all.len() as u64;
-        let designs: Vec<Vec<f64>> = (0..n as usize)
-            .map(|j| {
-                params
-                    .iter()
-                    .enumerate()
-                    .map(|(d, p)| {
-                        let [a, b] = region[d];
-                        p.from_design(a + unit[j * k + d] * (b - a))
-                    })
-                    .collect()
-            })
-            .collect();
-        let results: Option<Vec<SetResult>> = designs
-            .into_par_iter()
-            .enumerate()
-            .map(|(j, values)| {
-                let set = first + j as u64;
-                let moments = simulate(set, &values)?;
-                observer.advance(1);
-                let means: Vec<Option<f64>> = moments
-                    .iter()
-                    .map(|m| (m.count() > 0).then(|| m.mean()))
-                    .collect();
-                let implausibility: Vec<f64> = targets
-                    .iter()
-                    .zip(&moments)
-                    .map(|(t, m)| {
-                        if m.count() == 0 {
-                            f64::INFINITY
-                        } else {
-                            t.implausibility(m.mean(), m.variance() / m.count() as f64)
-                        }
-                    })
-                    .collect();
-                let d = deciding(&implausibility, budget.rule);
-                Some(SetResult {
-                    set,
-                    wave,
-                    values,
-                    means,
-                    implausibility,
-                    deciding: d,
-                    kept: d < budget.cutoff,
-                })
-            })
-            .collect();
-        let Some(results) = results else {
-            return Err(Error::Interrupted);
-        };
-        cancel.check()?;
-        let kept: Vec<&SetResult> = results.iter().filter(|r| r.kept).collect();
+    let mut rest = sets;
+    while let Some(first) = rest.first() {
+        let wave = first.wave;
+        let n = rest.iter().take_while(|r| r.wave == wave).count();
+        let (results, tail) = rest.split_at(n);
+        rest = tail;
         let pass_share = (0..targets.len())
             .map(|t| {
                 results
@@ -257,54 +309,84 @@ where
                 .map(|(p, r)| [p.from_design(r[0]), p.from_design(r[1])])
                 .collect(),
             sets: results.len() as u64,
-            kept: kept.len() as u64,
+            kept: results.iter().filter(|r| r.kept).count() as u64,
             pass_share,
         });
-        // The next region: the box of the kept sets, a little wider, inside the declared ranges.
-        let next: Option<Vec<[f64; 2]>> = (!kept.is_empty()).then(|| {
-            params
-                .iter()
-                .enumerate()
-                .map(|(d, p)| {
-                    let xs = kept.iter().map(|r| p.design_at(r.values[d]));
-                    let lo = xs.clone().fold(f64::INFINITY, f64::min);
-                    let hi = xs.fold(f64::NEG_INFINITY, f64::max);
-                    // One kept set alone: a twentieth of the region it came from.
-                    let width = if hi > lo {
-                        hi - lo
-                    } else {
-                        region[d][1] - region[d][0]
-                    };
-                    let pad = width / 20.0;
-                    [
-                        (lo - pad).max(p.design_at(p.lo)),
-                        (hi + pad).min(p.design_at(p.hi)),
-                    ]
-                })
-                .collect()
-        });
+        match next_region(params, &region, results) {
+            Some(r) => region = r,
+            None => break,
+        }
+    }
+    waves
+}
+
+/// The wave loop of history matching: wave 1 draws `budget.sets` sets by Latin hypercube over
+/// the declared ranges; each later wave draws as many inside the box of the previous wave's
+/// kept sets (widened by a twentieth, inside the declared ranges). `run_wave(wave, first set,
+/// designs)` returns the wave's results in set order, however it gets them (simulated here,
+/// read back from a journal or an earlier run). It stops early when a wave keeps nothing.
+/// Returns every set, in order.
+pub fn drive<F>(
+    params: &[UncertainParam],
+    budget: &Budget,
+    seed: u64,
+    mut run_wave: F,
+) -> Result<Vec<SetResult>>
+where
+    F: FnMut(u32, u64, Vec<Vec<f64>>) -> Result<Vec<SetResult>>,
+{
+    let mut region = declared_region(params);
+    let mut all: Vec<SetResult> = Vec::new();
+    for wave in 1..=budget.waves {
+        let designs = wave_design(params, &region, u64::from(budget.sets), seed, wave);
+        let results = run_wave(wave, all.len() as u64, designs)?;
+        let next = next_region(params, &region, &results);
         all.extend(results);
         match next {
             Some(r) => region = r,
             None => break,
         }
     }
-    Ok((all, waves))
+    Ok(all)
 }
 
-/// Runs the calibration of a scenario: the uncertain parameters of its `[calibration]` table,
-/// the budget there (after `base` overrides), every set run with `budget.replications`
-/// replications on the same areas (common random numbers), in parallel over sets.
-pub fn calibrate(
-    source: &ScenarioSource,
-    base: &[Override],
+/// History matching with a simulator given as a function: `simulate(set, values)` returns, per
+/// target, the moments over replications of the target's output, or `None` when cancelled.
+/// The waves are drawn as [`drive`] says, the sets of a wave simulated in parallel.
+pub fn history_match<F>(
+    params: &[UncertainParam],
     targets: &[Target],
+    budget: &Budget,
+    seed: u64,
+    simulate: F,
     observer: &dyn Observer,
     cancel: &Cancel,
-) -> Result<Calibration> {
-    let s = source.resolve(base)?;
-    let params = uncertain_params(source, &s, base)?;
-    let budget = budget(&s);
+) -> Result<(Vec<SetResult>, Vec<Wave>)>
+where
+    F: Fn(u64, &[f64]) -> Option<Vec<Moments>> + Sync,
+{
+    observer.start(u64::from(budget.sets) * u64::from(budget.waves), 0);
+    let sets = drive(params, budget, seed, |wave, first, designs| {
+        let results: Option<Vec<SetResult>> = designs
+            .into_par_iter()
+            .enumerate()
+            .map(|(j, values)| {
+                let set = first + j as u64;
+                let moments = simulate(set, &values)?;
+                observer.advance(1);
+                Some(evaluate(targets, budget, set, wave, values, &moments))
+            })
+            .collect();
+        let results = results.ok_or(Error::Interrupted)?;
+        cancel.check()?;
+        Ok(results)
+    })?;
+    let waves = wave_summaries(params, targets, budget, &sets);
+    Ok((sets, waves))
+}
+
+/// Checks that the scenario runs the survey at every month a target reads.
+pub fn check_targets(s: &Scenario, targets: &[Target]) -> Result<()> {
     for t in targets {
         if let Some(m) = t.output.month()
             && !s.survey.months.contains(&m)
@@ -319,47 +401,64 @@ pub fn calibrate(
             });
         }
     }
-    // Resolve once per set, then run its replications in this thread: sets are the parallel
-    // unit, so both cores stay busy to the last wave's end.
-    let simulate = |set: u64, values: &[f64]| -> Option<Vec<Moments>> {
-        let mut o = base.to_vec();
+    Ok(())
+}
+
+/// Runs one parameter set: the scenario with `base` overrides, `budget.replications`
+/// replications and the set's values, every replication in this thread (sets are the parallel
+/// unit, so every core stays busy to the end of a wave); per target, the moments of its output.
+/// `None` when cancelled.
+#[allow(clippy::too_many_arguments)]
+pub fn simulate_set(
+    source: &ScenarioSource,
+    base: &[Override],
+    params: &[UncertainParam],
+    targets: &[Target],
+    budget: &Budget,
+    set: u64,
+    values: &[f64],
+    cancel: &Cancel,
+) -> Option<Vec<Moments>> {
+    let mut o = base.to_vec();
+    o.push(Override::new(
+        "simulation.replications",
+        Value::Integer(budget.replications.into()),
+        Origin::Flag("calibration.replications".into()),
+    ));
+    for (p, &x) in params.iter().zip(values) {
         o.push(Override::new(
-            "simulation.replications",
-            Value::Integer(budget.replications.into()),
-            Origin::Flag("calibration.replications".into()),
+            &p.path,
+            p.value(x),
+            Origin::Flag("calibration set".into()),
         ));
-        for (p, &x) in params.iter().zip(values) {
-            o.push(Override::new(
-                &p.path,
-                p.value(x),
-                Origin::Flag("calibration set".into()),
-            ));
+    }
+    // Every value was checked against its range when the table was read.
+    let sc = source.resolve(&o).ok()?;
+    let mut m = vec![Moments::default(); targets.len()];
+    for i in 0..budget.replications {
+        if cancel.is_cancelled() {
+            return None;
         }
-        // Every value was checked against its range when the table was read.
-        let sc = source.resolve(&o).ok()?;
-        let mut m = vec![Moments::default(); targets.len()];
-        for i in 0..budget.replications {
-            if cancel.is_cancelled() {
-                return None;
-            }
-            let outcome = runner::replication(&sc, set, i);
-            for (acc, t) in m.iter_mut().zip(targets) {
-                if let Some(x) = t.output.of(&outcome) {
-                    acc.push(x);
-                }
+        let outcome = runner::replication(&sc, set, i);
+        for (acc, t) in m.iter_mut().zip(targets) {
+            if let Some(x) = t.output.of(&outcome) {
+                acc.push(x);
             }
         }
-        Some(m)
-    };
-    let (sets, waves) = history_match(
-        &params,
-        targets,
-        &budget,
-        s.simulation.seed,
-        simulate,
-        observer,
-        cancel,
-    )?;
+    }
+    Some(m)
+}
+
+/// A calibration's summary from its sets (every wave's, in order).
+pub fn summarize(
+    scenario: &str,
+    seed: u64,
+    targets: &[Target],
+    params: Vec<UncertainParam>,
+    budget: Budget,
+    sets: Vec<SetResult>,
+) -> Calibration {
+    let waves = wave_summaries(&params, targets, &budget, &sets);
     let kept: Vec<&SetResult> = sets.iter().filter(|r| r.kept).collect();
     let pass_share = targets
         .iter()
@@ -385,21 +484,60 @@ pub fn calibrate(
             })
         })
         .collect();
-    Ok(Calibration {
+    let sets_kept = kept.len() as u64;
+    Calibration {
         summary: Summary {
-            scenario: s.simulation.name.clone(),
-            seed: s.simulation.seed,
+            scenario: scenario.to_string(),
+            seed,
             targets: targets.to_vec(),
             parameters: params,
             budget,
             sets_tried: sets.len() as u64,
-            sets_kept: kept.len() as u64,
+            sets_kept,
             pass_share,
             waves,
             kept_ranges,
         },
         sets,
-    })
+    }
+}
+
+/// Runs the calibration of a scenario in memory: the uncertain parameters of its
+/// `[calibration]` table, the budget there (after `base` overrides), every set run with
+/// `budget.replications` replications on the same areas (common random numbers), in parallel
+/// over sets. `calibrate` on the command line runs the same sets through [`run`], with a journal,
+/// shards and `--resume`.
+pub fn calibrate(
+    source: &ScenarioSource,
+    base: &[Override],
+    targets: &[Target],
+    observer: &dyn Observer,
+    cancel: &Cancel,
+) -> Result<Calibration> {
+    let s = source.resolve(base)?;
+    let params = uncertain_params(source, &s, base)?;
+    let budget = budget(&s);
+    check_targets(&s, targets)?;
+    let simulate = |set: u64, values: &[f64]| {
+        simulate_set(source, base, &params, targets, &budget, set, values, cancel)
+    };
+    let (sets, _) = history_match(
+        &params,
+        targets,
+        &budget,
+        s.simulation.seed,
+        simulate,
+        observer,
+        cancel,
+    )?;
+    Ok(summarize(
+        &s.simulation.name,
+        s.simulation.seed,
+        targets,
+        params,
+        budget,
+        sets,
+    ))
 }
 
 #[cfg(test)]

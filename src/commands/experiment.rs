@@ -9,6 +9,7 @@ use crate::experiment::{self, ArenaExperiment, ClinicalExperiment, TimingExperim
 use crate::output::{self, OutputDir};
 use crate::runner::{self, Cancel};
 use crate::scenario::{Origin, Override, Scenario, ScenarioSource};
+use crate::sweep::Shard;
 use crate::{report, tables};
 
 /// The robustness probe's default replications per cell: the experiment's, at most this many.
@@ -121,7 +122,8 @@ fn arenas(args: &ArenaArgs) -> Result<()> {
 }
 
 /// `experiment arenas --ensemble FILE`: the file read and checked before any work, the
-/// experiment at every set on the pool with one progress bar, the outputs written whole.
+/// experiment at every set on the sweep machinery (journal, `--shard`, `--resume`) with one
+/// progress bar, the outputs written whole.
 fn ensemble(args: &ArenaArgs, file: &std::path::Path, extra: &[Override]) -> Result<()> {
     let common = &args.experiment.common;
     let (source, s) = super::load(common, &args.experiment.scenario, 10, extra)?;
@@ -129,30 +131,68 @@ fn ensemble(args: &ArenaArgs, file: &std::path::Path, extra: &[Override]) -> Res
     overrides.extend_from_slice(extra);
     let sets = experiment::read_ensemble(file)?;
     sets.check(&source, &overrides)?;
-    let cancel = stop_on_signals();
-    let dir = super::claim(&common.out_dir(&s, "-ensemble"), common.force, &source.path)?;
-    let pool = runner::pool(common.threads);
-    let terminal = Terminal::new(
-        "replications × 10 cells over sets",
-        common.quiet || common.json,
-    );
-    let config = crate::discovery::PrimConfig::default();
-    let result = pool.install(|| {
-        experiment::ensemble(&source, &overrides, &sets, &config, &terminal, &cancel)
-    })?;
-    terminal.finish();
-    let report = experiment::EnsembleReport { ensemble: result };
-    output::write_ensemble_files(&dir, &report)?;
-    if !common.no_plots && s.output.plots {
-        report::write_ensemble_report(&dir, &s, &report.ensemble)?;
+    let shard = args.shard.as_deref().map(Shard::parse).transpose()?;
+    if args.dry_run {
+        if !common.quiet {
+            let n = sets.sets.len() as u64;
+            println!(
+                "Ensemble of {n} parameter sets from {} ({} parameters) × 10 cells × {}                  replications on {}{}.",
+                file.display(),
+                sets.parameters.len(),
+                s.simulation.replications,
+                s.simulation.name,
+                shard.map_or(String::new(), |sh| format!(
+                    "; shard {}/{} runs {} of them",
+                    sh.index,
+                    sh.count,
+                    sh.len(n)
+                ))
+            );
+        }
+        return Ok(());
     }
-    cancel.check()?;
-    let target = super::commit(dir)?;
-    if common.json {
-        super::print_json(&report);
-    } else {
-        print!("{}", tables::ensemble_table(&report.ensemble));
-        println!("\nResults in {}", target.display());
+    let req = experiment::EnsembleRequest {
+        scenario: args.experiment.scenario.clone(),
+        overrides,
+        file: file.to_path_buf(),
+        shard,
+        resume: args.resume,
+        threads: common.threads,
+        out: common.out.clone(),
+        force: common.force,
+        plots: !common.no_plots,
+    };
+    let cancel = stop_on_signals();
+    let terminal = Terminal::new("parameter sets", common.quiet || common.json);
+    let outcome = experiment::run_ensemble(&req, &terminal, &cancel);
+    terminal.finish();
+    match outcome? {
+        experiment::EnsembleOutcome::Finished(path, report) => {
+            if common.json {
+                super::print_json(&*report);
+            } else if !common.quiet {
+                print!("{}", tables::ensemble_table(&report.ensemble));
+                println!("\nResults in {}", path.display());
+            }
+        }
+        experiment::EnsembleOutcome::AlreadyComplete(path) => {
+            if common.json {
+                super::calibrate::print_file(&path.join("ensemble.json"))?;
+            } else if !common.quiet {
+                println!("The ensemble in {} is already complete.", path.display());
+            }
+        }
+        experiment::EnsembleOutcome::Shard(path, sh) => {
+            if !common.quiet {
+                println!(
+                    "Shard {}/{} of the ensemble: results in {}\nJoin the shards with \
+                     `redesign-sim merge`.",
+                    sh.index,
+                    sh.count,
+                    path.display()
+                );
+            }
+        }
     }
     Ok(())
 }

@@ -56,10 +56,48 @@ pub fn sweep(args: &SweepArgs) -> Result<()> {
     Ok(())
 }
 
-/// Joins the shards of a sweep.
+/// Joins the shards of a sweep, a calibration wave or an ensemble, told apart by the files of
+/// the first folder given.
 pub fn merge(args: &MergeArgs) -> Result<()> {
     let cancel = stop_on_signals();
     let terminal = Terminal::new("shards", true);
+    let kind = args.dirs.first().and_then(|d| {
+        let bytes = std::fs::read(d.join("design.json")).ok()?;
+        let v: serde_json::Value = serde_json::from_slice(&bytes).ok()?;
+        v.get("kind")?.as_str().map(String::from)
+    });
+    let plots = !args.no_plots;
+    let other = match kind.as_deref() {
+        Some("calibration") => Some(("parameter sets of the calibration", {
+            crate::calibrate::merge_calibration(
+                &args.dirs,
+                args.out.clone(),
+                args.force,
+                plots,
+                &terminal,
+                &cancel,
+            )?
+        })),
+        Some("ensemble") => Some(("parameter sets of the ensemble", {
+            crate::experiment::merge_ensemble(
+                &args.dirs,
+                args.out.clone(),
+                args.force,
+                plots,
+                &terminal,
+                &cancel,
+            )?
+        })),
+        _ => None,
+    };
+    if let Some((what, (path, shards, sets))) = other {
+        println!(
+            "Merged {shards} shard{} ({sets} {what}) into {}",
+            if shards == 1 { "" } else { "s" },
+            path.display()
+        );
+        return Ok(());
+    }
     let merged = sweep::merge(
         &MergeRequest {
             dirs: args.dirs.clone(),

@@ -441,7 +441,7 @@ pub struct EnsembleVerdict {
 }
 
 /// PRIM's parameters as reported.
-#[derive(Debug, Clone, Copy, Serialize)]
+#[derive(Debug, Clone, Copy, Serialize, serde::Deserialize)]
 pub struct PrimParameters {
     /// Peel fraction.
     pub peel_alpha: f64,
@@ -460,10 +460,124 @@ pub struct EnsembleReport {
     pub ensemble: EnsembleVerdict,
 }
 
-/// Runs the arena experiment at every set of `ensemble` (the set's overrides added to `base`;
-/// design point = the set's index in the file, common random numbers across the cells of a
-/// set), in parallel over sets on the current rayon pool, and judges the ensemble. Results do
-/// not depend on the number of threads.
+/// Runs the arena experiment at set `i` of `ensemble` (its overrides added to `base`; design
+/// point `i`, common random numbers across the cells of the set).
+pub fn set_verdict(
+    source: &ScenarioSource,
+    base: &[Override],
+    ensemble: &Ensemble,
+    points: &[Vec<f64>],
+    i: usize,
+    observer: &dyn Observer,
+    cancel: &Cancel,
+) -> Result<SetVerdict> {
+    let mut o = base.to_vec();
+    o.extend(ensemble.overrides(i));
+    let exp = arenas(source, &o, i as u64, observer, cancel)?;
+    let v = &exp.verdict;
+    let c = &exp.clinical_clause;
+    let best = v
+        .ratios
+        .iter()
+        .find(|r| r.label == v.best_fewer_label)
+        .cloned()
+        .unwrap_or(Ratio {
+            label: v.best_fewer_label.clone(),
+            estimate: f64::NAN,
+            ci95: [f64::NAN, f64::NAN],
+        });
+    Ok(SetVerdict {
+        set: ensemble.sets[i].set,
+        wave: ensemble.sets[i].wave,
+        parameters: ensemble
+            .parameters
+            .iter()
+            .cloned()
+            .zip(points[i].iter().copied())
+            .collect(),
+        verdict: v.result.clone(),
+        margin: v.margin,
+        all_three_rate: v.all_three_rate,
+        best_fewer: best,
+        clinical_clause: c.result.clone(),
+        clinical_margin: c.margin,
+        clinical_ratio: c.ratio.clone(),
+    })
+}
+
+/// What an ensemble's verdict is about, besides its sets: the scenario, the file and PRIM's
+/// settings.
+#[derive(Debug, Clone)]
+pub struct EnsembleContext {
+    /// Scenario name.
+    pub scenario: String,
+    /// The ensemble file, as named.
+    pub file: String,
+    /// Scenario seed.
+    pub seed: u64,
+    /// Replications per cell.
+    pub replications: u64,
+    /// Months simulated.
+    pub months: u32,
+    /// The parameter paths, in column order.
+    pub parameters: Vec<String>,
+    /// PRIM's settings.
+    pub config: PrimConfig,
+}
+
+/// Judges an ensemble from every set's result (in the file's order) and the sets as points:
+/// the shares with their intervals over sets and the PRIM boxes.
+pub fn judge(
+    ctx: &EnsembleContext,
+    points: &[Vec<f64>],
+    per_set: Vec<SetVerdict>,
+) -> EnsembleVerdict {
+    let verdicts: Vec<&str> = per_set.iter().map(|s| s.verdict.as_str()).collect();
+    let clauses: Vec<&str> = per_set.iter().map(|s| s.clinical_clause.as_str()).collect();
+    let mut prim = Vec::new();
+    for what in ["supported", "refuted"] {
+        let outcome: Vec<bool> = verdicts.iter().map(|v| *v == what).collect();
+        prim.extend(
+            discovery::prim(points, &ctx.parameters, &outcome, &ctx.config)
+                .into_iter()
+                .map(|found| EnsembleBox {
+                    outcome: what.into(),
+                    found,
+                }),
+        );
+    }
+    let shares = Shares::of(&verdicts);
+    let clinical_clause = Shares::of(&clauses);
+    let config = &ctx.config;
+    EnsembleVerdict {
+        scenario: ctx.scenario.clone(),
+        file: ctx.file.clone(),
+        seed: ctx.seed,
+        replications: ctx.replications,
+        months: ctx.months,
+        sets: per_set.len() as u64,
+        parameters: ctx.parameters.clone(),
+        supported_share: shares.supported_share,
+        refuted_share: shares.refuted_share,
+        inconclusive_share: shares.inconclusive_share,
+        clinical_clause,
+        prim_config: PrimParameters {
+            peel_alpha: config.peel_alpha,
+            min_mass: config.min_mass,
+            min_coverage: config.min_coverage,
+            max_boxes: config.max_boxes,
+        },
+        prim,
+        per_set,
+    }
+}
+
+/// Runs the arena experiment at every set of `ensemble` in memory, in parallel over sets on
+/// the current rayon pool, and judges the ensemble. Results do not depend on the number of
+/// threads. `experiment arenas --ensemble` runs the same sets through [`run_ensemble`], with a
+/// journal, shards and `--resume`.
+///
+/// [`run_ensemble`]: super::run_ensemble
 pub fn ensemble(
     source: &ScenarioSource,
     base: &[Override],
@@ -480,78 +594,19 @@ pub fn ensemble(
     let points = ensemble.points();
     let per_set: Vec<SetVerdict> = (0..ensemble.sets.len())
         .into_par_iter()
-        .map(|i| {
-            let mut o = base.to_vec();
-            o.extend(ensemble.overrides(i));
-            let exp = arenas(source, &o, i as u64, &within, cancel)?;
-            let v = &exp.verdict;
-            let c = &exp.clinical_clause;
-            let best = v
-                .ratios
-                .iter()
-                .find(|r| r.label == v.best_fewer_label)
-                .cloned()
-                .unwrap_or(Ratio {
-                    label: v.best_fewer_label.clone(),
-                    estimate: f64::NAN,
-                    ci95: [f64::NAN, f64::NAN],
-                });
-            Ok(SetVerdict {
-                set: ensemble.sets[i].set,
-                wave: ensemble.sets[i].wave,
-                parameters: ensemble
-                    .parameters
-                    .iter()
-                    .cloned()
-                    .zip(points[i].iter().copied())
-                    .collect(),
-                verdict: v.result.clone(),
-                margin: v.margin,
-                all_three_rate: v.all_three_rate,
-                best_fewer: best,
-                clinical_clause: c.result.clone(),
-                clinical_margin: c.margin,
-                clinical_ratio: c.ratio.clone(),
-            })
-        })
+        .map(|i| set_verdict(source, base, ensemble, &points, i, &within, cancel))
         .collect::<Result<Vec<_>>>()?;
     cancel.check()?;
-    let verdicts: Vec<&str> = per_set.iter().map(|s| s.verdict.as_str()).collect();
-    let clauses: Vec<&str> = per_set.iter().map(|s| s.clinical_clause.as_str()).collect();
-    let mut prim = Vec::new();
-    for what in ["supported", "refuted"] {
-        let outcome: Vec<bool> = verdicts.iter().map(|v| *v == what).collect();
-        prim.extend(
-            discovery::prim(&points, &ensemble.parameters, &outcome, config)
-                .into_iter()
-                .map(|found| EnsembleBox {
-                    outcome: what.into(),
-                    found,
-                }),
-        );
-    }
-    let shares = Shares::of(&verdicts);
-    Ok(EnsembleVerdict {
+    let ctx = EnsembleContext {
         scenario: s0.simulation.name.clone(),
         file: ensemble.path.display().to_string(),
         seed: s0.simulation.seed,
         replications: per,
         months: s0.simulation.months,
-        sets: per_set.len() as u64,
         parameters: ensemble.parameters.clone(),
-        supported_share: shares.supported_share,
-        refuted_share: shares.refuted_share,
-        inconclusive_share: shares.inconclusive_share,
-        clinical_clause: Shares::of(&clauses),
-        prim_config: PrimParameters {
-            peel_alpha: config.peel_alpha,
-            min_mass: config.min_mass,
-            min_coverage: config.min_coverage,
-            max_boxes: config.max_boxes,
-        },
-        prim,
-        per_set,
-    })
+        config: *config,
+    };
+    Ok(judge(&ctx, &points, per_set))
 }
 
 #[cfg(test)]

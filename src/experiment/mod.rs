@@ -15,13 +15,16 @@ use crate::scenario::{Origin, Override, Scenario, ScenarioSource};
 use crate::stats::{Aggregate, Moments, clustered_interval, wilson};
 
 mod ensemble;
+mod ensemble_run;
 mod probe;
 mod verdict;
 
 pub use ensemble::{
-    Ensemble, EnsembleBox, EnsembleReport, EnsembleSet, EnsembleVerdict, PrimParameters,
-    SetVerdict, Share, Shares, ensemble, parse_ensemble, read_ensemble,
+    Ensemble, EnsembleBox, EnsembleContext, EnsembleReport, EnsembleSet, EnsembleVerdict,
+    PrimParameters, SetVerdict, Share, Shares, ensemble, judge, parse_ensemble, read_ensemble,
+    set_verdict,
 };
+pub use ensemble_run::{EnsembleOutcome, EnsembleRequest, merge_ensemble, run_ensemble};
 pub use probe::{PROBE, Probe, ProbeParameter, ProbeStep, probe};
 
 pub use verdict::{

@@ -2,14 +2,14 @@
 //! factors are the same thing (a path, a range, an optional log scale) read from two tables, so
 //! they are checked once, here, against the schema and by resolving the scenario at both ends.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use toml::Value;
 
 use super::{Origin, Override, ParamKind, Scenario, ScenarioSource, kind_at};
 use crate::error::{Error, Result};
 
 /// A parameter and the range it is varied over, checked against the schema.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Ranged {
     /// Its path, as for `--set`.
     pub path: String,

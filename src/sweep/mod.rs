@@ -10,9 +10,10 @@
 //! a part joins the journal's `replications.csv` when its point's row is journalled, so
 //! `replications.csv` is in point order too and memory stays flat in the replications.
 
+pub(crate) mod batch;
 mod design;
 mod dry_run;
-mod journal;
+pub(crate) mod journal;
 mod merge;
 use merge::merge_read;
 mod plots;
@@ -153,14 +154,8 @@ struct Ctx<'a> {
     cancel: Cancel,
 }
 
-impl Ctx<'_> {
-    fn stopping(&self) -> bool {
-        self.cancel.is_cancelled()
-    }
-}
-
 /// A finished point's row, or why there is none.
-enum Outcome {
+pub(crate) enum Outcome {
     Row(Vec<u8>),
     Cancelled,
     Failed(Error),
@@ -168,7 +163,7 @@ enum Outcome {
 }
 
 /// One CSV line, quoted as needed, with its newline.
-fn csv_line<I, T>(fields: I) -> Vec<u8>
+pub(crate) fn csv_line<I, T>(fields: I) -> Vec<u8>
 where
     I: IntoIterator<Item = T>,
     T: AsRef<[u8]>,
@@ -367,8 +362,9 @@ fn cell_value(cell: &str) -> serde_json::Value {
     }
 }
 
-/// The 64-bit FNV-1a digest of `bytes`: names a table design's contents in `sweep.json`.
-fn fnv1a64(bytes: &[u8]) -> u64 {
+/// The 64-bit FNV-1a digest of `bytes`: names a table design's contents in `sweep.json` (and
+/// an ensemble file's, and the earlier waves a calibration continues from).
+pub(crate) fn fnv1a64(bytes: &[u8]) -> u64 {
     bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, &b| {
         (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
     })
@@ -696,7 +692,8 @@ pub fn run(
     observer.start(total, journal.done);
     run_points(
         &pool,
-        &ctx,
+        &ctx.cancel,
+        &|point| run_point(&ctx, point),
         &mut journal,
         total,
         plan.window,
@@ -850,7 +847,7 @@ fn already_done(
 
 /// Design points run at once by a sweep on `threads` threads: enough to keep every thread busy
 /// while a slow point holds up the rows after it, few enough to bound memory.
-fn points_in_flight(threads: Option<usize>) -> u64 {
+pub(crate) fn points_in_flight(threads: Option<usize>) -> u64 {
     let threads = threads
         .filter(|&t| t > 0)
         .unwrap_or_else(rayon::current_num_threads) as u64;
@@ -858,11 +855,15 @@ fn points_in_flight(threads: Option<usize>) -> u64 {
 }
 
 /// Runs the journal's missing points on the pool, several at a time, and appends their rows in
-/// order as they finish. Returns when every point is done or the sweep stops (Ctrl-C, an
-/// error); the journal then holds every row finished in order up to that moment.
-fn run_points(
+/// order as they finish; `row` makes one point's row (`None` when it gave up on `cancel`).
+/// Returns when the journal holds `total` rows or the run stops (Ctrl-C, an error); the
+/// journal then holds every row finished in order up to that moment. Sweeps, calibration waves
+/// and ensembles all run their points through here.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn run_points(
     pool: &rayon::ThreadPool,
-    ctx: &Ctx<'_>,
+    cancel: &Cancel,
+    row: &(dyn Fn(u64) -> Result<Option<Vec<u8>>> + Sync),
     journal: &mut journal::Journal,
     total: u64,
     window: u64,
@@ -875,16 +876,21 @@ fn run_points(
     let mut pending = 0u64;
     let mut failure: Option<Error> = None;
     let mut panic = None;
+    // Rows reach the file at once (a killed run keeps them); they are synced to disk at most
+    // once a second, so that thousands of quick points do not each wait for the disk.
+    let mut synced = std::time::Instant::now();
+    let mut unsynced = false;
     pool.in_place_scope(|scope| {
         loop {
-            while !ctx.stopping() && next_spawn < total && next_spawn < journal.done + window {
+            while !cancel.is_cancelled() && next_spawn < total && next_spawn < journal.done + window
+            {
                 let j = next_spawn;
                 let tx = tx.clone();
                 scope.spawn(move |_| {
-                    let outcome = if ctx.stopping() {
+                    let outcome = if cancel.is_cancelled() {
                         Outcome::Cancelled
                     } else {
-                        match catch_unwind(AssertUnwindSafe(|| run_point(ctx, point_of(j)))) {
+                        match catch_unwind(AssertUnwindSafe(|| row(point_of(j)))) {
                             Ok(Ok(Some(row))) => Outcome::Row(row),
                             Ok(Ok(None)) => Outcome::Cancelled,
                             Ok(Err(e)) => Outcome::Failed(e),
@@ -908,22 +914,36 @@ fn run_points(
                 }
                 Outcome::Cancelled => {}
                 Outcome::Failed(e) => {
-                    ctx.cancel.cancel();
+                    cancel.cancel();
                     failure.get_or_insert(e);
                 }
                 Outcome::Panicked(p) => {
-                    ctx.cancel.cancel();
+                    cancel.cancel();
                     panic.get_or_insert(p);
                 }
             }
-            if failure.is_none()
-                && let Err(e) = journal_ready(journal, &mut buffer, point_of, observer)
-            {
-                ctx.cancel.cancel();
-                failure = Some(e);
+            if failure.is_none() {
+                match journal_ready(journal, &mut buffer, point_of, observer) {
+                    Ok(wrote) => unsynced |= wrote,
+                    Err(e) => {
+                        cancel.cancel();
+                        failure = Some(e);
+                    }
+                }
+            }
+            if failure.is_none() && unsynced && synced.elapsed().as_secs_f64() >= 1.0 {
+                if let Err(e) = journal.sync() {
+                    cancel.cancel();
+                    failure = Some(e);
+                }
+                synced = std::time::Instant::now();
+                unsynced = false;
             }
         }
     });
+    if unsynced {
+        journal.sync()?;
+    }
     if let Some(p) = panic {
         std::panic::resume_unwind(p);
     }
@@ -931,20 +951,21 @@ fn run_points(
 }
 
 /// Journals the finished rows that come next in point order: their points' per-replication
-/// rows first, synced, then the rows themselves, synced, so that a journalled point's rows are
-/// always on disk.
+/// rows first, synced, then the rows themselves, so that a journalled point's rows are on disk
+/// before it is. The caller syncs the journal itself (at most once a second). Returns whether
+/// any row was journalled.
 fn journal_ready(
     journal: &mut journal::Journal,
     buffer: &mut BTreeMap<u64, Vec<u8>>,
     point_of: &(dyn Fn(u64) -> u64 + Sync),
     observer: &dyn Observer,
-) -> Result<()> {
+) -> Result<bool> {
     let mut ready = Vec::new();
     while let Some(row) = buffer.remove(&(journal.done + ready.len() as u64)) {
         ready.push(row);
     }
     if ready.is_empty() {
-        return Ok(());
+        return Ok(false);
     }
     for k in 0..ready.len() as u64 {
         journal.append_part(point_of(journal.done + k))?;
@@ -954,7 +975,7 @@ fn journal_ready(
         journal.append(row)?;
         observer.advance(1);
     }
-    journal.sync()
+    Ok(true)
 }
 
 /// Writes `replications.csv`: the header, then the journal's per-replication rows.
