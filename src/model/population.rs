@@ -117,6 +117,13 @@ const TEAM_PEERS: u32 = 4;
 // profiles attribute instructions to each step of docs/ODD.md §3.
 #[inline(never)]
 pub(crate) fn draw(s: &Scenario, rng: &mut ChaCha8Rng) -> Area {
+    // The area's capacity for implementation work comes from a stream of its own (the
+    // population stream's key, its stream number with the top bit set), so that it depends only
+    // on the seed and the replication: two scenarios whose agents are drawn differently (a
+    // Gamma draw takes a variable count of numbers) still meet the same capacity in the same
+    // replication (common random numbers, docs/ODD.md §9).
+    let mut capacity_rng = rng.clone();
+    capacity_rng.set_stream(rng.get_stream() | 1 << 63);
     let spread = s.population.area_spread;
     // Area random effects: outcomes across real CCGs were "strikingly varied" (docs/ODD.md §5).
     let willingness_effect = spread * rng.sample::<f64, _>(StandardNormal);
@@ -279,10 +286,10 @@ pub(crate) fn draw(s: &Scenario, rng: &mut ChaCha8Rng) -> Area {
         logic: s.council.logic.weights(),
         teams: first..teams.len() as u32,
     };
-    // Drawn last, and only when implementation work is needed, so that switching it on shifts
-    // no earlier draw and switching it off reproduces the areas drawn before it existed.
+    // From its own stream, and only when implementation work is needed, so that it shifts no
+    // draw of the agents and switching it off reproduces the areas drawn before it existed.
     let implementation_capacity = if s.implementation.months > 0.0 {
-        ShareDraw::shifted(&s.implementation.capacity, 0.0).sample(rng)
+        ShareDraw::shifted(&s.implementation.capacity, 0.0).sample(&mut capacity_rng)
     } else {
         1.0
     };

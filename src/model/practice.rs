@@ -819,4 +819,24 @@ mod tests {
             }
         }
     }
+
+    #[test]
+    fn the_areas_capacity_is_common_to_scenarios_whose_agents_differ() {
+        let capacity = |s: &Scenario, rep: u32| {
+            let mut streams = runner::streams(s.simulation.seed, 0, rep, false);
+            World::new(s, &mut streams.population).implementation_capacity
+        };
+        let a = scenario(&[]);
+        let b = scenario(&[
+            "gp.logic.market=0.6",
+            "gp.willingness.mean=0.5",
+            "manager.count=20",
+        ]);
+        let found: Vec<f64> = (0..5).map(|rep| capacity(&a, rep)).collect();
+        for (rep, &k) in found.iter().enumerate() {
+            assert_eq!(k, capacity(&b, rep as u32), "replication {rep}");
+        }
+        // And it differs between replications.
+        assert!(found.windows(2).any(|w| w[0] != w[1]), "{found:?}");
+    }
 }
