@@ -203,6 +203,18 @@ fn model_figure(id: &str, s: &Scenario, sum: &Summary) -> String {
             "{:.3} (proxy: all initiatives succeeded)",
             sum.all_initiatives_succeeded_share
         ),
+        "P1" => format!("pooled success {:.2}", sum.overall_success_rate),
+        "P2" => {
+            // Pooled over initiatives, as `calibrate` reads `mode.plan_without_implementation`.
+            let n = sum.initiatives.len().max(1) as f64;
+            let share: f64 = sum
+                .initiatives
+                .iter()
+                .filter_map(|i| i.failure_modes.get("plan_without_implementation"))
+                .sum::<f64>()
+                / n;
+            format!("{share:.3} of initiative-runs")
+        }
         _ => "not measured".into(),
     }
 }
