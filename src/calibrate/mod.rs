@@ -5,7 +5,6 @@
 //! the region not yet ruled out (docs/ODD.md §8, docs/calibration.md). The simulator is fast
 //! enough to be run at every set: no emulator stands in for it.
 
-mod run;
 pub mod targets;
 
 use rayon::prelude::*;
@@ -19,7 +18,6 @@ use crate::scenario::{
 };
 use crate::stats::{Moments, latin_hypercube};
 
-pub use run::{CalibrateOutcome, CalibrateRequest, merge_calibration, run};
 pub use targets::{Observed, Output, Target};
 
 /// An uncertain parameter and its plausible range, checked against the schema (the same
@@ -256,7 +254,7 @@ pub fn evaluate(
 }
 
 /// A set's result with its deciding implausibility and whether it is kept.
-fn judged(
+pub(crate) fn judged(
     budget: &Budget,
     set: u64,
     wave: u32,
@@ -505,7 +503,7 @@ pub fn summarize(
 /// Runs the calibration of a scenario in memory: the uncertain parameters of its
 /// `[calibration]` table, the budget there (after `base` overrides), every set run with
 /// `budget.replications` replications on the same areas (common random numbers), in parallel
-/// over sets. `calibrate` on the command line runs the same sets through [`run`], with a journal,
+/// over sets. `calibrate` on the command line runs the same sets through `sweep::calibration::run`, with a journal,
 /// shards and `--resume`.
 pub fn calibrate(
     source: &ScenarioSource,

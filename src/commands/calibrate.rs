@@ -1,10 +1,11 @@
 //! `calibrate`: history matching over the scenario's `[calibration]` table, on the sweep
 //! machinery (`--threads`, `--shard`, `--resume`, `merge`).
 
-use crate::calibrate::{self, CalibrateOutcome, CalibrateRequest, targets};
+use crate::calibrate::{self, targets};
 use crate::cli::{CalibrateArgs, Terminal, stop_on_signals};
 use crate::error::{Error, Result};
 use crate::sweep::Shard;
+use crate::sweep::calibration::{CalibrateOutcome, CalibrateRequest};
 use crate::tables;
 
 /// Runs `calibrate`.
@@ -67,7 +68,7 @@ pub fn calibrate(args: &CalibrateArgs) -> Result<()> {
     };
     let cancel = stop_on_signals();
     let terminal = Terminal::new("parameter sets", common.quiet || common.json);
-    let outcome = calibrate::run(&req, &terminal, &cancel);
+    let outcome = crate::sweep::calibration::run(&req, &terminal, &cancel);
     terminal.finish();
     match outcome? {
         CalibrateOutcome::Finished(path, c) => {

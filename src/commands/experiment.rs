@@ -151,7 +151,7 @@ fn ensemble(args: &ArenaArgs, file: &std::path::Path, extra: &[Override]) -> Res
         }
         return Ok(());
     }
-    let req = experiment::EnsembleRequest {
+    let req = crate::sweep::ensemble::EnsembleRequest {
         scenario: args.experiment.scenario.clone(),
         overrides,
         file: file.to_path_buf(),
@@ -164,10 +164,10 @@ fn ensemble(args: &ArenaArgs, file: &std::path::Path, extra: &[Override]) -> Res
     };
     let cancel = stop_on_signals();
     let terminal = Terminal::new("parameter sets", common.quiet || common.json);
-    let outcome = experiment::run_ensemble(&req, &terminal, &cancel);
+    let outcome = crate::sweep::ensemble::run_ensemble(&req, &terminal, &cancel);
     terminal.finish();
     match outcome? {
-        experiment::EnsembleOutcome::Finished(path, report) => {
+        crate::sweep::ensemble::EnsembleOutcome::Finished(path, report) => {
             if common.json {
                 super::print_json(&*report);
             } else if !common.quiet {
@@ -175,14 +175,14 @@ fn ensemble(args: &ArenaArgs, file: &std::path::Path, extra: &[Override]) -> Res
                 println!("\nResults in {}", path.display());
             }
         }
-        experiment::EnsembleOutcome::AlreadyComplete(path) => {
+        crate::sweep::ensemble::EnsembleOutcome::AlreadyComplete(path) => {
             if common.json {
                 super::calibrate::print_file(&path.join("ensemble.json"))?;
             } else if !common.quiet {
                 println!("The ensemble in {} is already complete.", path.display());
             }
         }
-        experiment::EnsembleOutcome::Shard(path, sh) => {
+        crate::sweep::ensemble::EnsembleOutcome::Shard(path, sh) => {
             if !common.quiet {
                 println!(
                     "Shard {}/{} of the ensemble: results in {}\nJoin the shards with \

@@ -69,7 +69,7 @@ pub fn merge(args: &MergeArgs) -> Result<()> {
     let plots = !args.no_plots;
     let other = match kind.as_deref() {
         Some("calibration") => Some(("parameter sets of the calibration", {
-            crate::calibrate::merge_calibration(
+            crate::sweep::calibration::merge_calibration(
                 &args.dirs,
                 args.out.clone(),
                 args.force,
@@ -79,7 +79,7 @@ pub fn merge(args: &MergeArgs) -> Result<()> {
             )?
         })),
         Some("ensemble") => Some(("parameter sets of the ensemble", {
-            crate::experiment::merge_ensemble(
+            crate::sweep::ensemble::merge_ensemble(
                 &args.dirs,
                 args.out.clone(),
                 args.force,

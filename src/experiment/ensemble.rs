@@ -574,10 +574,8 @@ pub fn judge(
 
 /// Runs the arena experiment at every set of `ensemble` in memory, in parallel over sets on
 /// the current rayon pool, and judges the ensemble. Results do not depend on the number of
-/// threads. `experiment arenas --ensemble` runs the same sets through [`run_ensemble`], with a
-/// journal, shards and `--resume`.
-///
-/// [`run_ensemble`]: super::run_ensemble
+/// threads. `experiment arenas --ensemble` runs the same sets through
+/// `sweep::ensemble::run_ensemble`, with a journal, shards and `--resume`.
 pub fn ensemble(
     source: &ScenarioSource,
     base: &[Override],

@@ -14,8 +14,7 @@ use crate::runner::{self, CHUNK, Cancel, Observer};
 use crate::scenario::{Origin, Override, Scenario, ScenarioSource};
 use crate::stats::{Aggregate, Moments, clustered_interval, wilson};
 
-mod ensemble;
-mod ensemble_run;
+pub(crate) mod ensemble;
 mod probe;
 mod verdict;
 
@@ -24,7 +23,6 @@ pub use ensemble::{
     PrimParameters, SetVerdict, Share, Shares, ensemble, judge, parse_ensemble, read_ensemble,
     set_verdict,
 };
-pub use ensemble_run::{EnsembleOutcome, EnsembleRequest, merge_ensemble, run_ensemble};
 pub use probe::{PROBE, Probe, ProbeParameter, ProbeStep, probe};
 
 pub use verdict::{

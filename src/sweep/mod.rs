@@ -11,8 +11,10 @@
 //! `replications.csv` is in point order too and memory stays flat in the replications.
 
 pub(crate) mod batch;
+pub mod calibration;
 mod design;
 mod dry_run;
+pub mod ensemble;
 pub(crate) mod journal;
 mod merge;
 use merge::merge_read;

@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use super::{
+use crate::calibrate::{
     Budget, Calibration, Rule, SetResult, Target, UncertainParam, budget, check_targets, drive,
     evaluate, judged, simulate_set, summarize, targets, uncertain_params,
 };

@@ -10,10 +10,10 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use super::ensemble::{Ensemble, EnsembleContext, PrimParameters, SetVerdict};
-use super::{EnsembleReport, Ratio, judge, set_verdict};
 use crate::discovery::PrimConfig;
 use crate::error::{Error, Result};
+use crate::experiment::ensemble::{Ensemble, EnsembleContext, PrimParameters, SetVerdict};
+use crate::experiment::{EnsembleReport, Ratio, judge, set_verdict};
 use crate::output::{self, OutputDir};
 use crate::runner::{self, Cancel, Observer, Silent};
 use crate::scenario::{self, Override, Scenario};
@@ -237,7 +237,7 @@ pub fn run_ensemble(
 ) -> Result<EnsembleOutcome> {
     let source = scenario::load(&req.scenario)?;
     let s = source.resolve(&req.overrides)?;
-    let ensemble: Ensemble = super::read_ensemble(&req.file)?;
+    let ensemble: Ensemble = crate::experiment::read_ensemble(&req.file)?;
     ensemble.check(&source, &req.overrides)?;
     let bytes = fs::read(&req.file).map_err(|e| Error::write(&req.file, e))?;
     let config = PrimConfig::default();
