@@ -44,22 +44,31 @@ impl World<'_> {
         let stepdown = g.stepdown_threshold;
         // GPs in the CCG's own roles feel it sidelined by a larger footprint (docs/ODD.md §7.1).
         let sidelined = g.sidelining_effect * self.dynamics.arenas.strategic.footprint;
+        // What each role takes off a GP's willingness: the role burden for any role, the
+        // sidelining for the CCG's own roles, by `Role as usize`. Subtracting 0.0 leaves every
+        // bit as it was, so taking both off every GP gives the formula's bits without a branch.
+        let mut off = [(0.0, 0.0); 4];
+        for role in [Role::None, Role::Board, Role::Lead, Role::Federation] {
+            off[role as usize] = (
+                if role != Role::None { burden } else { 0.0 },
+                if role.commissioning() { sidelined } else { 0.0 },
+            );
+        }
         let mut leaving = false;
-        for gp in &mut self.gps {
-            let seen = self.seen[gp.practice as usize];
-            let holds_role = gp.role != Role::None;
-            let change =
-                recovery * (gp.willingness_base - gp.willingness) + push + visibility * seen
+        // Practice by practice (their GP ranges cover every GP once, in order), so that what a
+        // GP sees is read once per practice.
+        for (practice, &seen) in self.practices.iter().zip(&self.seen) {
+            let visible = visibility * seen;
+            for gp in &mut self.gps[practice.gps.start as usize..practice.gps.end as usize] {
+                let (burden, sidelined) = off[gp.role as usize];
+                let change = recovery * (gp.willingness_base - gp.willingness) + push + visible
                     - gp.disillusion
-                    - if holds_role { burden } else { 0.0 }
-                    - if gp.role.commissioning() {
-                        sidelined
-                    } else {
-                        0.0
-                    };
-            gp.willingness = (gp.willingness + change).clamp(0.0, 1.0);
-            gp.disillusion *= DISILLUSION_DECAY;
-            leaving |= gp.role.commissioning() && gp.willingness < stepdown;
+                    - burden
+                    - sidelined;
+                gp.willingness = (gp.willingness + change).clamp(0.0, 1.0);
+                gp.disillusion *= DISILLUSION_DECAY;
+                leaving |= gp.role.commissioning() && gp.willingness < stepdown;
+            }
         }
         // Leaders who no longer want the role step down, in index order.
         if leaving {

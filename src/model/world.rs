@@ -250,6 +250,17 @@ impl<'s> World<'s> {
                 }
             })
             .collect();
+        // The monthly step walks GPs practice by practice: the practices' GP ranges tile the
+        // GPs in order, every GP in the practice it names.
+        debug_assert!(area.practices.iter().enumerate().all(|(p, practice)| {
+            area.gps[practice.gps.start as usize..practice.gps.end as usize]
+                .iter()
+                .all(|g| g.practice as usize == p)
+        }));
+        debug_assert_eq!(
+            area.practices.iter().map(|p| p.gps.len()).sum::<usize>(),
+            area.gps.len()
+        );
         let practice_credibility = area
             .practices
             .iter()
