@@ -18,14 +18,16 @@ impl World<'_> {
     #[inline(never)]
     pub(super) fn engagement(&mut self, month: u32, rng: &mut ChaCha8Rng) {
         let g = &self.s.gp;
-        let n_init = self.initiatives.len().max(1) as f64;
-        self.visible.iter_mut().for_each(|v| *v = 0.0);
+        // Adopting units per practice, over the initiatives; a practice's visible adoption is
+        // `1/n_init` added once per such initiative, read from `visible_steps` (the same sums).
+        self.adopters.iter_mut().for_each(|c| *c = 0);
         for init in &self.initiatives {
-            for (p, unit) in init.units[..self.practices.len()].iter().enumerate() {
-                if unit.stage >= ADOPTED {
-                    self.visible[p] += 1.0 / n_init;
-                }
+            for (c, unit) in self.adopters.iter_mut().zip(&init.units) {
+                *c += u32::from(unit.stage >= ADOPTED);
             }
+        }
+        for (v, &c) in self.visible.iter_mut().zip(&self.adopters) {
+            *v = self.visible_steps[c as usize];
         }
         // What a GP sees: adoption in its own practice and, on average, in its peers'.
         for (p, practice) in self.practices.iter().enumerate() {
@@ -165,7 +167,7 @@ impl World<'_> {
     /// strategic skill; the GP declines when its willingness is under the acceptance threshold
     /// (docs/ODD.md §7.1).
     fn offer_seats(&mut self, month: u32, rng: &mut ChaCha8Rng) {
-        let mut total = self.cumulate_seat_weights();
+        let mut total = self.cumulate_seat_weights(0);
         for seat in 0..self.active_seats() {
             if self.seats[seat].is_some() {
                 continue;
@@ -185,16 +187,22 @@ impl World<'_> {
                 self.seat_since[seat] = month;
                 self.gps[i].role = Role::Board;
                 total -= weight;
-                self.cumulate_seat_weights();
+                // The weights before GP i are unchanged: cumulate again from it on.
+                self.cumulate_seat_weights(i);
             }
         }
     }
 
-    /// Fills `seat_weights` with the cumulative offer weights (willingness × strategic skill of
-    /// GPs without a seat or a federation role: no role, or a lead) and returns their sum.
-    fn cumulate_seat_weights(&mut self) -> f64 {
-        let mut total = 0.0;
-        for (c, gp) in self.seat_weights.iter_mut().zip(&self.gps) {
+    /// Fills `seat_weights` from GP `from` on with the cumulative offer weights (willingness ×
+    /// strategic skill of GPs without a seat or a federation role: no role, or a lead), the
+    /// ones before `from` being current, and returns their sum.
+    fn cumulate_seat_weights(&mut self, from: usize) -> f64 {
+        let mut total = if from == 0 {
+            0.0
+        } else {
+            self.seat_weights[from - 1]
+        };
+        for (c, gp) in self.seat_weights[from..].iter_mut().zip(&self.gps[from..]) {
             if matches!(gp.role, Role::None | Role::Lead) {
                 total += gp.willingness * gp.strategic;
             }
