@@ -1,7 +1,7 @@
 //! Step 2, engagement (ODD §7.1): GP willingness moves, leaders step down, terms of office end
 //! and vacant governing-body seats are offered.
 
-use rand::RngExt;
+use rand::{Rng, RngExt};
 use rand_chacha::ChaCha8Rng;
 
 use super::agents::{Leader, Role};
@@ -10,6 +10,10 @@ use super::world::{STRATEGIC, World};
 
 /// Monthly decay of disillusionment.
 const DISILLUSION_DECAY: f64 = 0.9;
+
+/// 2^-53: turns the top 53 bits of a 64-bit draw into a uniform in [0, 1), as
+/// `random::<f64>()` does.
+const UNIFORM_SCALE: f64 = 1.0 / (1u64 << 53) as f64;
 
 impl World<'_> {
     /// Moves willingness, steps down unwilling leaders, ends terms and offers vacant seats.
@@ -153,10 +157,19 @@ impl World<'_> {
             return;
         }
         let accept = self.s.gp.accept_threshold;
+        // The month's uniforms drawn together: the same 64-bit numbers, in the same order, as
+        // one `random::<f64>()` a GP, turned into a uniform the way `random::<f64>()` does (the
+        // top 53 bits times 2^-53), and only for a GP whose draw can matter.
+        rng.fill_bytes(&mut self.federation_draws);
         for i in 0..self.gps.len() {
-            let u = rng.random::<f64>();
             let gp = &self.gps[i];
-            if gp.role != Role::Federation && gp.willingness >= accept && u < pull {
+            if gp.role == Role::Federation || gp.willingness < accept {
+                continue;
+            }
+            let mut bits = [0u8; 8];
+            bits.copy_from_slice(&self.federation_draws[8 * i..8 * i + 8]);
+            let u = (u64::from_le_bytes(bits) >> 11) as f64 * UNIFORM_SCALE;
+            if u < pull {
                 self.step_down(Leader::Gp(i as u32));
                 self.gps[i].role = Role::Federation;
             }

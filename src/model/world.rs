@@ -153,6 +153,8 @@ pub struct World<'s> {
     pub(super) visible_steps: Vec<f64>,
     pub(super) seen: Vec<f64>,
     pub(super) seat_weights: Vec<f64>,
+    /// The federations' monthly draws, eight bytes a GP (engagement's scratch).
+    pub(super) federation_draws: Vec<u8>,
     pub(super) peer_signal: Vec<f64>,
     pub(super) places: Places,
     pub(super) members: Vec<Member>,
@@ -337,6 +339,7 @@ impl<'s> World<'s> {
             visible_steps: visible_steps(n_initiatives),
             seen: vec![0.0; n_practices],
             seat_weights: vec![0.0; n_gps],
+            federation_draws: vec![0; 8 * n_gps],
             peer_signal: vec![0.0; n_practices],
             places: Places::new(n_practices, n_teams),
             members: Vec::with_capacity(max_members),
