@@ -1,7 +1,7 @@
 //! Step 2, engagement (ODD §7.1): GP willingness moves, leaders step down, terms of office end
 //! and vacant governing-body seats are offered.
 
-use rand::RngExt;
+use rand::{Rng, RngExt};
 use rand_chacha::ChaCha8Rng;
 
 use super::agents::{Leader, Role};
@@ -11,6 +11,10 @@ use super::world::{STRATEGIC, World};
 /// Monthly decay of disillusionment.
 const DISILLUSION_DECAY: f64 = 0.9;
 
+/// 2^-53: turns the top 53 bits of a 64-bit draw into a uniform in [0, 1), as
+/// `random::<f64>()` does.
+const UNIFORM_SCALE: f64 = 1.0 / (1u64 << 53) as f64;
+
 impl World<'_> {
     /// Moves willingness, steps down unwilling leaders, ends terms and offers vacant seats.
     // Out of line, at no measurable cost (it runs once a month or once a replication), so that
@@ -18,14 +22,16 @@ impl World<'_> {
     #[inline(never)]
     pub(super) fn engagement(&mut self, month: u32, rng: &mut ChaCha8Rng) {
         let g = &self.s.gp;
-        let n_init = self.initiatives.len().max(1) as f64;
-        self.visible.iter_mut().for_each(|v| *v = 0.0);
+        // Adopting units per practice, over the initiatives; a practice's visible adoption is
+        // `1/n_init` added once per such initiative, read from `visible_steps` (the same sums).
+        self.adopters.iter_mut().for_each(|c| *c = 0);
         for init in &self.initiatives {
-            for (p, unit) in init.units[..self.practices.len()].iter().enumerate() {
-                if unit.stage >= ADOPTED {
-                    self.visible[p] += 1.0 / n_init;
-                }
+            for (c, unit) in self.adopters.iter_mut().zip(&init.units) {
+                *c += u32::from(unit.stage >= ADOPTED);
             }
+        }
+        for (v, &c) in self.visible.iter_mut().zip(&self.adopters) {
+            *v = self.visible_steps[c as usize];
         }
         // What a GP sees: adoption in its own practice and, on average, in its peers'.
         for (p, practice) in self.practices.iter().enumerate() {
@@ -44,22 +50,31 @@ impl World<'_> {
         let stepdown = g.stepdown_threshold;
         // GPs in the CCG's own roles feel it sidelined by a larger footprint (docs/ODD.md §7.1).
         let sidelined = g.sidelining_effect * self.dynamics.arenas.strategic.footprint;
+        // What each role takes off a GP's willingness: the role burden for any role, the
+        // sidelining for the CCG's own roles, by `Role as usize`. Subtracting 0.0 leaves every
+        // bit as it was, so taking both off every GP gives the formula's bits without a branch.
+        let mut off = [(0.0, 0.0); 4];
+        for role in [Role::None, Role::Board, Role::Lead, Role::Federation] {
+            off[role as usize] = (
+                if role != Role::None { burden } else { 0.0 },
+                if role.commissioning() { sidelined } else { 0.0 },
+            );
+        }
         let mut leaving = false;
-        for gp in &mut self.gps {
-            let seen = self.seen[gp.practice as usize];
-            let holds_role = gp.role != Role::None;
-            let change =
-                recovery * (gp.willingness_base - gp.willingness) + push + visibility * seen
+        // Practice by practice (their GP ranges cover every GP once, in order), so that what a
+        // GP sees is read once per practice.
+        for (practice, &seen) in self.practices.iter().zip(&self.seen) {
+            let visible = visibility * seen;
+            for gp in &mut self.gps[practice.gps.start as usize..practice.gps.end as usize] {
+                let (burden, sidelined) = off[gp.role as usize];
+                let change = recovery * (gp.willingness_base - gp.willingness) + push + visible
                     - gp.disillusion
-                    - if holds_role { burden } else { 0.0 }
-                    - if gp.role.commissioning() {
-                        sidelined
-                    } else {
-                        0.0
-                    };
-            gp.willingness = (gp.willingness + change).clamp(0.0, 1.0);
-            gp.disillusion *= DISILLUSION_DECAY;
-            leaving |= gp.role.commissioning() && gp.willingness < stepdown;
+                    - burden
+                    - sidelined;
+                gp.willingness = (gp.willingness + change).clamp(0.0, 1.0);
+                gp.disillusion *= DISILLUSION_DECAY;
+                leaving |= gp.role.commissioning() && gp.willingness < stepdown;
+            }
         }
         // Leaders who no longer want the role step down, in index order.
         if leaving {
@@ -142,10 +157,19 @@ impl World<'_> {
             return;
         }
         let accept = self.s.gp.accept_threshold;
+        // The month's uniforms drawn together: the same 64-bit numbers, in the same order, as
+        // one `random::<f64>()` a GP, turned into a uniform the way `random::<f64>()` does (the
+        // top 53 bits times 2^-53), and only for a GP whose draw can matter.
+        rng.fill_bytes(&mut self.federation_draws);
         for i in 0..self.gps.len() {
-            let u = rng.random::<f64>();
             let gp = &self.gps[i];
-            if gp.role != Role::Federation && gp.willingness >= accept && u < pull {
+            if gp.role == Role::Federation || gp.willingness < accept {
+                continue;
+            }
+            let mut bits = [0u8; 8];
+            bits.copy_from_slice(&self.federation_draws[8 * i..8 * i + 8]);
+            let u = (u64::from_le_bytes(bits) >> 11) as f64 * UNIFORM_SCALE;
+            if u < pull {
                 self.step_down(Leader::Gp(i as u32));
                 self.gps[i].role = Role::Federation;
             }
@@ -156,7 +180,7 @@ impl World<'_> {
     /// strategic skill; the GP declines when its willingness is under the acceptance threshold
     /// (docs/ODD.md §7.1).
     fn offer_seats(&mut self, month: u32, rng: &mut ChaCha8Rng) {
-        let mut total = self.cumulate_seat_weights();
+        let mut total = self.cumulate_seat_weights(0);
         for seat in 0..self.active_seats() {
             if self.seats[seat].is_some() {
                 continue;
@@ -176,16 +200,22 @@ impl World<'_> {
                 self.seat_since[seat] = month;
                 self.gps[i].role = Role::Board;
                 total -= weight;
-                self.cumulate_seat_weights();
+                // The weights before GP i are unchanged: cumulate again from it on.
+                self.cumulate_seat_weights(i);
             }
         }
     }
 
-    /// Fills `seat_weights` with the cumulative offer weights (willingness × strategic skill of
-    /// GPs without a seat or a federation role: no role, or a lead) and returns their sum.
-    fn cumulate_seat_weights(&mut self) -> f64 {
-        let mut total = 0.0;
-        for (c, gp) in self.seat_weights.iter_mut().zip(&self.gps) {
+    /// Fills `seat_weights` from GP `from` on with the cumulative offer weights (willingness ×
+    /// strategic skill of GPs without a seat or a federation role: no role, or a lead), the
+    /// ones before `from` being current, and returns their sum.
+    fn cumulate_seat_weights(&mut self, from: usize) -> f64 {
+        let mut total = if from == 0 {
+            0.0
+        } else {
+            self.seat_weights[from - 1]
+        };
+        for (c, gp) in self.seat_weights[from..].iter_mut().zip(&self.gps[from..]) {
             if matches!(gp.role, Role::None | Role::Lead) {
                 total += gp.willingness * gp.strategic;
             }

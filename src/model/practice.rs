@@ -194,52 +194,64 @@ impl World<'_> {
                 0.0
             };
             let contract = init.contract_hazard;
-            // Units read last month's peer signals, so the order in which units are visited
-            // does not matter.
-            for ((signal, unit), &strength) in self
-                .peer_signal
-                .iter_mut()
-                .zip(&init.units)
-                .zip(&self.places.signal_strength)
-            {
-                *signal = if unit.stage >= ADOPTED { strength } else { 0.0 };
-            }
-            let rules = UnitRules {
-                practice_on,
-                live: init.live_month.is_some(),
-                pull: pa.pull_rate * (d + m_backed),
-                peer_rate: pa.peer_rate,
-                trial_confirm: pa.trial_confirm,
-                routinisation,
-                reversion: Reversion::new(pa, m_backed, m, d),
-                adjacency: &self.adjacency,
-                signal: &self.peer_signal,
-            };
-            let mut counts = [0usize; 2];
-            let (practice_units, team_units) = init.units.split_at_mut(n_practices);
-            let practice_route = UnitRoutes {
-                directive,
-                contract: practice_reach * contract,
-                exposure: rate * (0.3 + scope_defensiveness),
-                reach: 1.0,
-            };
-            for (unit, at) in practice_units.iter_mut().zip(&self.places.practices) {
-                rules.advance(unit, rng.random::<u64>(), at, &practice_route, &mut counts);
-            }
-            for (unit, &t) in team_units.iter_mut().zip(&init.unit_teams) {
-                let at = &self.places.teams[t as usize];
-                let route = UnitRoutes {
-                    directive: if at.directed { directive } else { 0.0 },
-                    contract,
-                    exposure: at.exposure,
-                    reach: at.reach,
+            if init.live_month.is_none() {
+                // No unit starts before the initiative is live, so every unit is at NONE and
+                // stays there: skip its draws (two words a unit) in the units stream, which
+                // leaves the stream where drawing them would (the same numbers after), and
+                // count no adoption.
+                debug_assert!(init.units.iter().all(|u| u.stage == NONE));
+                let skip = 2 * init.units.len() as u128;
+                rng.set_word_pos(rng.get_word_pos() + skip);
+                init.adoption = 0.0;
+                init.routinised = 0.0;
+            } else {
+                // Units read last month's peer signals, so the order in which units are visited
+                // does not matter.
+                for ((signal, unit), &strength) in self
+                    .peer_signal
+                    .iter_mut()
+                    .zip(&init.units)
+                    .zip(&self.places.signal_strength)
+                {
+                    *signal = if unit.stage >= ADOPTED { strength } else { 0.0 };
+                }
+                let rules = UnitRules {
+                    practice_on,
+                    live: init.live_month.is_some(),
+                    pull: pa.pull_rate * (d + m_backed),
+                    peer_rate: pa.peer_rate,
+                    trial_confirm: pa.trial_confirm,
+                    routinisation,
+                    reversion: Reversion::new(pa, m_backed, m, d),
+                    adjacency: &self.adjacency,
+                    signal: &self.peer_signal,
                 };
-                rules.advance(unit, rng.random::<u64>(), &at.place, &route, &mut counts);
+                let mut counts = [0usize; 2];
+                let (practice_units, team_units) = init.units.split_at_mut(n_practices);
+                let practice_route = UnitRoutes {
+                    directive,
+                    contract: practice_reach * contract,
+                    exposure: rate * (0.3 + scope_defensiveness),
+                    reach: 1.0,
+                };
+                for (unit, at) in practice_units.iter_mut().zip(&self.places.practices) {
+                    rules.advance(unit, rng.random::<u64>(), at, &practice_route, &mut counts);
+                }
+                for (unit, &t) in team_units.iter_mut().zip(&init.unit_teams) {
+                    let at = &self.places.teams[t as usize];
+                    let route = UnitRoutes {
+                        directive: if at.directed { directive } else { 0.0 },
+                        contract,
+                        exposure: at.exposure,
+                        reach: at.reach,
+                    };
+                    rules.advance(unit, rng.random::<u64>(), &at.place, &route, &mut counts);
+                }
+                let [adopted, routinised] = counts;
+                let n = init.units.len().max(1) as f64;
+                init.adoption = adopted as f64 / n;
+                init.routinised = routinised as f64 / n;
             }
-            let [adopted, routinised] = counts;
-            let n = init.units.len().max(1) as f64;
-            init.adoption = adopted as f64 / n;
-            init.routinised = routinised as f64 / n;
             if init.success_month.is_none() {
                 init.run = if init.routinised >= threshold {
                     init.run + 1

@@ -146,8 +146,15 @@ pub struct World<'s> {
     pub(super) informal_leadership: Vec<f64>,
     pub(super) practice_network: Vec<f64>,
     pub(super) visible: Vec<f64>,
+    /// Initiatives adopted at each practice this month (engagement's scratch).
+    pub(super) adopters: Vec<u32>,
+    /// `visible_steps[c]`: `1/n_initiatives` added `c` times from 0, a practice's visible
+    /// adoption with `c` adopted initiatives.
+    pub(super) visible_steps: Vec<f64>,
     pub(super) seen: Vec<f64>,
     pub(super) seat_weights: Vec<f64>,
+    /// The federations' monthly draws, eight bytes a GP (engagement's scratch).
+    pub(super) federation_draws: Vec<u8>,
     pub(super) peer_signal: Vec<f64>,
     pub(super) places: Places,
     pub(super) members: Vec<Member>,
@@ -250,6 +257,17 @@ impl<'s> World<'s> {
                 }
             })
             .collect();
+        // The monthly step walks GPs practice by practice: the practices' GP ranges tile the
+        // GPs in order, every GP in the practice it names.
+        debug_assert!(area.practices.iter().enumerate().all(|(p, practice)| {
+            area.gps[practice.gps.start as usize..practice.gps.end as usize]
+                .iter()
+                .all(|g| g.practice as usize == p)
+        }));
+        debug_assert_eq!(
+            area.practices.iter().map(|p| p.gps.len()).sum::<usize>(),
+            area.gps.len()
+        );
         let practice_credibility = area
             .practices
             .iter()
@@ -317,8 +335,11 @@ impl<'s> World<'s> {
             informal_leadership: vec![0.0; n_practices],
             practice_network: vec![0.0; n_practices],
             visible: vec![0.0; n_practices],
+            adopters: vec![0; n_practices],
+            visible_steps: visible_steps(n_initiatives),
             seen: vec![0.0; n_practices],
             seat_weights: vec![0.0; n_gps],
+            federation_draws: vec![0; 8 * n_gps],
             peer_signal: vec![0.0; n_practices],
             places: Places::new(n_practices, n_teams),
             members: Vec::with_capacity(max_members),
@@ -428,6 +449,19 @@ pub(crate) fn same_area(a: &Scenario, b: &Scenario) -> bool {
         && a.provider == b.provider
         && a.council == b.council
         && a.implementation == b.implementation
+}
+
+/// A practice's visible adoption by the number of initiatives adopted there: `1/n` added once
+/// per initiative, in turn, from 0 (with at least one initiative counted in `n`).
+fn visible_steps(n_initiatives: usize) -> Vec<f64> {
+    let n = n_initiatives.max(1) as f64;
+    let mut sum = 0.0;
+    let mut steps = vec![sum];
+    for _ in 0..n_initiatives {
+        sum += 1.0 / n;
+        steps.push(sum);
+    }
+    steps
 }
 
 /// The length of each GP seat's first term of office: seats are dealt into `term_cohorts`
