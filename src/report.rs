@@ -11,7 +11,7 @@ use std::fmt::Write as _;
 use crate::error::Result;
 use crate::experiment::{self, ArenaExperiment, CellResult, ClinicalExperiment, TimingExperiment};
 use crate::output::OutputDir;
-use crate::plot::{self, Bar, Colour, Mark, Reference, Series, Stack, Titles};
+use crate::plot::{self, Bar, CellMarks, Colour, Mark, Reference, Series, Stack, Symbol, Titles};
 use crate::scenario::Scenario;
 use crate::stats::RunResult;
 
@@ -1295,7 +1295,11 @@ pub fn write_calibration_report(
                 .collect()
         };
         let (xs, ys) = (centre(px.lo, px.hi), centre(py.lo, py.hi));
-        let outline: Vec<bool> = values.iter().map(|&v| v < b.cutoff).collect();
+        let marked: Vec<Option<usize>> = values
+            .iter()
+            .map(|&v| (v < b.cutoff).then_some(0))
+            .collect();
+        let kinds = [("some set not ruled out".to_string(), Symbol::Disc)];
         let title = format!("Lowest implausibility over {} and {}", px.path, py.path);
         plot::heatmap(
             dir,
@@ -1308,10 +1312,15 @@ pub fn write_calibration_report(
             &crate::plot::Grid {
                 xs: &xs,
                 ys: &ys,
+                x_labels: None,
+                y_labels: None,
                 values: &values,
                 range: (0.0, cap),
                 value_label: "lowest deciding implausibility in the cell",
-                outline: Some((&outline, "some set not ruled out")),
+                marks: Some(CellMarks {
+                    cells: &marked,
+                    kinds: &kinds,
+                }),
             },
         )?;
         figures.push(Figure {
@@ -1322,8 +1331,8 @@ pub fn write_calibration_report(
                  lowest deciding implausibility of any set tried in it (capped at {cap})."
             ),
             how: format!(
-                "Outlined cells hold a set under the cutoff {}: the region of parameter space \
-                 not ruled out, seen from these two parameters.",
+                "Cells marked with a disc hold a set under the cutoff {}: the region of \
+                 parameter space not ruled out, seen from these two parameters.",
                 b.cutoff
             ),
         });
