@@ -393,6 +393,39 @@ pub fn scatter(
     )
 }
 
+/// One row of a [`schedule`]: a unit (e.g. a cell of an experiment) and, per lane, the spans
+/// in which that lane is active.
+#[derive(Debug, Clone)]
+pub struct ScheduleRow {
+    /// The unit's name, printed above its lanes.
+    pub label: String,
+    /// Per lane, in the order of the chart's lanes: spans `(from, to)` on the horizontal axis.
+    pub spans: Vec<Vec<(f64, f64)>>,
+}
+
+/// A schedule strip: for each row (printed with its name above it) one thin bar per lane where
+/// that lane is active, over `x_range`; `lanes` give each lane's name and colour, for the
+/// legend. Writes `<stem>.png` and `<stem>.svg`.
+pub fn schedule(
+    dir: &OutputDir,
+    stem: &str,
+    titles: &Titles,
+    lanes: &[(String, Colour)],
+    rows: &[ScheduleRow],
+    x_range: (f64, f64),
+) -> Result<()> {
+    save(
+        dir,
+        stem,
+        &Schedule {
+            titles,
+            lanes,
+            rows,
+            x_range,
+        },
+    )
+}
+
 /// One panel of [`panels`]: one quantity across the values of one parameter.
 #[derive(Debug, Clone)]
 pub struct Panel {
@@ -1064,10 +1097,16 @@ impl Chart for IntervalBars<'_> {
         let labels: Vec<&str> = self.bars.iter().map(|b| b.label.as_str()).collect();
         let n = self.bars.len().max(1);
         let (plot, side) = split_legend(&body);
+        // Labels wider than a quarter of the plot go on rows of their own above their bars, so
+        // that the bars keep the width.
+        let (pw, _) = plot.dim_in_pixel();
+        let wanted = label_width(&plot, &labels);
+        let above = wanted > pw / 4;
+        let label_area = if above { AXIS_PX + 36 } else { wanted };
         let mut chart = ChartBuilder::on(&plot)
             .margin(20)
             .x_label_area_size(80)
-            .y_label_area_size(label_width(&plot, &labels))
+            .y_label_area_size(label_area)
             .build_cartesian_2d(x0..x1, -0.5..(n as f64 - 0.5))?;
         house_mesh(&mut chart, self.titles)
             .x_label_formatter(&num)
@@ -1091,11 +1130,16 @@ impl Chart for IntervalBars<'_> {
             } else {
                 Colour::SkyBlue.rgb()
             };
-            let mut bar =
-                Rectangle::new([(base, y - 0.5), (clamp(b.value), y + 0.5)], fill.filled());
-            bar.set_margin(6, 6, 0, 0);
+            // With labels above, the bar takes the lower part of its row.
+            let (bottom, top) = if above {
+                (y - 0.47, y + 0.05)
+            } else {
+                (y - 0.5, y + 0.5)
+            };
+            let mut bar = Rectangle::new([(base, bottom), (clamp(b.value), top)], fill.filled());
+            bar.set_margin(if above { 0 } else { 6 }, 6, 0, 0);
             chart.draw_series(std::iter::once(bar))?;
-            let mid = || y;
+            let mid = || (bottom + top) / 2.0;
             let whisker = BLACK.stroke_width(3);
             chart.draw_series(std::iter::once(PathElement::new(
                 vec![(clamp(b.lo), mid()), (clamp(b.hi), mid())],
@@ -1135,7 +1179,15 @@ impl Chart for IntervalBars<'_> {
                 BLACK.mix(0.7).stroke_width(2),
             )))?;
         }
-        category_labels(&mut chart, x0, &labels)?;
+        if above {
+            let st = style(TICK_PX).pos(Pos::new(HPos::Left, VPos::Center));
+            chart.draw_series(labels.iter().enumerate().map(|(k, l)| {
+                EmptyElement::at((x0, row(k, n) + 0.27))
+                    + Text::new(l.to_string(), (6, 0), st.clone())
+            }))?;
+        } else {
+            category_labels(&mut chart, x0, &labels)?;
+        }
         if self.bars.is_empty() {
             no_data(&plot)?;
         }
@@ -1575,6 +1627,73 @@ impl Chart for Scatter<'_> {
     }
 }
 
+struct Schedule<'a> {
+    titles: &'a Titles<'a>,
+    lanes: &'a [(String, Colour)],
+    rows: &'a [ScheduleRow],
+    x_range: (f64, f64),
+}
+
+impl Chart for Schedule<'_> {
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Drawn
+    where
+        DB::ErrorType: 'static,
+    {
+        let body = header(root, self.titles.title)?;
+        let (plot, side) = split_legend(&body);
+        let (x0, x1) = axis(
+            self.x_range,
+            self.rows
+                .iter()
+                .flat_map(|r| r.spans.iter().flatten().flat_map(|s| [s.0, s.1])),
+        );
+        let lanes = self.lanes.len().max(1);
+        // Each row: a line for its name, then one unit per lane.
+        let per_row = lanes as f64 + 1.2;
+        let height = per_row * self.rows.len().max(1) as f64;
+        let mut chart = ChartBuilder::on(&plot)
+            .margin(20)
+            .x_label_area_size(80)
+            .y_label_area_size(AXIS_PX + 36)
+            .build_cartesian_2d(x0..x1, 0.0..height)?;
+        house_mesh(&mut chart, self.titles)
+            .x_label_formatter(&num)
+            .y_labels(0)
+            .disable_y_mesh()
+            .draw()?;
+        let name_style = style(TICK_PX).pos(Pos::new(HPos::Left, VPos::Center));
+        for (k, r) in self.rows.iter().enumerate() {
+            // The first row at the top.
+            let top = height - k as f64 * per_row;
+            chart.draw_series(std::iter::once(
+                EmptyElement::at((x0, top - 0.55))
+                    + Text::new(r.label.clone(), (6, 0), name_style.clone()),
+            ))?;
+            for (lane, (_, colour)) in self.lanes.iter().enumerate() {
+                let y = top - 1.2 - lane as f64;
+                for &(a, b) in r.spans.get(lane).into_iter().flatten() {
+                    let (a, b) = (finite(a, x0).clamp(x0, x1), finite(b, x1).clamp(x0, x1));
+                    if b > a {
+                        chart.draw_series(std::iter::once(Rectangle::new(
+                            [(a, y - 0.85), (b, y - 0.15)],
+                            colour.rgb().filled(),
+                        )))?;
+                    }
+                }
+            }
+        }
+        if self.rows.is_empty() {
+            no_data(&plot)?;
+        }
+        let entries: Vec<(String, Swatch)> = self
+            .lanes
+            .iter()
+            .map(|(label, c)| (label.clone(), Swatch::Block(c.rgb())))
+            .collect();
+        legend(&side, &entries)
+    }
+}
+
 struct Panels<'a> {
     title: &'a str,
     y: &'a str,
@@ -1843,23 +1962,41 @@ mod tests {
         let values: Vec<f64> = (0..30)
             .map(|k| (k % 6) as f64 * (k / 6) as f64 / 20.0)
             .collect();
-        let marked: Vec<bool> = values.iter().map(|v| *v > 0.5).collect();
+        let marked: Vec<Option<usize>> = values
+            .iter()
+            .map(|v| Some((v * 6.0) as usize % 3))
+            .collect();
+        let kinds = [
+            ("verdict supported".to_string(), Symbol::Disc),
+            ("verdict refuted".to_string(), Symbol::Cross),
+            ("verdict inconclusive".to_string(), Symbol::Ring),
+        ];
         let grid = Grid {
             xs: &xs,
             ys: &ys,
+            x_labels: None,
+            y_labels: None,
             values: &values,
             range: (0.0, 1.0),
             value_label: "success rate (share)",
-            outline: Some((&marked, "verdict supported")),
+            marks: Some(CellMarks {
+                cells: &marked,
+                kinds: &kinds,
+            }),
         };
         heatmap(&dir, "heat", &t, &grid).unwrap();
         let empty = Grid {
             xs: &[],
             ys: &[],
+            x_labels: None,
+            y_labels: None,
             values: &[],
             range: (0.0, 0.0),
             value_label: "",
-            outline: Some((&[], "none")),
+            marks: Some(CellMarks {
+                cells: &[],
+                kinds: &kinds,
+            }),
         };
         heatmap(&dir, "heat_none", &t, &empty).unwrap();
         let bars = vec![
@@ -1926,7 +2063,38 @@ mod tests {
             Some(&r),
         )
         .unwrap();
+        let panel = |switch: bool| Panel {
+            x: "a parameter with a long name that has to be cut to fit its panel".into(),
+            switch: switch.then(|| ["off".to_string(), "on".to_string()]),
+            points: (0..20)
+                .map(|i| ((i % 2) as f64, 0.3 + 0.01 * i as f64, i % 3))
+                .collect(),
+        };
+        let groups = [
+            ("a".to_string(), Colour::BluishGreen),
+            ("b".to_string(), Colour::Vermillion),
+            ("c".to_string(), Colour::Grey),
+        ];
+        let many = [panel(false), panel(true), panel(false)];
+        panels(&dir, "panels", "Panels", "y", &many, &groups, "A caption.").unwrap();
+        panels(&dir, "panels_none", "Panels", "y", &[], &groups, "").unwrap();
+        let rows = vec![ScheduleRow {
+            label: "a cell with a long name".into(),
+            spans: vec![vec![(0.0, 12.0)], vec![], vec![(12.0, 60.0)]],
+        }];
+        schedule(&dir, "schedule", &t, &groups, &rows, (0.0, 60.0)).unwrap();
+        schedule(
+            &dir,
+            "schedule_none",
+            &t,
+            &groups,
+            &[],
+            (f64::NAN, f64::NAN),
+        )
+        .unwrap();
         for stem in [
+            "panels",
+            "schedule",
             "line",
             "heat",
             "bars",
@@ -1946,6 +2114,97 @@ mod tests {
             let _ = std::fs::remove_dir_all(&keep);
             let _ = std::fs::rename(tmp.path().join("charts"), &keep);
         }
+    }
+
+    /// The text elements of an SVG chart.
+    fn svg_texts(path: &std::path::Path) -> Vec<String> {
+        let svg = std::fs::read_to_string(path).expect("the SVG");
+        svg.split("<text")
+            .skip(1)
+            .filter_map(|t| {
+                let body = &t[t.find('>')? + 1..];
+                Some(body[..body.find("</text>")?].trim().to_string())
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_heat_map_names_each_marked_category_labels_switches_and_fits_its_scale() {
+        let tmp = tempfile::tempdir().expect("a scratch folder");
+        let dir = OutputDir::create(&tmp.path().join("charts")).expect("an output folder");
+        let t = Titles {
+            title: "t",
+            x: "x",
+            y: "y",
+        };
+        let names = ["off".to_string(), "on".to_string()];
+        let values = [0.35, 0.41, 0.44, 0.48];
+        let cells = [Some(0), Some(1), Some(2), None];
+        let kinds = [
+            ("verdict supported".to_string(), Symbol::Disc),
+            ("verdict refuted".to_string(), Symbol::Cross),
+            ("verdict inconclusive".to_string(), Symbol::Ring),
+        ];
+        let grid = Grid {
+            xs: &[0.0, 1.0],
+            ys: &[0.0, 0.5],
+            x_labels: Some(&names),
+            y_labels: None,
+            values: &values,
+            range: (f64::NAN, f64::NAN),
+            value_label: "success rate",
+            marks: Some(CellMarks {
+                cells: &cells,
+                kinds: &kinds,
+            }),
+        };
+        heatmap(&dir, "heat", &t, &grid).unwrap();
+        let texts = svg_texts(&dir.file("heat.svg"));
+        for want in [
+            "verdict supported",
+            "verdict refuted",
+            "verdict inconclusive",
+            "off",
+            "on",
+            "0.35",
+            "0.48",
+        ] {
+            assert!(texts.iter().any(|t| t == want), "no {want:?} in {texts:?}");
+        }
+        // The scale runs over the data, not over 0 to 1.
+        assert!(!texts.iter().any(|t| t == "1"), "{texts:?}");
+        assert!(texts.iter().any(|t| t.contains("scale fitted to the")));
+    }
+
+    #[test]
+    fn long_bar_labels_get_rows_of_their_own() {
+        let tmp = tempfile::tempdir().expect("a scratch folder");
+        let dir = OutputDir::create(&tmp.path().join("charts")).expect("an output folder");
+        let t = Titles {
+            title: "t",
+            x: "x",
+            y: "y",
+        };
+        let bar = |label: &str| Bar {
+            label: label.into(),
+            value: 50.0,
+            lo: 40.0,
+            hi: 60.0,
+            highlight: false,
+        };
+        let bars = [
+            bar("a label long enough to take a third of the plot's width"),
+            bar("short"),
+        ];
+        interval_bars(&dir, "bars", &t, &bars, (0.0, 100.0), None, "").unwrap();
+        let svg = std::fs::read_to_string(dir.file("bars.svg")).unwrap();
+        // A label on its own row starts at the plot's left edge and runs right (anchor start);
+        // a label beside its bar ends at the axis (anchor end).
+        let long = svg
+            .split("<text")
+            .find(|t| t.contains("a label long enough"))
+            .expect("the long label");
+        assert!(!long.contains("text-anchor=\"end\""), "{long}");
     }
 
     #[test]
