@@ -588,11 +588,7 @@ fn a_latin_hypercube_sweep_draws_success_against_each_parameter() {
             "the caption comes from the data"
         );
         let svg = std::fs::read_to_string(dir.join("sweep.svg")).unwrap();
-        assert_eq!(
-            svg.contains("inconclusive"),
-            experiment,
-            "{out}"
-        );
+        assert_eq!(svg.contains("inconclusive"), experiment, "{out}");
         assert_eq!(
             html.contains("coloured by the arena verdict"),
             experiment,
