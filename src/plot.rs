@@ -152,6 +152,27 @@ pub struct Stack {
     pub values: Vec<f64>,
 }
 
+/// A mark drawn in a heat map's cells to show a category, e.g. the arena verdict.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Symbol {
+    /// A filled disc.
+    Disc,
+    /// A diagonal cross.
+    Cross,
+    /// An open ring.
+    Ring,
+}
+
+/// Categories marked on a heat map's cells, one symbol each, explained in the legend.
+#[derive(Debug, Clone, Copy)]
+pub struct CellMarks<'a> {
+    /// Per cell, row-major like [`Grid::values`]: the index of its category in `kinds`, or
+    /// `None` for no mark.
+    pub cells: &'a [Option<usize>],
+    /// Each category's name and symbol, listed in the legend in this order.
+    pub kinds: &'a [(String, Symbol)],
+}
+
 /// The cells of a heat map over two parameters.
 #[derive(Debug, Clone, Copy)]
 pub struct Grid<'a> {
@@ -159,14 +180,20 @@ pub struct Grid<'a> {
     pub xs: &'a [f64],
     /// Values of the vertical parameter, increasing.
     pub ys: &'a [f64],
+    /// Tick labels for `xs`, one each (e.g. "off" and "on" for a switch); `None`: the numbers.
+    pub x_labels: Option<&'a [String]>,
+    /// Tick labels for `ys`, likewise.
+    pub y_labels: Option<&'a [String]>,
     /// One value per cell, row-major: `values[j * xs.len() + i]` is at `(xs[i], ys[j])`.
     pub values: &'a [f64],
-    /// Values mapped from the first to the last colour of the scale, e.g. `(0.0, 1.0)`.
+    /// Values mapped from the first to the last colour of the scale, e.g. `(0.0, 1.0)`; a
+    /// range that is not finite and increasing fits the scale to the values' own lowest and
+    /// highest, so that small differences still show as different colours.
     pub range: (f64, f64),
     /// What the colour means, with its unit.
     pub value_label: &'a str,
-    /// Cells to outline as a region, row-major like `values`, and what the outline means.
-    pub outline: Option<(&'a [bool], &'a str)>,
+    /// Categories marked on the cells with symbols, e.g. the verdict at each point.
+    pub marks: Option<CellMarks<'a>>,
 }
 
 /// A named moment on a time axis, drawn as a dotted vertical line with its name (a scheduled
@@ -315,9 +342,9 @@ pub fn stacked_area(
     save(dir, stem, &chart)
 }
 
-/// A heat map over two parameters (viridis scale, value printed in each cell when they fit),
-/// with an optional outlined region, e.g. where the verdict is `supported`. Writes
-/// `<stem>.png` and `<stem>.svg`.
+/// A heat map over two parameters (viridis scale with its colour bar, value printed in each
+/// cell when they fit), with optional categories marked by symbols, e.g. the verdict at each
+/// point. Writes `<stem>.png` and `<stem>.svg`.
 pub fn heatmap(dir: &OutputDir, stem: &str, titles: &Titles, grid: &Grid) -> Result<()> {
     save(dir, stem, &Heatmap { titles, grid })
 }
@@ -361,6 +388,75 @@ pub fn scatter(
             titles,
             groups,
             region,
+            caption,
+        },
+    )
+}
+
+/// One row of a [`schedule`]: a unit (e.g. a cell of an experiment) and, per lane, the spans
+/// in which that lane is active.
+#[derive(Debug, Clone)]
+pub struct ScheduleRow {
+    /// The unit's name, printed above its lanes.
+    pub label: String,
+    /// Per lane, in the order of the chart's lanes: spans `(from, to)` on the horizontal axis.
+    pub spans: Vec<Vec<(f64, f64)>>,
+}
+
+/// A schedule strip: for each row (printed with its name above it) one thin bar per lane where
+/// that lane is active, over `x_range`; `lanes` give each lane's name and colour, for the
+/// legend. Writes `<stem>.png` and `<stem>.svg`.
+pub fn schedule(
+    dir: &OutputDir,
+    stem: &str,
+    titles: &Titles,
+    lanes: &[(String, Colour)],
+    rows: &[ScheduleRow],
+    x_range: (f64, f64),
+) -> Result<()> {
+    save(
+        dir,
+        stem,
+        &Schedule {
+            titles,
+            lanes,
+            rows,
+            x_range,
+        },
+    )
+}
+
+/// One panel of [`panels`]: one quantity across the values of one parameter.
+#[derive(Debug, Clone)]
+pub struct Panel {
+    /// The horizontal axis: the parameter's name.
+    pub x: String,
+    /// Tick labels for a switch, at 0 and 1 (e.g. "off" and "on"); `None`: numbers.
+    pub switch: Option<[String; 2]>,
+    /// Points `(x, y, group)`, the group an index into the chart's groups.
+    pub points: Vec<(f64, f64, usize)>,
+}
+
+/// Small multiples: one scatter panel per parameter, all on the same value axis `y` (fitted
+/// to the data), points coloured by group (`groups`: legend label and colour; one group needs
+/// no legend), with a caption under them. Writes `<stem>.png` and `<stem>.svg`.
+pub fn panels(
+    dir: &OutputDir,
+    stem: &str,
+    title: &str,
+    y: &str,
+    panels: &[Panel],
+    groups: &[(String, Colour)],
+    caption: &str,
+) -> Result<()> {
+    save(
+        dir,
+        stem,
+        &Panels {
+            title,
+            y,
+            panels,
+            groups,
             caption,
         },
     )
@@ -495,6 +591,33 @@ fn wrap<DB: DrawingBackend>(
     lines
 }
 
+/// `text` as is when it fits in `width` pixels, else cut at a word with an ellipsis.
+fn fit<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    text: &str,
+    st: &TextStyle,
+    width: u32,
+) -> String {
+    let fits = |t: &str| {
+        area.estimate_text_size(t, st)
+            .map_or(true, |(w, _)| w <= width)
+    };
+    if fits(text) {
+        return text.to_string();
+    }
+    let words: Vec<&str> = text.split_whitespace().collect();
+    for n in (1..words.len()).rev() {
+        let candidate = format!(
+            "{}…",
+            words[..n].join(" ").trim_end_matches([',', ':', ';'])
+        );
+        if fits(&candidate) {
+            return candidate;
+        }
+    }
+    words.first().map_or_else(String::new, |w| format!("{w}…"))
+}
+
 /// Draws the title (wrapped, centred) and returns the area under it.
 /// The plot area and the legend column to its right.
 fn split_legend<DB: DrawingBackend>(
@@ -515,9 +638,19 @@ where
     Y: Ranged<ValueType = YT> + ValueFormatter<YT>,
     DB: DrawingBackend,
 {
+    // An axis title longer than its axis is cut with an ellipsis rather than run off the chart.
+    let (w, h) = chart.plotting_area().dim_in_pixel();
+    let (x, y) = {
+        let area = chart.plotting_area().strip_coord_spec();
+        let st = style(AXIS_PX);
+        (
+            fit(&area, titles.x, &st, w),
+            fit(&area, titles.y, &st, h + 60),
+        )
+    };
     let mut mesh = chart.configure_mesh();
-    mesh.x_desc(titles.x)
-        .y_desc(titles.y)
+    mesh.x_desc(x)
+        .y_desc(y)
         .axis_desc_style(style(AXIS_PX))
         .label_style(style(TICK_PX))
         .max_light_lines(2)
@@ -576,6 +709,7 @@ enum Swatch {
     Dashed(RGBColor),
     Outline,
     Marker,
+    Symbol(Symbol),
 }
 
 /// Draws a legend down the left of `area`.
@@ -615,6 +749,20 @@ where
             }
             Swatch::Marker => {
                 area.draw(&TriangleMarker::new((x0 + 20, y), 9, TEXT.filled()))?;
+            }
+            Swatch::Symbol(sym) => {
+                let (cx, r) = (x0 + 20, 9);
+                match sym {
+                    Symbol::Disc => area.draw(&Circle::new((cx, y), r as u32, TEXT.filled()))?,
+                    Symbol::Ring => {
+                        area.draw(&Circle::new((cx, y), r as u32, TEXT.stroke_width(3)))?
+                    }
+                    Symbol::Cross => {
+                        let w = TEXT.stroke_width(3);
+                        area.draw(&PathElement::new(vec![(cx - r, y - r), (cx + r, y + r)], w))?;
+                        area.draw(&PathElement::new(vec![(cx - r, y + r), (cx + r, y - r)], w))?;
+                    }
+                }
             }
             Swatch::Outline => {
                 area.draw(&Rectangle::new(
@@ -949,10 +1097,16 @@ impl Chart for IntervalBars<'_> {
         let labels: Vec<&str> = self.bars.iter().map(|b| b.label.as_str()).collect();
         let n = self.bars.len().max(1);
         let (plot, side) = split_legend(&body);
+        // Labels wider than a quarter of the plot go on rows of their own above their bars, so
+        // that the bars keep the width.
+        let (pw, _) = plot.dim_in_pixel();
+        let wanted = label_width(&plot, &labels);
+        let above = wanted > pw / 4;
+        let label_area = if above { AXIS_PX + 36 } else { wanted };
         let mut chart = ChartBuilder::on(&plot)
             .margin(20)
             .x_label_area_size(80)
-            .y_label_area_size(label_width(&plot, &labels))
+            .y_label_area_size(label_area)
             .build_cartesian_2d(x0..x1, -0.5..(n as f64 - 0.5))?;
         house_mesh(&mut chart, self.titles)
             .x_label_formatter(&num)
@@ -976,11 +1130,16 @@ impl Chart for IntervalBars<'_> {
             } else {
                 Colour::SkyBlue.rgb()
             };
-            let mut bar =
-                Rectangle::new([(base, y - 0.5), (clamp(b.value), y + 0.5)], fill.filled());
-            bar.set_margin(6, 6, 0, 0);
+            // With labels above, the bar takes the lower part of its row.
+            let (bottom, top) = if above {
+                (y - 0.47, y + 0.05)
+            } else {
+                (y - 0.5, y + 0.5)
+            };
+            let mut bar = Rectangle::new([(base, bottom), (clamp(b.value), top)], fill.filled());
+            bar.set_margin(if above { 0 } else { 6 }, 6, 0, 0);
             chart.draw_series(std::iter::once(bar))?;
-            let mid = || y;
+            let mid = || (bottom + top) / 2.0;
             let whisker = BLACK.stroke_width(3);
             chart.draw_series(std::iter::once(PathElement::new(
                 vec![(clamp(b.lo), mid()), (clamp(b.hi), mid())],
@@ -1020,7 +1179,15 @@ impl Chart for IntervalBars<'_> {
                 BLACK.mix(0.7).stroke_width(2),
             )))?;
         }
-        category_labels(&mut chart, x0, &labels)?;
+        if above {
+            let st = style(TICK_PX).pos(Pos::new(HPos::Left, VPos::Center));
+            chart.draw_series(labels.iter().enumerate().map(|(k, l)| {
+                EmptyElement::at((x0, row(k, n) + 0.27))
+                    + Text::new(l.to_string(), (6, 0), st.clone())
+            }))?;
+        } else {
+            category_labels(&mut chart, x0, &labels)?;
+        }
         if self.bars.is_empty() {
             no_data(&plot)?;
         }
@@ -1188,6 +1355,46 @@ struct Heatmap<'a> {
     grid: &'a Grid<'a>,
 }
 
+/// Draws `symbol` centred `(dx, dy)` pixels from `at`, `r` pixels in radius, in black over a
+/// white halo, so that it reads on every colour of the scale.
+fn draw_symbol<DB: DrawingBackend, X: Ranged<ValueType = f64>, Y: Ranged<ValueType = f64>>(
+    chart: &mut ChartContext<DB, Cartesian2d<X, Y>>,
+    at: (f64, f64),
+    (dx, dy): (i32, i32),
+    r: i32,
+    symbol: Symbol,
+) -> Drawn
+where
+    DB::ErrorType: 'static,
+{
+    for (ink, extra) in [(WHITE, 3), (TEXT, 0)] {
+        let mark = EmptyElement::at(at);
+        match symbol {
+            Symbol::Disc => {
+                chart.draw_series(std::iter::once(
+                    mark + Circle::new((dx, dy), (r + extra) as u32, ink.filled()),
+                ))?;
+            }
+            Symbol::Ring => {
+                chart.draw_series(std::iter::once(
+                    mark + Circle::new((dx, dy), r as u32, ink.stroke_width(3 + 2 * extra as u32)),
+                ))?;
+            }
+            Symbol::Cross => {
+                let w = ink.stroke_width(3 + 2 * extra as u32);
+                chart.draw_series(std::iter::once(
+                    mark + PathElement::new(vec![(dx - r, dy - r), (dx + r, dy + r)], w),
+                ))?;
+                chart.draw_series(std::iter::once(
+                    EmptyElement::at(at)
+                        + PathElement::new(vec![(dx - r, dy + r), (dx + r, dy - r)], w),
+                ))?;
+            }
+        }
+    }
+    Ok(())
+}
+
 impl Chart for Heatmap<'_> {
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Drawn
     where
@@ -1198,7 +1405,12 @@ impl Chart for Heatmap<'_> {
         let (plot, side) = split_legend(&body);
         let (nx, ny) = (g.xs.len(), g.ys.len());
         let (cols, rows) = (nx.max(1) as f64, ny.max(1) as f64);
-        let (lo, hi) = axis(g.range, g.values.iter().copied());
+        let fitted = !(g.range.0.is_finite() && g.range.1.is_finite() && g.range.0 < g.range.1);
+        let (lo, hi) = if fitted {
+            span(g.values.iter().copied())
+        } else {
+            g.range
+        };
         let mut chart = ChartBuilder::on(&plot)
             .margin(20)
             .x_label_area_size(80)
@@ -1213,79 +1425,87 @@ impl Chart for Heatmap<'_> {
         let below = style(TICK_PX).pos(Pos::new(HPos::Center, VPos::Top));
         let left = style(TICK_PX).pos(Pos::new(HPos::Right, VPos::Center));
         let step = |n: usize| n.div_ceil(12).max(1);
+        let tick = |names: Option<&[String]>, k: usize, v: &f64| {
+            names
+                .and_then(|n| n.get(k))
+                .cloned()
+                .unwrap_or_else(|| num(v))
+        };
         chart.draw_series(g.xs.iter().enumerate().step_by(step(nx)).map(|(i, x)| {
-            EmptyElement::at((i as f64 + 0.5, 0.0)) + Text::new(num(x), (0, 10), below.clone())
+            EmptyElement::at((i as f64 + 0.5, 0.0))
+                + Text::new(tick(g.x_labels, i, x), (0, 10), below.clone())
         }))?;
         chart.draw_series(g.ys.iter().enumerate().step_by(step(ny)).map(|(j, y)| {
-            EmptyElement::at((0.0, j as f64 + 0.5)) + Text::new(num(y), (-10, 0), left.clone())
+            EmptyElement::at((0.0, j as f64 + 0.5))
+                + Text::new(tick(g.y_labels, j, y), (-10, 0), left.clone())
         }))?;
         let value =
             |i: usize, j: usize| g.values.get(j * nx + i).copied().filter(|v| v.is_finite());
+        let mark = |i: usize, j: usize| {
+            g.marks.and_then(|m| {
+                m.cells
+                    .get(j * nx + i)
+                    .copied()
+                    .flatten()
+                    .and_then(|k| m.kinds.get(k))
+            })
+        };
         let (pw, ph) = chart.plotting_area().dim_in_pixel();
         let cell_w = pw / nx.max(1) as u32;
         let cell_h = ph / ny.max(1) as u32;
-        let show_values = cell_w >= 56 && cell_h >= 28;
+        // With symbols, a value needs room beside its symbol.
+        let show_values = cell_h >= 28 && cell_w >= if g.marks.is_some() { 110 } else { 56 };
+        let radius = ((cell_w.min(cell_h) / 5) as i32).clamp(4, 11);
         let cell = |i: usize, j: usize| [(i as f64, j as f64), (i as f64 + 1.0, j as f64 + 1.0)];
         for j in 0..ny {
             for i in 0..nx {
                 let c = value(i, j).map_or(MISSING, |v| viridis((v - lo) / (hi - lo)));
                 chart.draw_series(std::iter::once(Rectangle::new(cell(i, j), c.filled())))?;
+                let centre = (i as f64 + 0.5, j as f64 + 0.5);
+                let symbol = mark(i, j);
+                if let Some((_, sym)) = symbol {
+                    let dx = if show_values { -(radius + 24) } else { 0 };
+                    draw_symbol(&mut chart, centre, (dx, 0), radius, *sym)?;
+                }
                 if show_values && let Some(v) = value(i, j) {
-                    chart.draw_series(std::iter::once(Text::new(
-                        num(&((v * 100.0).round() / 100.0)),
-                        (i as f64 + 0.5, j as f64 + 0.5),
-                        style(TICK_PX.min(cell_h.saturating_sub(6)).max(10))
-                            .pos(Pos::new(HPos::Center, VPos::Center))
-                            .color(&ink_on(c)),
-                    )))?;
+                    let (dx, h) = if symbol.is_some() {
+                        (-6, HPos::Left)
+                    } else {
+                        (0, HPos::Center)
+                    };
+                    chart.draw_series(std::iter::once(
+                        EmptyElement::at(centre)
+                            + Text::new(
+                                num(&((v * 100.0).round() / 100.0)),
+                                (dx, 0),
+                                style(TICK_PX.min(cell_h.saturating_sub(6)).max(10))
+                                    .pos(Pos::new(h, VPos::Center))
+                                    .color(&ink_on(c)),
+                            ),
+                    ))?;
                 }
             }
         }
-        let mut entries = Vec::new();
-        if let Some((marked, label)) = g.outline {
-            let inside = |i: isize, j: isize| {
-                i >= 0
-                    && j >= 0
-                    && (i as usize) < nx
-                    && (j as usize) < ny
-                    && marked.get(j as usize * nx + i as usize) == Some(&true)
-            };
-            // Only the region's boundary: the edges between a marked cell and an unmarked one.
-            let mut edges = Vec::new();
-            for j in 0..ny as isize {
-                for i in 0..nx as isize {
-                    if !inside(i, j) {
-                        continue;
-                    }
-                    let (a, b) = (i as f64, j as f64);
-                    let e = |x: f64, y: f64| (x, y);
-                    if !inside(i - 1, j) {
-                        edges.push(vec![e(a, b), e(a, b + 1.0)]);
-                    }
-                    if !inside(i + 1, j) {
-                        edges.push(vec![e(a + 1.0, b), e(a + 1.0, b + 1.0)]);
-                    }
-                    if !inside(i, j - 1) {
-                        edges.push(vec![e(a, b), e(a + 1.0, b)]);
-                    }
-                    if !inside(i, j + 1) {
-                        edges.push(vec![e(a, b + 1.0), e(a + 1.0, b + 1.0)]);
-                    }
-                }
-            }
-            for (colour, width) in [(BLACK, 7), (WHITE, 3)] {
-                chart.draw_series(
-                    edges
-                        .iter()
-                        .map(|e| PathElement::new(e.clone(), colour.stroke_width(width))),
-                )?;
-            }
-            entries.push((label.to_string(), Swatch::Outline));
-        }
+        let entries: Vec<(String, Swatch)> = g
+            .marks
+            .iter()
+            .flat_map(|m| m.kinds.iter())
+            .map(|(label, sym)| (label.clone(), Swatch::Symbol(*sym)))
+            .collect();
         if nx == 0 || ny == 0 {
             no_data(&plot)?;
         }
-        colour_bar(&side, g.value_label, (lo, hi), &entries)?;
+        let label = if fitted && hi > lo {
+            format!(
+                "{}; scale fitted to the data, {} to {}",
+                g.value_label,
+                num(&lo),
+                num(&hi)
+            )
+        } else {
+            g.value_label.to_string()
+        };
+        colour_bar(&side, &label, (lo, hi), &entries)?;
         Ok(())
     }
 }
@@ -1308,7 +1528,8 @@ where
         area.draw_text(line, &st, (10, 30 + i as i32 * line_h))?;
     }
     let top = 30 + lines.len() as i32 * line_h + 14;
-    let height = 320;
+    // A shorter bar when symbols need the room below it.
+    let height = if entries.is_empty() { 320 } else { 220 };
     let steps = 64;
     for s in 0..steps {
         // The top of the bar is the high end of the scale.
@@ -1331,7 +1552,7 @@ where
     if !entries.is_empty() {
         let (_, h) = area.dim_in_pixel();
         let below = area
-            .split_vertically(((top + height + 20).max(0) as u32).min(h))
+            .split_vertically(((top + height + 10).max(0) as u32).min(h))
             .1;
         legend(&below, entries)?;
     }
@@ -1402,6 +1623,168 @@ impl Chart for Scatter<'_> {
             entries.push((r.label.clone(), Swatch::Outline));
         }
         legend(&side, &entries)?;
+        Ok(())
+    }
+}
+
+struct Schedule<'a> {
+    titles: &'a Titles<'a>,
+    lanes: &'a [(String, Colour)],
+    rows: &'a [ScheduleRow],
+    x_range: (f64, f64),
+}
+
+impl Chart for Schedule<'_> {
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Drawn
+    where
+        DB::ErrorType: 'static,
+    {
+        let body = header(root, self.titles.title)?;
+        let (plot, side) = split_legend(&body);
+        let (x0, x1) = axis(
+            self.x_range,
+            self.rows
+                .iter()
+                .flat_map(|r| r.spans.iter().flatten().flat_map(|s| [s.0, s.1])),
+        );
+        let lanes = self.lanes.len().max(1);
+        // Each row: a line for its name, then one unit per lane.
+        let per_row = lanes as f64 + 1.2;
+        let height = per_row * self.rows.len().max(1) as f64;
+        let mut chart = ChartBuilder::on(&plot)
+            .margin(20)
+            .x_label_area_size(80)
+            .y_label_area_size(AXIS_PX + 36)
+            .build_cartesian_2d(x0..x1, 0.0..height)?;
+        house_mesh(&mut chart, self.titles)
+            .x_label_formatter(&num)
+            .y_labels(0)
+            .disable_y_mesh()
+            .draw()?;
+        let name_style = style(TICK_PX).pos(Pos::new(HPos::Left, VPos::Center));
+        for (k, r) in self.rows.iter().enumerate() {
+            // The first row at the top.
+            let top = height - k as f64 * per_row;
+            chart.draw_series(std::iter::once(
+                EmptyElement::at((x0, top - 0.55))
+                    + Text::new(r.label.clone(), (6, 0), name_style.clone()),
+            ))?;
+            for (lane, (_, colour)) in self.lanes.iter().enumerate() {
+                let y = top - 1.2 - lane as f64;
+                for &(a, b) in r.spans.get(lane).into_iter().flatten() {
+                    let (a, b) = (finite(a, x0).clamp(x0, x1), finite(b, x1).clamp(x0, x1));
+                    if b > a {
+                        chart.draw_series(std::iter::once(Rectangle::new(
+                            [(a, y - 0.85), (b, y - 0.15)],
+                            colour.rgb().filled(),
+                        )))?;
+                    }
+                }
+            }
+        }
+        if self.rows.is_empty() {
+            no_data(&plot)?;
+        }
+        let entries: Vec<(String, Swatch)> = self
+            .lanes
+            .iter()
+            .map(|(label, c)| (label.clone(), Swatch::Block(c.rgb())))
+            .collect();
+        legend(&side, &entries)
+    }
+}
+
+struct Panels<'a> {
+    title: &'a str,
+    y: &'a str,
+    panels: &'a [Panel],
+    groups: &'a [(String, Colour)],
+    caption: &'a str,
+}
+
+impl Chart for Panels<'_> {
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Drawn
+    where
+        DB::ErrorType: 'static,
+    {
+        let body = header(root, self.title)?;
+        let body = footer(&body, self.caption)?;
+        let (grid, side) = if self.groups.len() > 1 {
+            let (w, _) = body.dim_in_pixel();
+            let (g, s) = body.split_horizontally(w.saturating_sub(230));
+            (g, Some(s))
+        } else {
+            (body, None)
+        };
+        let n = self.panels.len();
+        if n == 0 {
+            return no_data(&grid);
+        }
+        // About as many columns as rows, at most four.
+        let cols = ((n as f64).sqrt().ceil() as usize).clamp(1, 4);
+        let rows = n.div_ceil(cols);
+        let cells = grid.split_evenly((rows, cols));
+        let (y0, y1) = axis(
+            (f64::NAN, f64::NAN),
+            self.panels
+                .iter()
+                .flat_map(|p| p.points.iter().map(|q| q.1)),
+        );
+        let small = |px: u32| style(px);
+        for (panel, area) in self.panels.iter().zip(&cells) {
+            let (x0, x1) = match panel.switch {
+                Some(_) => (-0.5, 1.5),
+                None => axis((f64::NAN, f64::NAN), panel.points.iter().map(|q| q.0)),
+            };
+            let (w, _) = area.dim_in_pixel();
+            let x_title = fit(area, &panel.x, &small(TICK_PX), w.saturating_sub(80));
+            let mut chart = ChartBuilder::on(area)
+                .margin(12)
+                .x_label_area_size(56)
+                .y_label_area_size(70)
+                .build_cartesian_2d(x0..x1, y0..y1)?;
+            let switch_tick = |v: &f64| match &panel.switch {
+                Some(names) if v.abs() < 1e-9 => names[0].clone(),
+                Some(names) if (v - 1.0).abs() < 1e-9 => names[1].clone(),
+                Some(_) => String::new(),
+                None => num(v),
+            };
+            let mut mesh = chart.configure_mesh();
+            mesh.x_desc(x_title)
+                .y_desc(self.y)
+                .axis_desc_style(small(TICK_PX))
+                .label_style(small(TICK_PX - 4))
+                .max_light_lines(1)
+                .light_line_style(GRID_LIGHT)
+                .bold_line_style(GRID_BOLD)
+                .y_labels(5)
+                .x_label_formatter(&switch_tick)
+                .y_label_formatter(&num);
+            if panel.switch.is_some() {
+                mesh.x_labels(5);
+            } else {
+                mesh.x_labels(6);
+            }
+            mesh.draw()?;
+            for (g, (_, colour)) in self.groups.iter().enumerate() {
+                let c = colour.rgb();
+                chart.draw_series(
+                    panel
+                        .points
+                        .iter()
+                        .filter(|p| p.2 == g && p.0.is_finite() && p.1.is_finite())
+                        .map(|p| Circle::new((p.0, p.1), 5, c.mix(0.8).filled())),
+                )?;
+            }
+        }
+        if let Some(side) = side {
+            let entries: Vec<(String, Swatch)> = self
+                .groups
+                .iter()
+                .map(|(label, c)| (label.clone(), Swatch::Block(c.rgb())))
+                .collect();
+            legend(&side, &entries)?;
+        }
         Ok(())
     }
 }
@@ -1579,23 +1962,41 @@ mod tests {
         let values: Vec<f64> = (0..30)
             .map(|k| (k % 6) as f64 * (k / 6) as f64 / 20.0)
             .collect();
-        let marked: Vec<bool> = values.iter().map(|v| *v > 0.5).collect();
+        let marked: Vec<Option<usize>> = values
+            .iter()
+            .map(|v| Some((v * 6.0) as usize % 3))
+            .collect();
+        let kinds = [
+            ("verdict supported".to_string(), Symbol::Disc),
+            ("verdict refuted".to_string(), Symbol::Cross),
+            ("verdict inconclusive".to_string(), Symbol::Ring),
+        ];
         let grid = Grid {
             xs: &xs,
             ys: &ys,
+            x_labels: None,
+            y_labels: None,
             values: &values,
             range: (0.0, 1.0),
             value_label: "success rate (share)",
-            outline: Some((&marked, "verdict supported")),
+            marks: Some(CellMarks {
+                cells: &marked,
+                kinds: &kinds,
+            }),
         };
         heatmap(&dir, "heat", &t, &grid).unwrap();
         let empty = Grid {
             xs: &[],
             ys: &[],
+            x_labels: None,
+            y_labels: None,
             values: &[],
             range: (0.0, 0.0),
             value_label: "",
-            outline: Some((&[], "none")),
+            marks: Some(CellMarks {
+                cells: &[],
+                kinds: &kinds,
+            }),
         };
         heatmap(&dir, "heat_none", &t, &empty).unwrap();
         let bars = vec![
@@ -1662,7 +2063,38 @@ mod tests {
             Some(&r),
         )
         .unwrap();
+        let panel = |switch: bool| Panel {
+            x: "a parameter with a long name that has to be cut to fit its panel".into(),
+            switch: switch.then(|| ["off".to_string(), "on".to_string()]),
+            points: (0..20)
+                .map(|i| ((i % 2) as f64, 0.3 + 0.01 * i as f64, i % 3))
+                .collect(),
+        };
+        let groups = [
+            ("a".to_string(), Colour::BluishGreen),
+            ("b".to_string(), Colour::Vermillion),
+            ("c".to_string(), Colour::Grey),
+        ];
+        let many = [panel(false), panel(true), panel(false)];
+        panels(&dir, "panels", "Panels", "y", &many, &groups, "A caption.").unwrap();
+        panels(&dir, "panels_none", "Panels", "y", &[], &groups, "").unwrap();
+        let rows = vec![ScheduleRow {
+            label: "a cell with a long name".into(),
+            spans: vec![vec![(0.0, 12.0)], vec![], vec![(12.0, 60.0)]],
+        }];
+        schedule(&dir, "schedule", &t, &groups, &rows, (0.0, 60.0)).unwrap();
+        schedule(
+            &dir,
+            "schedule_none",
+            &t,
+            &groups,
+            &[],
+            (f64::NAN, f64::NAN),
+        )
+        .unwrap();
         for stem in [
+            "panels",
+            "schedule",
             "line",
             "heat",
             "bars",
@@ -1682,6 +2114,97 @@ mod tests {
             let _ = std::fs::remove_dir_all(&keep);
             let _ = std::fs::rename(tmp.path().join("charts"), &keep);
         }
+    }
+
+    /// The text elements of an SVG chart.
+    fn svg_texts(path: &std::path::Path) -> Vec<String> {
+        let svg = std::fs::read_to_string(path).expect("the SVG");
+        svg.split("<text")
+            .skip(1)
+            .filter_map(|t| {
+                let body = &t[t.find('>')? + 1..];
+                Some(body[..body.find("</text>")?].trim().to_string())
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_heat_map_names_each_marked_category_labels_switches_and_fits_its_scale() {
+        let tmp = tempfile::tempdir().expect("a scratch folder");
+        let dir = OutputDir::create(&tmp.path().join("charts")).expect("an output folder");
+        let t = Titles {
+            title: "t",
+            x: "x",
+            y: "y",
+        };
+        let names = ["off".to_string(), "on".to_string()];
+        let values = [0.35, 0.41, 0.44, 0.48];
+        let cells = [Some(0), Some(1), Some(2), None];
+        let kinds = [
+            ("verdict supported".to_string(), Symbol::Disc),
+            ("verdict refuted".to_string(), Symbol::Cross),
+            ("verdict inconclusive".to_string(), Symbol::Ring),
+        ];
+        let grid = Grid {
+            xs: &[0.0, 1.0],
+            ys: &[0.0, 0.5],
+            x_labels: Some(&names),
+            y_labels: None,
+            values: &values,
+            range: (f64::NAN, f64::NAN),
+            value_label: "success rate",
+            marks: Some(CellMarks {
+                cells: &cells,
+                kinds: &kinds,
+            }),
+        };
+        heatmap(&dir, "heat", &t, &grid).unwrap();
+        let texts = svg_texts(&dir.file("heat.svg"));
+        for want in [
+            "verdict supported",
+            "verdict refuted",
+            "verdict inconclusive",
+            "off",
+            "on",
+            "0.35",
+            "0.48",
+        ] {
+            assert!(texts.iter().any(|t| t == want), "no {want:?} in {texts:?}");
+        }
+        // The scale runs over the data, not over 0 to 1.
+        assert!(!texts.iter().any(|t| t == "1"), "{texts:?}");
+        assert!(texts.iter().any(|t| t.contains("scale fitted to the")));
+    }
+
+    #[test]
+    fn long_bar_labels_get_rows_of_their_own() {
+        let tmp = tempfile::tempdir().expect("a scratch folder");
+        let dir = OutputDir::create(&tmp.path().join("charts")).expect("an output folder");
+        let t = Titles {
+            title: "t",
+            x: "x",
+            y: "y",
+        };
+        let bar = |label: &str| Bar {
+            label: label.into(),
+            value: 50.0,
+            lo: 40.0,
+            hi: 60.0,
+            highlight: false,
+        };
+        let bars = [
+            bar("a label long enough to take a third of the plot's width"),
+            bar("short"),
+        ];
+        interval_bars(&dir, "bars", &t, &bars, (0.0, 100.0), None, "").unwrap();
+        let svg = std::fs::read_to_string(dir.file("bars.svg")).unwrap();
+        // A label on its own row starts at the plot's left edge and runs right (anchor start);
+        // a label beside its bar ends at the axis (anchor end).
+        let long = svg
+            .split("<text")
+            .find(|t| t.contains("a label long enough"))
+            .expect("the long label");
+        assert!(!long.contains("text-anchor=\"end\""), "{long}");
     }
 
     #[test]

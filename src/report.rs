@@ -11,7 +11,7 @@ use std::fmt::Write as _;
 use crate::error::Result;
 use crate::experiment::{self, ArenaExperiment, CellResult, ClinicalExperiment, TimingExperiment};
 use crate::output::OutputDir;
-use crate::plot::{self, Bar, Colour, Mark, Reference, Series, Stack, Titles};
+use crate::plot::{self, Bar, CellMarks, Colour, Mark, Reference, Series, Stack, Symbol, Titles};
 use crate::scenario::Scenario;
 use crate::stats::RunResult;
 
@@ -1110,20 +1110,37 @@ pub fn write_clinical_report(
     page.write(dir)
 }
 
-/// Writes the timing experiment's chart and its `index.html`.
+/// Writes the timing experiment's charts (success per cell, and the schedule strip of when each
+/// arena acts in each cell) and its `index.html`.
 pub fn write_timing_report(dir: &OutputDir, s: &Scenario, exp: &TimingExperiment) -> Result<()> {
     let diff = |name: &str, d: &experiment::Difference| {
         format!(
-            "{name}: {:+.1} points [{:.1}, {:.1}] (paired)",
+            "{name}: {:+.1} points, 95% interval [{:+.1}, {:+.1}]",
             100.0 * d.estimate,
             100.0 * d.ci95[0],
             100.0 * d.ci95[1]
         )
     };
     let differences = format!(
-        "{}; {}.",
+        "Paired over the same {} replications: {}; {}.",
+        exp.replications,
         diff("concurrent − sequential", &exp.concurrent_minus_sequential),
         diff("concurrent − staggered", &exp.concurrent_minus_staggered)
+    );
+    // What each paired interval says, in words: it excludes zero or it does not.
+    let reading = |name: &str, d: &experiment::Difference| {
+        if d.ci95[0] > 0.0 {
+            format!("concurrent arenas do better than {name}")
+        } else if d.ci95[1] < 0.0 {
+            format!("concurrent arenas do worse than {name}")
+        } else {
+            format!("the replications cannot tell concurrent from {name}")
+        }
+    };
+    let verdicts = format!(
+        "{}; {}.",
+        capitalised(&reading("sequential", &exp.concurrent_minus_sequential)),
+        reading("staggered", &exp.concurrent_minus_staggered)
     );
     let title = "Success when arenas act at the same time, one after another, or join in turn";
     plot::interval_bars(
@@ -1137,10 +1154,7 @@ pub fn write_timing_report(dir: &OutputDir, s: &Scenario, exp: &TimingExperiment
         &cell_bars(&exp.cells, 0),
         (0.0, 100.0),
         None,
-        &format!(
-            "{differences} {} replications per cell, same areas in every cell.",
-            exp.replications
-        ),
+        &format!("{differences} {verdicts}"),
     )?;
     let figure = Figure {
         stem: "timing".into(),
@@ -1148,8 +1162,62 @@ pub fn write_timing_report(dir: &OutputDir, s: &Scenario, exp: &TimingExperiment
         what: "The success rate with all three arenas acting together (concurrent), each alone in \
                turn (sequential), or joining one by one and staying (staggered), with 95% intervals."
             .into(),
-        how: "Compare the dark bar with the others: a clearly longer bar means timing matters; \
-              overlapping intervals mean the difference may be chance."
+        how: format!(
+            "Every cell runs the same simulated areas (common random numbers), so the cells are \
+             compared pair by pair, replication by replication: the paired difference and its 95% \
+             interval decide, not whether the bars' own intervals overlap (they can overlap while \
+             the paired difference is clear). {differences} {verdicts}"
+        ),
+    };
+    let arena_names = [
+        ("strategic", "strategic board", Colour::Blue),
+        ("programme", "programme boards", Colour::Orange),
+        ("practice", "point of delivery", Colour::BluishGreen),
+    ];
+    let lanes: Vec<(String, Colour)> = arena_names
+        .iter()
+        .map(|(_, name, c)| (name.to_string(), *c))
+        .collect();
+    let rows: Vec<plot::ScheduleRow> = exp
+        .cells
+        .iter()
+        .zip(&exp.schedules)
+        .map(|(cell, schedule)| plot::ScheduleRow {
+            label: cell.label.clone(),
+            spans: arena_names
+                .iter()
+                .map(|(arena, ..)| {
+                    schedule
+                        .iter()
+                        .filter(|a| a.arena == *arena)
+                        .flat_map(|a| a.spans.iter())
+                        .map(|[a, b]| (f64::from(*a), f64::from(*b)))
+                        .collect()
+                })
+                .collect(),
+        })
+        .collect();
+    let schedule_title = "Which arena acts when, in each cell";
+    plot::schedule(
+        dir,
+        "timing_schedule",
+        &Titles {
+            title: schedule_title,
+            x: "month of the simulation",
+            y: "cell and arena",
+        },
+        &lanes,
+        &rows,
+        (0.0, f64::from(exp.months)),
+    )?;
+    let schedule_figure = Figure {
+        stem: "timing_schedule".into(),
+        title: schedule_title.into(),
+        what: "For each cell, a bar for each arena over the months in which it acts, read from \
+               the cell's own switches and scheduled events."
+            .into(),
+        how: "A gap is a month in which nobody does that arena's leadership work; the cells \
+              differ only in these bars, so any difference of success above is the timing's."
             .into(),
     };
     let mut page = Page::new(&format!("Timing experiment on {}", exp.scenario));
@@ -1158,8 +1226,9 @@ pub fn write_timing_report(dir: &OutputDir, s: &Scenario, exp: &TimingExperiment
          strategic board, programme boards and point of delivery acting together, in sequence, \
          or joining in turn.",
     );
-    page.callout("Differences.", &differences);
+    page.callout("Differences.", &format!("{differences} {verdicts}"));
     page.figure("", &figure);
+    page.figure("", &schedule_figure);
     page.heading("Cells");
     let (header, rows) = cell_rows(&exp.cells);
     let header: Vec<&str> = header.iter().map(|h| h.as_str()).collect();
@@ -1295,7 +1364,11 @@ pub fn write_calibration_report(
                 .collect()
         };
         let (xs, ys) = (centre(px.lo, px.hi), centre(py.lo, py.hi));
-        let outline: Vec<bool> = values.iter().map(|&v| v < b.cutoff).collect();
+        let marked: Vec<Option<usize>> = values
+            .iter()
+            .map(|&v| (v < b.cutoff).then_some(0))
+            .collect();
+        let kinds = [("some set not ruled out".to_string(), Symbol::Disc)];
         let title = format!("Lowest implausibility over {} and {}", px.path, py.path);
         plot::heatmap(
             dir,
@@ -1308,10 +1381,15 @@ pub fn write_calibration_report(
             &crate::plot::Grid {
                 xs: &xs,
                 ys: &ys,
+                x_labels: None,
+                y_labels: None,
                 values: &values,
                 range: (0.0, cap),
                 value_label: "lowest deciding implausibility in the cell",
-                outline: Some((&outline, "some set not ruled out")),
+                marks: Some(CellMarks {
+                    cells: &marked,
+                    kinds: &kinds,
+                }),
             },
         )?;
         figures.push(Figure {
@@ -1322,8 +1400,8 @@ pub fn write_calibration_report(
                  lowest deciding implausibility of any set tried in it (capped at {cap})."
             ),
             how: format!(
-                "Outlined cells hold a set under the cutoff {}: the region of parameter space \
-                 not ruled out, seen from these two parameters.",
+                "Cells marked with a disc hold a set under the cutoff {}: the region of \
+                 parameter space not ruled out, seen from these two parameters.",
                 b.cutoff
             ),
         });

@@ -291,6 +291,26 @@ fn experiments_draw_their_cells_with_the_verdict() {
     assert!(html.contains("one-at-a-time steps keep the verdict"));
     let html = std::fs::read_to_string(tmp.path().join("clinical/index.html")).unwrap_or_default();
     assert!(html.contains("Clinical leadership in at least one arena:"));
+    // The timing design is paired: the page reports the paired differences with their
+    // intervals, never reads overlapping intervals as chance, and shows when each arena acts.
+    let html = std::fs::read_to_string(tmp.path().join("timing/index.html")).unwrap_or_default();
+    assert!(!html.contains("overlapping intervals mean the difference may be chance"));
+    assert!(html.contains("Paired over the same 12 replications"));
+    assert!(html.contains("concurrent − sequential") && html.contains("95% interval ["));
+    assert!(html.contains("timing_schedule.png"));
+    let schedule =
+        std::fs::read_to_string(tmp.path().join("timing/timing_schedule.svg")).unwrap_or_default();
+    for lane in ["strategic board", "programme boards", "point of delivery"] {
+        assert!(
+            schedule.contains(lane),
+            "the schedule's legend names {lane}"
+        );
+    }
+    let json = std::fs::read_to_string(tmp.path().join("timing/timing.json")).unwrap_or_default();
+    assert!(
+        json.contains("\"schedules\""),
+        "timing.json records the schedules"
+    );
 }
 
 /// The demo's page and the pages it links to; the demo runs where no scenarios folder exists,
@@ -468,4 +488,111 @@ fn sweeps_draw_their_chart_and_write_a_page() {
         "the page names the swept parameter"
     );
     assert!(html.contains("sweep.png"), "the page shows the heat map");
+}
+
+#[test]
+fn a_heat_map_marks_three_verdicts_and_names_switches_on_and_off() {
+    let tmp = scratch();
+    let base = scenario("baseline.toml");
+    ok(
+        tmp.path(),
+        &[
+            "sweep",
+            base.to_str().unwrap(),
+            "--param",
+            "arenas.practice.reversion_rate=0:1:3",
+            "--param",
+            "arenas.strategic.enabled=false:true:2",
+            "--experiment",
+            "arenas",
+            "-n",
+            "6",
+            "-q",
+            "-o",
+            "grid",
+        ],
+    );
+    let dir = tmp.path().join("grid");
+    check_folder(&dir);
+    let svg = std::fs::read_to_string(dir.join("sweep.svg")).unwrap();
+    for entry in [
+        "arena verdict supported",
+        "arena verdict refuted",
+        "arena verdict inconclusive",
+    ] {
+        assert!(svg.contains(entry), "the legend explains {entry}");
+    }
+    assert!(
+        svg.contains(">\noff\n<") || svg.contains(">off<"),
+        "switch labelled off"
+    );
+    assert!(
+        svg.contains(">\non\n<") || svg.contains(">on<"),
+        "switch labelled on"
+    );
+    // Parameters are named as `params` names them, not by their paths.
+    assert!(svg.contains("Strength of resistance by sedimentation"));
+    assert!(!svg.contains("arenas.practice.reversion_rate"));
+    assert!(svg.contains("scale fitted to the"));
+    let html = std::fs::read_to_string(dir.join("index.html")).unwrap();
+    assert!(
+        html.contains("arenas.practice.reversion_rate"),
+        "the page keeps the path"
+    );
+    assert!(html.contains("a ring where it is"));
+}
+
+#[test]
+fn a_latin_hypercube_sweep_draws_success_against_each_parameter() {
+    let tmp = scratch();
+    let base = scenario("baseline.toml");
+    let args = |out: &'static str, experiment: bool| {
+        let mut a = vec![
+            "sweep".to_string(),
+            base.to_str().unwrap().to_string(),
+            "--param".into(),
+            "arenas.practice.reversion_rate=0:1".into(),
+            "--param".into(),
+            "arenas.strategic.directive_strength=0:1".into(),
+            "--param".into(),
+            "leadership.clinical=false:true".into(),
+            "--design".into(),
+            "lhs".into(),
+            "--points".into(),
+            "12".into(),
+            "-n".into(),
+            "4".into(),
+            "-q".into(),
+            "-o".into(),
+            out.into(),
+        ];
+        if experiment {
+            a.extend(["--experiment".to_string(), "arenas".to_string()]);
+        }
+        a
+    };
+    for (out, experiment) in [("lhs", false), ("lhs_verdict", true)] {
+        let a = args(out, experiment);
+        let a: Vec<&str> = a.iter().map(String::as_str).collect();
+        ok(tmp.path(), &a);
+        let dir = tmp.path().join(out);
+        assert!(
+            dir.join("sweep.png").is_file(),
+            "{out}: the LHS sweep has a chart"
+        );
+        check_folder(&dir);
+        let html = std::fs::read_to_string(dir.join("index.html")).unwrap();
+        assert!(html.contains("sweep.png") && html.contains("one panel per parameter"));
+        assert!(
+            html.contains("Success ranges from"),
+            "the caption comes from the data"
+        );
+        let svg = std::fs::read_to_string(dir.join("sweep.svg")).unwrap();
+        assert_eq!(svg.contains("inconclusive"), experiment, "{out}");
+        assert_eq!(
+            html.contains("coloured by the arena verdict"),
+            experiment,
+            "{out}"
+        );
+    }
 }

@@ -3,7 +3,7 @@
 
 use crate::error::{Error, Result};
 use crate::output;
-use crate::scenario::{self, Field, ParamKind, Scenario, kind_at};
+use crate::scenario::{self, ParamKind, Scenario, kind_at, meaning};
 
 /// The default of a parameter at `path` as a TOML value (`None` for per-element paths).
 fn default_value(path: &str) -> Option<toml::Value> {
@@ -53,47 +53,6 @@ fn typed(kind: &ParamKind) -> (&'static str, serde_json::Value, serde_json::Valu
         ParamKind::PathMap => ("path_map", none.clone(), none),
         ParamKind::Table(_) => ("table", none.clone(), none),
         ParamKind::TableList(_) => ("table_list", none.clone(), none),
-    }
-}
-
-/// The field at a dotted `path` of [`scenario::leaves`] (list elements written `name[]`).
-fn field_at(path: &str) -> Option<&'static Field> {
-    let mut fields = Scenario::fields();
-    let mut found = None;
-    for part in path.split('.') {
-        let field = fields
-            .iter()
-            .find(|f| f.name == part.trim_end_matches("[]"))?;
-        if let ParamKind::Table(inner) | ParamKind::TableList(inner) = field.kind {
-            fields = inner;
-        }
-        found = Some(field);
-    }
-    found
-}
-
-/// What a leaf means. A key of a shared small table (a distribution's `mean` and `sd`, a logic
-/// mix's three weights) says only "mean of the attribute across agents" on its own, so the
-/// attribute's own line comes first: "Willingness to take up leadership at the start: mean of
-/// the attribute across agents."
-fn meaning(path: &str, field: &Field) -> String {
-    let shared = |inner: &[Field]| {
-        let names: Vec<&str> = inner.iter().map(|f| f.name).collect();
-        names == ["mean", "sd"] || names == scenario::LOGICS
-    };
-    let parent = path.rsplit_once('.').and_then(|(p, _)| field_at(p));
-    match parent {
-        Some(p) if matches!(p.kind, ParamKind::Table(inner) if shared(inner)) => {
-            let mut rest = field.doc.chars();
-            let first = rest.next().map(|c| c.to_lowercase().to_string());
-            format!(
-                "{}: {}{}",
-                p.doc.trim_end_matches('.'),
-                first.unwrap_or_default(),
-                rest.as_str()
-            )
-        }
-        _ => field.doc.to_string(),
     }
 }
 

@@ -348,6 +348,72 @@ pub struct TimingExperiment {
     pub concurrent_minus_sequential: Difference,
     /// Concurrent minus staggered, paired.
     pub concurrent_minus_staggered: Difference,
+    /// Months simulated in every cell.
+    pub months: u32,
+    /// When each arena acts in each cell, in the order of `cells`, read from the cells'
+    /// resolved scenarios (their arena switches and scheduled events).
+    pub schedules: Vec<Vec<ArenaSpans>>,
+}
+
+/// The months in which one arena acts in one cell.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct ArenaSpans {
+    /// The arena: `strategic`, `programme` or `practice`.
+    pub arena: String,
+    /// Half-open month ranges `[from, to)` in which the arena is switched on.
+    pub spans: Vec<[u32; 2]>,
+}
+
+/// When each arena of `s` acts over its run: switched on or off at the start by
+/// `arenas.<arena>.enabled`, then by every scheduled event that sets that switch, in month
+/// order (an event at month m acts from month m on).
+pub fn arena_schedule(s: &Scenario) -> Vec<ArenaSpans> {
+    let months = s.simulation.months;
+    let start = [
+        s.arenas.strategic.enabled,
+        s.arenas.programme.enabled,
+        s.arenas.practice.enabled,
+    ];
+    crate::scenario::ARENAS
+        .iter()
+        .zip(start)
+        .map(|(arena, on)| {
+            let key = format!("arenas.{arena}.enabled");
+            let mut switches: Vec<(u32, bool)> = s
+                .event
+                .iter()
+                .filter_map(|e| {
+                    e.set
+                        .get(&key)
+                        .and_then(|v| v.as_bool())
+                        .map(|b| (e.month, b))
+                })
+                .collect();
+            // Stable: events of one month keep their file order, the last one winning.
+            switches.sort_by_key(|w| w.0);
+            let mut spans = Vec::new();
+            let mut since = on.then_some(0);
+            for (month, b) in switches {
+                match (since, b) {
+                    (None, true) => since = Some(month),
+                    (Some(from), false) => {
+                        if month > from {
+                            spans.push([from, month.min(months)]);
+                        }
+                        since = None;
+                    }
+                    _ => {}
+                }
+            }
+            if let Some(from) = since.filter(|&f| f < months) {
+                spans.push([from, months]);
+            }
+            ArenaSpans {
+                arena: arena.to_string(),
+                spans,
+            }
+        })
+        .collect()
 }
 
 /// What the cells give at one horizon (success counted by that month): each cell's
@@ -972,5 +1038,36 @@ pub fn timing_with_rows(
         cells: results,
         concurrent_minus_sequential: Difference::from(&run.last().pairs[0]),
         concurrent_minus_staggered: Difference::from(&run.last().pairs[1]),
+        months: s.simulation.months,
+        schedules: scenarios.iter().map(arena_schedule).collect(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_schedule_follows_the_arena_switches_and_their_events() {
+        let mut s = Scenario::default();
+        s.simulation.months = 60;
+        s.arenas.practice.enabled = false;
+        let switch = |month: u32, arena: &str, on: bool| crate::scenario::Event {
+            month,
+            name: format!("{arena} {on}"),
+            kind: "experiment".into(),
+            set: [(format!("arenas.{arena}.enabled"), toml::Value::Boolean(on))]
+                .into_iter()
+                .collect(),
+            add: Default::default(),
+        };
+        s.event = vec![
+            switch(0, "programme", false),
+            switch(12, "programme", true),
+            switch(24, "strategic", false),
+            switch(24, "practice", true),
+        ];
+        let spans: Vec<Vec<[u32; 2]>> = arena_schedule(&s).into_iter().map(|a| a.spans).collect();
+        assert_eq!(spans, vec![vec![[0, 24]], vec![[12, 60]], vec![[24, 60]]]);
+    }
 }

@@ -18,7 +18,7 @@ pub use ranged::{
     Declared, Ranged, all_model_params, calibration_params, check_ranges, sensitivity_params,
 };
 pub(crate) use schema::float_range;
-pub use schema::{Access, Field, Kind as ParamKind, Slot, kind_at, leaves};
+pub use schema::{Access, Field, Kind as ParamKind, Slot, display_name, kind_at, leaves, meaning};
 
 /// The names of the three arenas, in the order used everywhere.
 pub const ARENAS: [&str; 3] = ["strategic", "programme", "practice"];

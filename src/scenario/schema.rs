@@ -291,9 +291,109 @@ pub fn kind_at(path: &str) -> Option<Kind> {
     None
 }
 
+/// The field at a dotted `path` of [`leaves`] (list elements written `name[]`).
+fn field_at(path: &str) -> Option<&'static Field> {
+    let mut fields = crate::scenario::Scenario::fields();
+    let mut found = None;
+    for part in path.split('.') {
+        let field = fields
+            .iter()
+            .find(|f| f.name == part.trim_end_matches("[]"))?;
+        if let Kind::Table(inner) | Kind::TableList(inner) = field.kind {
+            fields = inner;
+        }
+        found = Some(field);
+    }
+    found
+}
+
+/// What the leaf `field` at `path` means. A key of a shared small table (a distribution's
+/// `mean` and `sd`, a logic mix's three weights) says only "mean of the attribute across agents"
+/// on its own, so the attribute's own line comes first: "Willingness to take up leadership at
+/// the start: mean of the attribute across agents."
+pub fn meaning(path: &str, field: &Field) -> String {
+    let shared = |inner: &[Field]| {
+        let names: Vec<&str> = inner.iter().map(|f| f.name).collect();
+        names == ["mean", "sd"] || names == crate::scenario::LOGICS
+    };
+    let parent = path.rsplit_once('.').and_then(|(p, _)| field_at(p));
+    match parent {
+        Some(p) if matches!(p.kind, Kind::Table(inner) if shared(inner)) => {
+            let mut rest = field.doc.chars();
+            let first = rest.next().map(|c| c.to_lowercase().to_string());
+            format!(
+                "{}: {}{}",
+                p.doc.trim_end_matches('.'),
+                first.unwrap_or_default(),
+                rest.as_str()
+            )
+        }
+        _ => field.doc.to_string(),
+    }
+}
+
+/// A parameter's name for a chart's axis or title, from its meaning in the schema (what
+/// `params` prints): the doc line without its parenthetical asides, its third and later
+/// clauses or its final full stop, with "this arena" named, e.g. "Strength of the directive
+/// route" for `arenas.strategic.directive_strength` and "Whether anyone does leadership work in
+/// the strategic arena" for `arenas.strategic.enabled`. A path the schema does not know is
+/// returned as it is.
+pub fn display_name(path: &str) -> String {
+    let Some(field) = field_at(path) else {
+        return path.to_string();
+    };
+    let mut text = String::new();
+    let mut depth = 0usize;
+    for c in meaning(path, field).chars() {
+        match c {
+            '(' => depth += 1,
+            ')' => depth = depth.saturating_sub(1),
+            _ if depth == 0 => text.push(c),
+            _ => {}
+        }
+    }
+    // "A: b: c" keeps "A: b", the attribute and which of its figures.
+    let clauses: Vec<&str> = text.split(": ").collect();
+    let mut name = clauses[..clauses.len().min(2)].join(": ");
+    if let Some(arena) = path
+        .strip_prefix("arenas.")
+        .and_then(|rest| rest.split('.').next())
+    {
+        name = name.replace("this arena", &format!("the {arena} arena"));
+    }
+    let name = name.split_whitespace().collect::<Vec<_>>().join(" ");
+    let name = name.trim_end_matches(['.', ',', ';', ' ']);
+    if name.is_empty() {
+        path.to_string()
+    } else {
+        name.to_string()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn display_names_come_from_the_schema_without_asides() {
+        assert_eq!(
+            display_name("arenas.strategic.directive_strength"),
+            "Strength of the directive route"
+        );
+        assert_eq!(
+            display_name("arenas.strategic.enabled"),
+            "Whether anyone does leadership work in the strategic arena"
+        );
+        assert_eq!(
+            display_name("gp.willingness.mean"),
+            "Willingness to take up leadership at the start: mean of the attribute across agents"
+        );
+        assert_eq!(
+            display_name("gp.logic.market"),
+            "Mean logic mix of GPs: weight of the market logic"
+        );
+        assert_eq!(display_name("no.such.path"), "no.such.path");
+    }
 
     #[test]
     fn nearest_finds_a_typo_and_ignores_strangers() {
