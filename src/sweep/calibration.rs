@@ -54,15 +54,7 @@ pub struct CalibrateRequest {
 }
 
 /// How a calibration ended, when it did not fail.
-#[derive(Debug, Clone)]
-pub enum CalibrateOutcome {
-    /// Every wave ran; the folder and the calibration.
-    Finished(PathBuf, Box<Calibration>),
-    /// A shard finished its share; the folder.
-    Shard(PathBuf, Shard),
-    /// `--resume` found this very run already complete in this folder; nothing ran.
-    AlreadyComplete(PathBuf),
-}
+pub type CalibrateOutcome = super::BatchOutcome<Calibration>;
 
 /// `design.json`: everything the rows depend on but the number of waves, so that the folder of
 /// wave 1 can seed wave 2. Shards of one wave write the same bytes; `merge`, `--from` and

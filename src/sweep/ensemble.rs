@@ -44,15 +44,7 @@ pub struct EnsembleRequest {
 }
 
 /// How an ensemble run ended, when it did not fail.
-#[derive(Debug, Clone)]
-pub enum EnsembleOutcome {
-    /// Every set ran; the folder and the verdict.
-    Finished(PathBuf, Box<EnsembleReport>),
-    /// A shard finished its share; the folder.
-    Shard(PathBuf, Shard),
-    /// `--resume` found this very run already complete in this folder; nothing ran.
-    AlreadyComplete(PathBuf),
-}
+pub type EnsembleOutcome = super::BatchOutcome<EnsembleReport>;
 
 /// `design.json`: everything the rows depend on. Shards write the same bytes; `merge` and
 /// `--resume` compare them (the tool's version and commit included).

@@ -38,6 +38,17 @@ use crate::stats::Aggregate;
 pub use design::{Design, DesignKind, Level, MAX_POINTS, Param, ParamSpec, Scale};
 pub use merge::{MergeRequest, Merged, merge};
 
+/// How a calibration or an ensemble run on the sweep machinery ended, when it did not fail.
+#[derive(Debug, Clone)]
+pub enum BatchOutcome<T> {
+    /// Every set ran; the folder and the result (the calibration, or the ensemble's verdict).
+    Finished(std::path::PathBuf, Box<T>),
+    /// A shard finished its share; the folder.
+    Shard(std::path::PathBuf, Shard),
+    /// `--resume` found this very run already complete in this folder; nothing ran.
+    AlreadyComplete(std::path::PathBuf),
+}
+
 /// Experiments a sweep can run at every design point.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SweepExperiment {
