@@ -581,12 +581,7 @@ fn run_charts(dir: &OutputDir, s: &Scenario, result: &RunResult) -> Result<Vec<F
                     s.simulation.months
                 )
             },
-            how: format!(
-                "Mandate (strategic board) and design (programme board) come first, then practices \
-                 adopt and routinise; the initiative succeeds where the green routinised line stays \
-                 above the dashed threshold for {} months. A wide band means areas differ a lot.",
-                s.success.sustain_months
-            ),
+            how: fan_reading(s, &series, reps),
         });
     }
 
@@ -2050,6 +2045,85 @@ pub fn event_marks(s: &Scenario) -> Vec<Mark> {
         .collect()
 }
 
+/// "How to read it" for one initiative's fan chart, written from what its median lines do:
+/// whether the mandate rises to the end or falls from a peak, when adoption and the routinised
+/// share peak, and what the success rule means for each area (not for the median line).
+fn fan_reading(s: &Scenario, series: &[Series], reps: u64) -> String {
+    // The line of each quantity, in the order mandate, design, adoption, routinised.
+    let line = |q: usize| -> Vec<(f64, f64)> {
+        series
+            .get(q)
+            .map(|x| x.points.iter().map(|p| (p.0, p.1)).collect())
+            .unwrap_or_default()
+    };
+    let peak = |v: &[(f64, f64)]| {
+        v.iter()
+            .copied()
+            .fold(None, |best: Option<(f64, f64)>, p| match best {
+                Some(b) if b.1 >= p.1 => Some(b),
+                _ => Some(p),
+            })
+    };
+    let year = |x: f64| format!("{:.0}", x.floor());
+    let one = reps == 1;
+    let mut text = String::from(
+        "Mandate (strategic board) and design (programme board) come first, then practices and \
+         teams adopt and routinise.",
+    );
+    let mandate = line(0);
+    if let (Some((px, pv)), Some(&(_, end))) = (peak(&mandate), mandate.last()) {
+        if pv > 0.0 && end < pv - 0.1 {
+            text.push_str(&format!(
+                " Here the mandate peaks at {pv:.2} around {} and then falls to {end:.2}: the \
+                 governing body's attention moves on.",
+                year(px)
+            ));
+        } else if pv > 0.0 {
+            text.push_str(&format!(
+                " Here the mandate rises to {pv:.2} and holds ({end:.2} at the end)."
+            ));
+        } else {
+            text.push_str(" Here the mandate stays at 0: the governing body never backs it.");
+        }
+    }
+    let routinised = line(3);
+    match routinised
+        .iter()
+        .find(|p| p.1 >= s.success.threshold)
+        .map(|p| p.0)
+    {
+        Some(x) if !one => text.push_str(&format!(
+            " The median routinised share reaches the dashed threshold around {}: by then about \
+             half the areas are at or above it.",
+            year(x)
+        )),
+        Some(x) => text.push_str(&format!(
+            " The routinised share reaches the dashed threshold around {}.",
+            year(x)
+        )),
+        None if !one => text.push_str(
+            " The median routinised share never reaches the dashed threshold: fewer than half the \
+             areas ever do.",
+        ),
+        None => text.push_str(" The routinised share never reaches the dashed threshold."),
+    }
+    if one {
+        text.push_str(&format!(
+            " The area succeeds when its routinised share stays at or above the threshold for {} \
+             months in a row.",
+            s.success.sustain_months
+        ));
+    } else {
+        text.push_str(&format!(
+            " An area succeeds when its own routinised share stays at or above the threshold for \
+             {} months in a row; the median lines follow that rule for no single area. A wide \
+             band means areas differ a lot.",
+            s.success.sustain_months
+        ));
+    }
+    text
+}
+
 #[cfg(test)]
 mod tests {
     #[test]
@@ -2118,5 +2192,48 @@ mod tests {
         assert_eq!(slug("frail_elderly"), "frail_elderly");
         assert_eq!(slug("A&E / urgent"), "a_e___urgent");
         assert_eq!(slug(""), "initiative");
+    }
+
+    #[test]
+    fn a_fan_chart_is_read_from_its_own_lines() {
+        let s = Scenario::default();
+        let line = |values: &[f64]| Series {
+            label: String::new(),
+            colour: Colour::Blue,
+            points: values
+                .iter()
+                .enumerate()
+                .map(|(i, &v)| (2013.0 + i as f64, v, v, v))
+                .collect(),
+        };
+        let falling = [
+            line(&[0.1, 0.7, 0.5, 0.2]),
+            line(&[0.0; 4]),
+            line(&[0.0; 4]),
+            line(&[0.0, 0.1, 0.2, 0.3]),
+        ];
+        let text = fan_reading(&s, &falling, 500);
+        assert!(
+            text.contains("peaks at 0.70 around 2014 and then falls to 0.20"),
+            "{text}"
+        );
+        assert!(
+            text.contains("never reaches the dashed threshold"),
+            "{text}"
+        );
+        assert!(text.contains("for no single area"), "{text}");
+        let rising = [
+            line(&[0.1, 0.5, 0.8, 0.8]),
+            line(&[0.0; 4]),
+            line(&[0.0; 4]),
+            line(&[0.0, 0.3, 0.7, 0.8]),
+        ];
+        let text = fan_reading(&s, &rising, 1);
+        assert!(text.contains("rises to 0.80 and holds"), "{text}");
+        assert!(
+            text.contains("reaches the dashed threshold around 2015"),
+            "{text}"
+        );
+        assert!(!text.contains("median"), "{text}");
     }
 }
