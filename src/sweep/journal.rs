@@ -220,37 +220,13 @@ impl Journal {
 /// unexpected one (a kill tears at most the last row; after a power cut, unsynced rows may be
 /// garbage). Returns how many rows remain; anything cut off is simply run again.
 fn recover(path: &Path, expect: &Expect<'_>) -> Result<u64> {
-    let unreadable = |e: std::io::Error| Error::Argument {
-        flag: "--resume",
-        arg: String::new(),
-        message: format!("{}: cannot read the journal: {e}", path.display()),
-    };
-    let file = File::open(path).map_err(unreadable)?;
-    let len = file.metadata().map_err(unreadable)?.len();
-    let mut reader = BufReader::new(file);
-    let mut line = Vec::new();
-    let (mut good, mut rows) = (0u64, 0u64);
-    loop {
-        line.clear();
-        let n = reader.read_until(b'\n', &mut line).map_err(unreadable)?;
-        let valid = n > 0
-            && line.ends_with(b"\n")
-            && rows < expect.total
-            && row_point(&line, expect.columns) == Some((expect.point)(rows));
-        if !valid {
-            break;
-        }
-        good += n as u64;
-        rows += 1;
-    }
-    if good < len {
-        let file = OpenOptions::new()
-            .write(true)
-            .open(path)
-            .map_err(|e| Error::write(path, e))?;
-        file.set_len(good).map_err(|e| Error::write(path, e))?;
-        file.sync_all().map_err(|e| Error::write(path, e))?;
-    }
+    let mut rows = 0u64;
+    keep_valid_lines(path, |line| {
+        let valid =
+            rows < expect.total && row_point(line, expect.columns) == Some((expect.point)(rows));
+        rows += u64::from(valid);
+        valid
+    })?;
     Ok(rows)
 }
 
@@ -258,6 +234,22 @@ fn recover(path: &Path, expect: &Expect<'_>) -> Result<u64> {
 /// kill between a point's rows and its sweep row leaves rows of a point that runs again) and to
 /// their last complete, valid row.
 fn recover_replications(path: &Path, done: u64, columns: usize, expect: &Expect<'_>) -> Result<()> {
+    let mut k = 0u64;
+    keep_valid_lines(path, |line| {
+        let Some(p) = row_point(line, columns) else {
+            return false;
+        };
+        // Rows come in point order; a point may follow the previous one's rows directly.
+        while k < done && (expect.point)(k) < p {
+            k += 1;
+        }
+        k < done && (expect.point)(k) == p
+    })
+}
+
+/// Keeps the leading complete lines of `path` that `valid` accepts (called once per line, in
+/// order, until it refuses one) and cuts the file after them, synced.
+fn keep_valid_lines(path: &Path, mut valid: impl FnMut(&[u8]) -> bool) -> Result<()> {
     let unreadable = |e: std::io::Error| Error::Argument {
         flag: "--resume",
         arg: String::new(),
@@ -267,21 +259,11 @@ fn recover_replications(path: &Path, done: u64, columns: usize, expect: &Expect<
     let len = file.metadata().map_err(unreadable)?.len();
     let mut reader = BufReader::new(file);
     let mut line = Vec::new();
-    let (mut good, mut k) = (0u64, 0u64);
+    let mut good = 0u64;
     loop {
         line.clear();
         let n = reader.read_until(b'\n', &mut line).map_err(unreadable)?;
-        if n == 0 || !line.ends_with(b"\n") {
-            break;
-        }
-        let Some(p) = row_point(&line, columns) else {
-            break;
-        };
-        // Rows come in point order; a point may follow the previous one's rows directly.
-        while k < done && (expect.point)(k) < p {
-            k += 1;
-        }
-        if k >= done || (expect.point)(k) != p {
+        if n == 0 || !line.ends_with(b"\n") || !valid(&line) {
             break;
         }
         good += n as u64;
