@@ -2,14 +2,13 @@
 //! output from the first, with its interval, so a researcher can tell what a change does and
 //! whether it is real (docs/ODD.md §8).
 
-use rayon::prelude::*;
 use serde::Serialize;
 use toml::Value;
 
 use crate::calibrate::Output;
 use crate::error::{Error, Result};
 use crate::model::outcome::{Mode, ReplicationOutcome};
-use crate::runner::{self, CHUNK, Cancel, Observer};
+use crate::runner::{self, Cancel, Observer};
 use crate::scenario::{Origin, Override, Scenario, ScenarioSource};
 use crate::stats::{Moments, Z95};
 
@@ -208,46 +207,41 @@ pub fn compare(
     let mut acc = vec![[Moments::default(); 3]; (n - 1) * k];
     let total = first.simulation.replications;
     observer.start(total.into(), 0);
-    let mut start = 0;
-    while start < total {
-        let end = (start + CHUNK).min(total);
-        // One job per area runs it in every scenario, so scenarios that draw the same area
-        // (the same population settings) share one draw.
-        let Some(values) = (start..end)
-            .into_par_iter()
-            .map(|i| {
-                (!cancel.is_cancelled()).then(|| {
-                    runner::replications_sharing_area(&scenarios, 0, i)
+    // One job per area runs it in every scenario, so scenarios that draw the same area (the
+    // same population settings) share one draw.
+    runner::pipeline(
+        total,
+        cancel,
+        |i| {
+            runner::replications_sharing_area(&scenarios, 0, i)
+                .iter()
+                .zip(&scenarios)
+                .map(|(o, s)| {
+                    measures
                         .iter()
-                        .zip(&scenarios)
-                        .map(|(o, s)| {
-                            measures
-                                .iter()
-                                .map(|m| m.of(s, o))
-                                .collect::<Vec<Option<f64>>>()
-                        })
-                        .collect::<Vec<_>>()
+                        .map(|m| m.of(s, o))
+                        .collect::<Vec<Option<f64>>>()
                 })
-            })
-            .collect::<Option<Vec<_>>>()
-        else {
-            break;
-        };
-        for per_area in &values {
-            for (b, other) in per_area.iter().enumerate().skip(1) {
-                for (j, (x, y)) in per_area[0].iter().zip(other).enumerate() {
-                    if let (Some(x), Some(y)) = (x, y) {
-                        let a = &mut acc[(b - 1) * k + j];
-                        a[0].push(*x);
-                        a[1].push(*y);
-                        a[2].push(y - x);
+                .collect::<Vec<_>>()
+        },
+        |_, values| {
+            for per_area in &values {
+                for (b, other) in per_area.iter().enumerate().skip(1) {
+                    for (j, (x, y)) in per_area[0].iter().zip(other).enumerate() {
+                        if let (Some(x), Some(y)) = (x, y) {
+                            let a = &mut acc[(b - 1) * k + j];
+                            a[0].push(*x);
+                            a[1].push(*y);
+                            a[2].push(y - x);
+                        }
                     }
                 }
+                observer.advance(1);
             }
-            observer.advance(1);
-        }
-        start = end;
-    }
+            Ok::<(), std::convert::Infallible>(())
+        },
+    )
+    .unwrap_or_else(|never| match never {});
     cancel.check()?;
     let versus = (1..n)
         .map(|b| Versus {

@@ -15,9 +15,13 @@ use crate::model::outcome::ReplicationOutcome;
 use crate::model::{Area, Streams, World, draw_area, same_area};
 use crate::scenario::Scenario;
 
-/// Replications run in parallel at once before their results are handed on in order; bounds
-/// memory whatever the number of replications.
+/// Replications whose outcomes are held at once, waiting to be handed on in order; bounds memory
+/// whatever the number of replications. [`pipeline`] holds two halves: one handed on while the
+/// other runs.
 pub const CHUNK: u32 = 256;
+
+/// Replications [`pipeline`] runs together: half a [`CHUNK`], since it holds two at once.
+const HALF_CHUNK: u32 = CHUNK / 2;
 
 /// Streams of one replication: a `ChaCha8Rng` seeded from the scenario seed (mixed with the
 /// design point when points are independent), one stream per purpose per replication.
@@ -176,7 +180,7 @@ pub fn replications_sharing_area(
 
 /// Runs `s.simulation.replications` replications in parallel on the current rayon pool and hands
 /// each outcome to `sink` in replication order.
-pub fn replicate(s: &Scenario, point: u64, sink: impl FnMut(u32, ReplicationOutcome)) {
+pub fn replicate(s: &Scenario, point: u64, sink: impl FnMut(u32, ReplicationOutcome) + Send) {
     replicate_while(s, point, &Cancel::new(), sink);
 }
 
@@ -186,22 +190,61 @@ pub fn replicate_while(
     s: &Scenario,
     point: u64,
     cancel: &Cancel,
-    mut sink: impl FnMut(u32, ReplicationOutcome),
+    mut sink: impl FnMut(u32, ReplicationOutcome) + Send,
 ) -> bool {
-    let total = s.simulation.replications;
+    pipeline(
+        s.simulation.replications,
+        cancel,
+        |i| replication(s, point, i),
+        |range, outcomes| {
+            for (i, o) in range.zip(outcomes) {
+                sink(i, o);
+            }
+            Ok::<(), std::convert::Infallible>(())
+        },
+    )
+    .unwrap_or_else(|never| match never {})
+}
+
+/// Runs `job` for every index of `0..total` on the current rayon pool, half a [`CHUNK`] at a
+/// time, and hands each chunk's results to `consume` in index order. Consuming one chunk (the
+/// aggregates, the rows written: work done one thread at a time) overlaps running the next, so
+/// no core waits for it; the results and the order they are consumed in do not depend on the
+/// thread count. Returns `Ok(true)` when every chunk was consumed, `Ok(false)` when `cancel`
+/// stopped the run (the chunks consumed are then a prefix), and the first error of `consume`,
+/// after which no chunk is started.
+pub fn pipeline<T: Send, E: Send>(
+    total: u32,
+    cancel: &Cancel,
+    job: impl Fn(u32) -> T + Sync,
+    mut consume: impl FnMut(std::ops::Range<u32>, Vec<T>) -> Result<(), E> + Send,
+) -> Result<bool, E> {
+    let chunk = |start: u32| start..(start.saturating_add(HALF_CHUNK)).min(total);
+    let mut ready: Option<(std::ops::Range<u32>, Vec<T>)> = None;
     let mut start = 0;
-    while start < total {
-        let end = (start + CHUNK).min(total);
-        let Some(outcomes) = replicate_range(start..end, cancel, |i| replication(s, point, i))
-        else {
-            return false;
-        };
-        for (i, o) in (start..end).zip(outcomes) {
-            sink(i, o);
+    loop {
+        let next = (start < total).then(|| chunk(start));
+        let (computed, consumed) = rayon::join(
+            || {
+                next.clone()
+                    .map(|range| replicate_range(range, cancel, &job))
+            },
+            || match ready.take() {
+                Some((range, results)) => consume(range, results),
+                None => Ok(()),
+            },
+        );
+        consumed?;
+        match (next, computed) {
+            (None, _) => return Ok(true),
+            (Some(range), Some(Some(results))) => {
+                start = range.end;
+                ready = Some((range, results));
+            }
+            // Told to stop: the chunks before this one are consumed.
+            _ => return Ok(false),
         }
-        start = end;
     }
-    !cancel.is_cancelled()
 }
 
 /// Runs `job` for every index of `range` in parallel, in order; `None` when `cancel` was set
@@ -236,6 +279,72 @@ pub fn pool(threads: Option<usize>) -> rayon::ThreadPool {
 mod tests {
     use super::*;
     use rand::RngExt;
+
+    /// Runs [`pipeline`] over `total` indices on a pool of `threads`, returning what it gave and
+    /// the indices consumed, in the order consumed.
+    fn pipelined(
+        total: u32,
+        threads: usize,
+        cancel_at: Option<u32>,
+        fail_at: Option<u32>,
+    ) -> (Result<bool, u32>, Vec<u64>) {
+        let cancel = Cancel::new();
+        let mut seen = Vec::new();
+        let done = pool(Some(threads)).install(|| {
+            pipeline(
+                total,
+                &cancel,
+                |i| {
+                    if Some(i) == cancel_at {
+                        cancel.cancel();
+                    }
+                    u64::from(i) * 3
+                },
+                |range, values| {
+                    assert_eq!(range.len(), values.len());
+                    for (i, v) in range.zip(values) {
+                        assert_eq!(v, u64::from(i) * 3);
+                        if Some(i) == fail_at {
+                            return Err(i);
+                        }
+                        seen.push(v);
+                    }
+                    Ok(())
+                },
+            )
+        });
+        (done, seen)
+    }
+
+    #[test]
+    fn the_pipeline_consumes_every_chunk_in_order_for_any_thread_count() {
+        for total in [0, 1, HALF_CHUNK - 1, HALF_CHUNK, CHUNK, 3 * CHUNK + 17] {
+            let want: Vec<u64> = (0..u64::from(total)).map(|i| i * 3).collect();
+            for threads in [1, 2, 3] {
+                assert_eq!(
+                    pipelined(total, threads, None, None),
+                    (Ok(true), want.clone())
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn a_stopped_pipeline_has_consumed_whole_chunks_before_the_stop_and_nothing_after() {
+        let (done, seen) = pipelined(4 * CHUNK, 2, Some(2 * HALF_CHUNK + 5), None);
+        assert_eq!(done, Ok(false));
+        // Chunks 0 and 1 finished before the stop; the stop came inside chunk 2, so neither it
+        // nor any later chunk is consumed.
+        let want: Vec<u64> = (0..u64::from(2 * HALF_CHUNK)).map(|i| i * 3).collect();
+        assert_eq!(seen, want);
+    }
+
+    #[test]
+    fn a_consumer_s_error_ends_the_pipeline_with_that_error() {
+        let (done, seen) = pipelined(4 * CHUNK, 2, None, Some(CHUNK + 1));
+        assert_eq!(done, Err(CHUNK + 1));
+        assert_eq!(seen.len() as u32, CHUNK + 1);
+    }
 
     #[test]
     fn streams_depend_on_seed_and_replication_only() {

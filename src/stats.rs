@@ -601,7 +601,7 @@ pub fn simulate(
     point: u64,
     observer: &dyn Observer,
     cancel: &Cancel,
-    mut each: impl FnMut(u32, &ReplicationOutcome) -> crate::Result<()>,
+    mut each: impl FnMut(u32, &ReplicationOutcome) -> crate::Result<()> + Send,
 ) -> crate::Result<RunResult> {
     let mut aggregate = Aggregate::new(s);
     let mut failure = None;

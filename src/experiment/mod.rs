@@ -4,13 +4,12 @@
 //! differences are sharp. The verdict is computed from the cells' results; no code in the model
 //! knows which cell it is in.
 
-use rayon::prelude::*;
 use serde::Serialize;
 use toml::Value;
 
 use crate::error::{Error, Result};
 use crate::model::outcome::{Mode, ReplicationOutcome};
-use crate::runner::{self, CHUNK, Cancel, Observer};
+use crate::runner::{self, Cancel, Observer};
 use crate::scenario::{Origin, Override, Scenario, ScenarioSource};
 use crate::stats::{Aggregate, Moments, clustered_interval, wilson};
 
@@ -496,84 +495,77 @@ fn run_cells(
     let per = initiatives.max(1) as f64;
     let mut rates = vec![0.0; n_cells];
     let mut won = vec![0.0; n_cells * initiatives];
-    let mut start = 0;
-    while start < total {
-        let end = (start + CHUNK).min(total);
-        // One job per replication runs it in every cell, so the cells share one drawn area
-        // (they draw the same one); each job looks at the token before it starts, so a stop
-        // comes within one replication's time in every cell.
-        let Some(outcomes) = (start..end)
-            .into_par_iter()
-            .map(|i| {
-                (!cancel.is_cancelled())
-                    .then(|| runner::replications_sharing_area(scenarios, point, i))
-            })
-            .collect::<Option<Vec<Vec<ReplicationOutcome>>>>()
-        else {
-            break;
-        };
-        for (i, per_rep) in (start..end).zip(&outcomes) {
-            for (agg, o) in aggregates.iter_mut().zip(per_rep) {
-                agg.push(o);
-            }
-            if let Some((cells, sink)) = rows.as_mut() {
-                for ((cell, s), o) in cells.iter().zip(scenarios).zip(per_rep) {
-                    sink.push(cell, s, point, i, o)?;
+    // One job per replication runs it in every cell, so the cells share one drawn area (they
+    // draw the same one); each job looks at the token before it starts, so a stop comes within
+    // one replication's time in every cell.
+    runner::pipeline(
+        total,
+        cancel,
+        |i| runner::replications_sharing_area(scenarios, point, i),
+        |range, outcomes| {
+            for (i, per_rep) in range.zip(&outcomes) {
+                for (agg, o) in aggregates.iter_mut().zip(per_rep) {
+                    agg.push(o);
                 }
-            }
-            // Cumulative success: month t counts the initiatives that had succeeded by then.
-            for (cell, o) in cumulative.iter_mut().zip(per_rep) {
-                for (t, m) in cell.iter_mut().enumerate() {
-                    let done = (0..initiatives)
-                        .filter(|&k| succeeded_by(o, k, t as u32 + 1))
-                        .count();
-                    m.push(done as f64 / per);
-                }
-            }
-            for h in &mut at {
-                for (c, o) in per_rep.iter().enumerate() {
-                    let mut n = 0.0;
-                    for k in 0..initiatives {
-                        let w = f64::from(u8::from(succeeded_by(o, k, h.months)));
-                        won[c * initiatives + k] = w;
-                        n += w;
-                    }
-                    rates[c] = n / per;
-                }
-                for (m, &(a, b)) in h.pairs.iter_mut().zip(pairs) {
-                    m.push(rates[a] - rates[b]);
-                }
-                for (m, r) in h.cells.iter_mut().zip(&rates) {
-                    m.push(*r);
-                }
-                for (c, cell) in h.initiative_cells.iter_mut().enumerate() {
-                    for (k, m) in cell.iter_mut().enumerate() {
-                        m.push(won[c * initiatives + k]);
+                if let Some((cells, sink)) = rows.as_mut() {
+                    for ((cell, s), o) in cells.iter().zip(scenarios).zip(per_rep) {
+                        sink.push(cell, s, point, i, o)?;
                     }
                 }
-                for (pair, &(a, b)) in h.initiative_pairs.iter_mut().zip(pairs) {
-                    for (k, m) in pair.iter_mut().enumerate() {
-                        m.push(won[a * initiatives + k] - won[b * initiatives + k]);
+                // Cumulative success: month t counts the initiatives that had succeeded by then.
+                for (cell, o) in cumulative.iter_mut().zip(per_rep) {
+                    for (t, m) in cell.iter_mut().enumerate() {
+                        let done = (0..initiatives)
+                            .filter(|&k| succeeded_by(o, k, t as u32 + 1))
+                            .count();
+                        m.push(done as f64 / per);
                     }
                 }
-                if !contrast.is_empty() {
-                    for (k, m) in h.initiative_contrast.iter_mut().enumerate() {
-                        m.push(
-                            contrast
-                                .iter()
-                                .enumerate()
-                                .map(|(c, w)| w * won[c * initiatives + k])
-                                .sum(),
-                        );
+                for h in &mut at {
+                    for (c, o) in per_rep.iter().enumerate() {
+                        let mut n = 0.0;
+                        for k in 0..initiatives {
+                            let w = f64::from(u8::from(succeeded_by(o, k, h.months)));
+                            won[c * initiatives + k] = w;
+                            n += w;
+                        }
+                        rates[c] = n / per;
                     }
-                    h.contrast
-                        .push(contrast.iter().zip(&rates).map(|(w, x)| w * x).sum());
+                    for (m, &(a, b)) in h.pairs.iter_mut().zip(pairs) {
+                        m.push(rates[a] - rates[b]);
+                    }
+                    for (m, r) in h.cells.iter_mut().zip(&rates) {
+                        m.push(*r);
+                    }
+                    for (c, cell) in h.initiative_cells.iter_mut().enumerate() {
+                        for (k, m) in cell.iter_mut().enumerate() {
+                            m.push(won[c * initiatives + k]);
+                        }
+                    }
+                    for (pair, &(a, b)) in h.initiative_pairs.iter_mut().zip(pairs) {
+                        for (k, m) in pair.iter_mut().enumerate() {
+                            m.push(won[a * initiatives + k] - won[b * initiatives + k]);
+                        }
+                    }
+                    if !contrast.is_empty() {
+                        for (k, m) in h.initiative_contrast.iter_mut().enumerate() {
+                            m.push(
+                                contrast
+                                    .iter()
+                                    .enumerate()
+                                    .map(|(c, w)| w * won[c * initiatives + k])
+                                    .sum(),
+                            );
+                        }
+                        h.contrast
+                            .push(contrast.iter().zip(&rates).map(|(w, x)| w * x).sum());
+                    }
                 }
+                observer.advance(1);
             }
-            observer.advance(1);
-        }
-        start = end;
-    }
+            Ok(())
+        },
+    )?;
     Ok(CellRun {
         aggregates,
         cumulative,

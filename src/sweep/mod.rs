@@ -31,7 +31,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 use crate::output::{self, OutputDir, fmt};
-use crate::runner::{self, CHUNK, Cancel, Observer};
+use crate::runner::{self, Cancel, Observer};
 use crate::scenario::{Override, Scenario, ScenarioSource};
 use crate::stats::Aggregate;
 
@@ -205,23 +205,24 @@ fn run_point(ctx: &Ctx<'_>, point: u64) -> Result<Option<Vec<u8>>> {
         Some(parts) => Some(Part::create(parts, point, &levels)?),
         None => None,
     };
-    let mut start = 0;
     // The same chunks, in the same order, as `runner::replicate`, so a point's figures are
     // those `run` would report for the same settings.
-    while start < total {
-        let end = (start + CHUNK).min(total);
-        let Some(outcomes) = runner::replicate_range(start..end, &ctx.cancel, |i| {
-            runner::replication(&s, point, i)
-        }) else {
-            return Ok(None);
-        };
-        for (i, o) in (start..end).zip(&outcomes) {
-            agg.push(o);
-            if let Some(part) = part.as_mut() {
-                part.push(&s, i, o)?;
+    let finished = runner::pipeline(
+        total,
+        &ctx.cancel,
+        |i| runner::replication(&s, point, i),
+        |range, outcomes| {
+            for (i, o) in range.zip(&outcomes) {
+                agg.push(o);
+                if let Some(part) = part.as_mut() {
+                    part.push(&s, i, o)?;
+                }
             }
-        }
-        start = end;
+            Ok(())
+        },
+    )?;
+    if !finished {
+        return Ok(None);
     }
     if let Some(part) = part {
         part.finish()?;
