@@ -59,5 +59,6 @@ pub mod stats;
 pub mod story;
 pub mod sweep;
 pub mod tables;
+pub mod two_sample;
 
 pub use error::{Error, Result};
