@@ -9,7 +9,8 @@
 //! --calibrate W` submits the whole chain). Every result is a function of `design.json` and the
 //! rows of `sets.csv`, kept at full precision: a whole run, a merge and a resumed run all write
 //! their files from those bytes, so they are the same bytes for any thread count and shard
-//! layout.
+//! layout. Those rows are streamed from the files, never held: memory does not grow with the
+//! sets but for the running wave's design table (see [`WaveDesign`]).
 
 use std::fs::{self, File};
 use std::io::{BufRead, BufReader, Write};
