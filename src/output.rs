@@ -868,56 +868,60 @@ pub fn write_clinical_files(
     write_cell_files(dir, "clinical", exp, &exp.cells)
 }
 
-/// `calibration.csv`: one row per parameter set tried, with its values, each target's model
-/// mean and implausibility, the deciding implausibility and whether it was kept.
-pub fn calibration_csv(c: &crate::calibrate::Calibration) -> Result<Vec<u8>, csv::Error> {
-    let sum = &c.summary;
-    let mut out = csv::Writer::from_writer(Vec::new());
-    let mut header = vec!["set".to_string(), "wave".into()];
-    header.extend(sum.parameters.iter().map(|p| p.path.clone()));
-    for t in &sum.targets {
-        header.push(t.id.clone());
-        header.push(format!("{}_implausibility", t.id));
+/// `calibration.csv` (one row per parameter set tried, with its values, each target's model
+/// mean and implausibility, the deciding implausibility and whether it was kept) and
+/// `plausible.csv` (the kept sets, `set`, `wave` and one column per uncertain parameter: what
+/// `experiment arenas --ensemble` reads), written a set at a time so that no set stays in
+/// memory.
+pub struct CalibrationRows<W: Write> {
+    all: csv::Writer<W>,
+    kept: csv::Writer<W>,
+}
+
+impl<W: Write> CalibrationRows<W> {
+    /// Starts both files with their headers.
+    pub fn new(
+        all: W,
+        kept: W,
+        params: &[crate::calibrate::UncertainParam],
+        targets: &[crate::calibrate::Target],
+    ) -> Result<Self, csv::Error> {
+        let (mut all, mut kept) = (
+            csv::Writer::from_writer(all),
+            csv::Writer::from_writer(kept),
+        );
+        let mut header = vec!["set".to_string(), "wave".into()];
+        header.extend(params.iter().map(|p| p.path.clone()));
+        kept.write_record(&header)?;
+        for t in targets {
+            header.push(t.id.clone());
+            header.push(format!("{}_implausibility", t.id));
+        }
+        header.extend(["implausibility".into(), "kept".into()]);
+        all.write_record(&header)?;
+        Ok(CalibrationRows { all, kept })
     }
-    header.extend(["implausibility".into(), "kept".into()]);
-    out.write_record(&header)?;
-    for r in &c.sets {
+
+    /// Writes one set's rows.
+    pub fn push(&mut self, r: &crate::calibrate::SetResult) -> Result<(), csv::Error> {
         let mut row = vec![r.set.to_string(), r.wave.to_string()];
         row.extend(r.values.iter().map(|&x| fmt(x)));
+        if r.kept {
+            self.kept.write_record(&row)?;
+        }
         for (m, i) in r.means.iter().zip(&r.implausibility) {
             row.push(m.map(fmt).unwrap_or_default());
             row.push(fmt(*i));
         }
         row.extend([fmt(r.deciding), r.kept.to_string()]);
-        out.write_record(&row)?;
+        self.all.write_record(&row)
     }
-    out.into_inner()
-        .map_err(|e| csv::Error::from(e.into_error()))
-}
 
-/// `plausible.csv`: the kept sets, `set`, `wave` and one column per uncertain parameter (what
-/// `experiment arenas --ensemble` reads).
-pub fn plausible_csv(c: &crate::calibrate::Calibration) -> Result<Vec<u8>, csv::Error> {
-    let mut out = csv::Writer::from_writer(Vec::new());
-    let mut header = vec!["set".to_string(), "wave".into()];
-    header.extend(c.summary.parameters.iter().map(|p| p.path.clone()));
-    out.write_record(&header)?;
-    for r in c.sets.iter().filter(|r| r.kept) {
-        let mut row = vec![r.set.to_string(), r.wave.to_string()];
-        row.extend(r.values.iter().map(|&x| fmt(x)));
-        out.write_record(&row)?;
+    /// Flushes both files; returns their writers (`calibration.csv`'s, then `plausible.csv`'s).
+    pub fn finish(self) -> Result<(W, W), csv::Error> {
+        let into = |w: csv::Writer<W>| w.into_inner().map_err(|e| csv::Error::from(e.into_error()));
+        Ok((into(self.all)?, into(self.kept)?))
     }
-    out.into_inner()
-        .map_err(|e| csv::Error::from(e.into_error()))
-}
-
-/// Writes `calibration.json`, `calibration.csv` and `plausible.csv`.
-pub fn write_calibration_files(dir: &OutputDir, c: &crate::calibrate::Calibration) -> Result<()> {
-    dir.write("calibration.json", &json(&c.summary))?;
-    let all = calibration_csv(c).map_err(|e| csv_error(dir, "calibration.csv", e))?;
-    dir.write("calibration.csv", &all)?;
-    let kept = plausible_csv(c).map_err(|e| csv_error(dir, "plausible.csv", e))?;
-    dir.write("plausible.csv", &kept)
 }
 
 /// `compare.csv`: one row per scenario compared and output.

@@ -1235,14 +1235,15 @@ pub fn write_timing_report(dir: &OutputDir, s: &Scenario, exp: &TimingExperiment
 // ------------------------------------------------------------------------------ calibration
 
 /// Writes the calibration's charts (pass share per target, the minimum-implausibility map over
-/// the two most constrained parameters, the kept sets' ranges) and its `index.html`.
+/// the two most constrained parameters, the kept sets' ranges) and its `index.html`, from its
+/// summary and the chart inputs gathered from its sets.
 pub fn write_calibration_report(
     dir: &OutputDir,
     s: &Scenario,
-    c: &crate::calibrate::Calibration,
+    sum: &crate::calibrate::Summary,
+    charts: &crate::calibrate::ChartInputs,
 ) -> Result<()> {
-    use crate::calibrate::Observed;
-    let sum = &c.summary;
+    use crate::calibrate::{MAP_BINS as BINS, Observed};
     let b = &sum.budget;
     let mut figures = Vec::new();
     // Pass share per target.
@@ -1288,21 +1289,18 @@ pub fn write_calibration_report(
             .into(),
     });
     // The kept sets' ranges, as a share of each declared range.
-    let kept: Vec<&crate::calibrate::SetResult> = c.sets.iter().filter(|r| r.kept).collect();
-    if !kept.is_empty() {
+    if let Some(kept) = &charts.kept {
         let bars: Vec<Bar> = sum
             .parameters
             .iter()
-            .enumerate()
-            .map(|(d, p)| {
+            .zip(kept)
+            .map(|(p, &[lo, median, hi])| {
                 let norm = |x: f64| 100.0 * (x - p.lo) / (p.hi - p.lo);
-                let mut xs: Vec<f64> = kept.iter().map(|r| r.values[d]).collect();
-                xs.sort_by(f64::total_cmp);
                 Bar {
                     label: format!("{} [{}, {}]", p.path, p.lo, p.hi),
-                    value: norm(xs[xs.len() / 2]),
-                    lo: norm(xs[0]),
-                    hi: norm(xs[xs.len() - 1]),
+                    value: norm(median),
+                    lo: norm(lo),
+                    hi: norm(hi),
                     highlight: false,
                 }
             })
@@ -1319,7 +1317,7 @@ pub fn write_calibration_report(
             &bars,
             (0.0, 100.0),
             None,
-            &format!("{} kept sets: median, lowest and highest.", kept.len()),
+            &format!("{} kept sets: median, lowest and highest.", sum.sets_kept),
         )?;
         figures.push(Figure {
             stem: "kept".into(),
@@ -1333,26 +1331,9 @@ pub fn write_calibration_report(
         });
     }
     // Minimum implausibility over the two parameters whose kept span is narrowest.
-    if sum.parameters.len() >= 2 {
-        let span = |d: usize| {
-            sum.kept_ranges[d].map_or(0.0, |[a, b]| {
-                (b - a) / (sum.parameters[d].hi - sum.parameters[d].lo)
-            })
-        };
-        let mut order: Vec<usize> = (0..sum.parameters.len()).collect();
-        order.sort_by(|&a, &b| span(a).total_cmp(&span(b)).then(a.cmp(&b)));
-        let (dx, dy) = (order[0].min(order[1]), order[0].max(order[1]));
-        let (px, py) = (&sum.parameters[dx], &sum.parameters[dy]);
-        const BINS: usize = 12;
-        let bin = |x: f64, lo: f64, hi: f64| {
-            (((x - lo) / (hi - lo) * BINS as f64) as usize).min(BINS - 1)
-        };
-        let cap = 2.0 * b.cutoff.max(1.0);
-        let mut values = vec![cap; BINS * BINS];
-        for r in &c.sets {
-            let k = bin(r.values[dy], py.lo, py.hi) * BINS + bin(r.values[dx], px.lo, px.hi);
-            values[k] = values[k].min(r.deciding.min(cap));
-        }
+    if let Some(map) = &charts.map {
+        let (px, py) = (&sum.parameters[map.x], &sum.parameters[map.y]);
+        let (cap, values) = (map.cap, &map.values);
         let centre = |lo: f64, hi: f64| -> Vec<f64> {
             (0..BINS)
                 .map(|i| lo + (i as f64 + 0.5) * (hi - lo) / BINS as f64)
@@ -1378,7 +1359,7 @@ pub fn write_calibration_report(
                 ys: &ys,
                 x_labels: None,
                 y_labels: None,
-                values: &values,
+                values,
                 range: (0.0, cap),
                 value_label: "lowest deciding implausibility in the cell",
                 marks: Some(CellMarks {

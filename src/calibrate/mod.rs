@@ -160,6 +160,39 @@ fn wave_seed(seed: u64, wave: u32) -> u64 {
     seed ^ u64::from(wave).wrapping_mul(0x9E37_79B9_7F4A_7C15)
 }
 
+/// The sets of one wave, a flat table of `k` values per set. This is the one per-set record a
+/// run keeps in memory: 8 bytes per parameter per set of the wave being run, because a Latin
+/// hypercube draws each parameter's permutation of all its strata at once (the sets of a wave
+/// are run, and asked for, in any order within the pool's window). It is dropped when the wave
+/// ends; nothing else about a set stays in memory.
+#[derive(Debug, Clone)]
+pub struct WaveDesign {
+    /// Sets in the wave.
+    n: u64,
+    /// Parameters per set.
+    k: usize,
+    /// Set `j`'s values at `j * k .. (j + 1) * k`.
+    values: Vec<f64>,
+}
+
+impl WaveDesign {
+    /// Sets in the wave.
+    pub fn len(&self) -> u64 {
+        self.n
+    }
+
+    /// Whether the wave has no set.
+    pub fn is_empty(&self) -> bool {
+        self.n == 0
+    }
+
+    /// The values of the wave's `j`-th set, in the order of the uncertain parameters.
+    pub fn set(&self, j: u64) -> &[f64] {
+        let j = j as usize;
+        &self.values[j * self.k..(j + 1) * self.k]
+    }
+}
+
 /// The sets of wave `wave`: `n` points of a Latin hypercube (seeded by the scenario seed and
 /// the wave) inside `region`, given in the design space (logarithms for log-scale parameters),
 /// as parameter values.
@@ -169,21 +202,16 @@ pub fn wave_design(
     n: u64,
     seed: u64,
     wave: u32,
-) -> Vec<Vec<f64>> {
+) -> WaveDesign {
     let k = params.len();
-    let unit = latin_hypercube(n, k, wave_seed(seed, wave));
-    (0..n as usize)
-        .map(|j| {
-            params
-                .iter()
-                .enumerate()
-                .map(|(d, p)| {
-                    let [a, b] = region[d];
-                    p.from_design(a + unit[j * k + d] * (b - a))
-                })
-                .collect()
-        })
-        .collect()
+    // Mapped in place, so the wave's table exists once.
+    let mut values = latin_hypercube(n, k, wave_seed(seed, wave));
+    for row in values.chunks_mut(k.max(1)) {
+        for ((x, p), [a, b]) in row.iter_mut().zip(params).zip(region) {
+            *x = p.from_design(a + *x * (b - a));
+        }
+    }
+    WaveDesign { n, k, values }
 }
 
 /// The declared ranges, in the design space: wave 1's region.
@@ -194,23 +222,56 @@ fn declared_region(params: &[UncertainParam]) -> Vec<[f64; 2]> {
         .collect()
 }
 
+/// The box, in the design space, of the sets a wave kept: all that the next wave's region
+/// needs from a wave, gathered a set at a time.
+#[derive(Debug, Clone)]
+pub struct KeptBox {
+    /// Per parameter, the lowest kept value in the design space.
+    lo: Vec<f64>,
+    /// Per parameter, the highest.
+    hi: Vec<f64>,
+    /// Sets kept.
+    kept: u64,
+}
+
+impl KeptBox {
+    /// The box of no set, for `k` parameters.
+    pub fn new(k: usize) -> Self {
+        KeptBox {
+            lo: vec![f64::INFINITY; k],
+            hi: vec![f64::NEG_INFINITY; k],
+            kept: 0,
+        }
+    }
+
+    /// Widens the box to a set, if it was kept.
+    pub fn push(&mut self, params: &[UncertainParam], r: &SetResult) {
+        if !r.kept {
+            return;
+        }
+        self.kept += 1;
+        for (d, p) in params.iter().enumerate() {
+            let x = p.design_at(r.values[d]);
+            self.lo[d] = self.lo[d].min(x);
+            self.hi[d] = self.hi[d].max(x);
+        }
+    }
+}
+
 /// The region after a wave drawn in `region`: the box of its kept sets, widened by a twentieth
 /// of its width on each side (a twentieth of `region` when one set alone was kept), inside the
 /// declared ranges; `None` when the wave kept nothing.
 fn next_region(
     params: &[UncertainParam],
     region: &[[f64; 2]],
-    results: &[SetResult],
+    kept: &KeptBox,
 ) -> Option<Vec<[f64; 2]>> {
-    let kept: Vec<&SetResult> = results.iter().filter(|r| r.kept).collect();
-    (!kept.is_empty()).then(|| {
+    (kept.kept > 0).then(|| {
         params
             .iter()
             .enumerate()
             .map(|(d, p)| {
-                let xs = kept.iter().map(|r| p.design_at(r.values[d]));
-                let lo = xs.clone().fold(f64::INFINITY, f64::min);
-                let hi = xs.fold(f64::NEG_INFINITY, f64::max);
+                let (lo, hi) = (kept.lo[d], kept.hi[d]);
                 let width = if hi > lo {
                     hi - lo
                 } else {
@@ -274,6 +335,160 @@ pub(crate) fn judged(
     }
 }
 
+/// A wave's counts while its sets stream past.
+#[derive(Debug, Clone)]
+struct WaveCount {
+    wave: u32,
+    /// Its region, in the design space.
+    region: Vec<[f64; 2]>,
+    sets: u64,
+    /// Per target, sets whose implausibility on it is under the cutoff.
+    pass: Vec<u64>,
+    kept: KeptBox,
+}
+
+/// A calibration's summary gathered a set at a time, in set order: every figure of
+/// `calibration.json` is a count, a lowest or a highest value, so memory does not grow with the
+/// sets (only with the waves, parameters and targets).
+#[derive(Debug, Clone)]
+pub struct Tally {
+    params: Vec<UncertainParam>,
+    cutoff: f64,
+    sets: u64,
+    kept: u64,
+    /// Per target, sets of all waves under the cutoff on it.
+    pass: Vec<u64>,
+    /// Per parameter, the lowest and highest kept value.
+    kept_lo: Vec<f64>,
+    kept_hi: Vec<f64>,
+    /// The waves closed so far.
+    waves: Vec<Wave>,
+    /// The wave whose sets are streaming past.
+    current: Option<WaveCount>,
+    /// A wave kept nothing: no later wave was drawn, so none is summarized.
+    stopped: bool,
+}
+
+impl Tally {
+    /// An empty tally over `targets` targets.
+    pub fn new(params: &[UncertainParam], targets: usize, budget: &Budget) -> Self {
+        let k = params.len();
+        Tally {
+            params: params.to_vec(),
+            cutoff: budget.cutoff,
+            sets: 0,
+            kept: 0,
+            pass: vec![0; targets],
+            kept_lo: vec![f64::INFINITY; k],
+            kept_hi: vec![f64::NEG_INFINITY; k],
+            waves: Vec::new(),
+            current: None,
+            stopped: false,
+        }
+    }
+
+    /// Counts the next set (sets come in order, grouped by wave).
+    pub fn push(&mut self, r: &SetResult) {
+        self.sets += 1;
+        for (n, &i) in self.pass.iter_mut().zip(&r.implausibility) {
+            *n += u64::from(i < self.cutoff);
+        }
+        if r.kept {
+            self.kept += 1;
+            for (d, &x) in r.values.iter().enumerate() {
+                self.kept_lo[d] = self.kept_lo[d].min(x);
+                self.kept_hi[d] = self.kept_hi[d].max(x);
+            }
+        }
+        if self.stopped {
+            return;
+        }
+        if self.current.as_ref().is_none_or(|w| w.wave != r.wave) {
+            // A new wave: its region is replayed from the kept sets of the wave before.
+            let region = match self.current.take() {
+                None => declared_region(&self.params),
+                Some(w) => {
+                    let next = next_region(&self.params, &w.region, &w.kept);
+                    self.close(w);
+                    match next {
+                        Some(region) => region,
+                        None => {
+                            self.stopped = true;
+                            return;
+                        }
+                    }
+                }
+            };
+            self.current = Some(WaveCount {
+                wave: r.wave,
+                region,
+                sets: 0,
+                pass: vec![0; self.pass.len()],
+                kept: KeptBox::new(self.params.len()),
+            });
+        }
+        if let Some(w) = self.current.as_mut() {
+            w.sets += 1;
+            for (n, &i) in w.pass.iter_mut().zip(&r.implausibility) {
+                *n += u64::from(i < self.cutoff);
+            }
+            w.kept.push(&self.params, r);
+        }
+    }
+
+    fn close(&mut self, w: WaveCount) {
+        self.waves.push(Wave {
+            wave: w.wave,
+            region: self
+                .params
+                .iter()
+                .zip(&w.region)
+                .map(|(p, r)| [p.from_design(r[0]), p.from_design(r[1])])
+                .collect(),
+            sets: w.sets,
+            kept: w.kept.kept,
+            pass_share: w
+                .pass
+                .iter()
+                .map(|&n| n as f64 / w.sets.max(1) as f64)
+                .collect(),
+        });
+    }
+
+    /// The waves counted, the last one closed.
+    pub fn waves(mut self) -> Vec<Wave> {
+        if let Some(w) = self.current.take() {
+            self.close(w);
+        }
+        self.waves
+    }
+
+    /// The summary of the sets counted.
+    pub fn finish(self, scenario: &str, seed: u64, targets: &[Target], budget: Budget) -> Summary {
+        let (sets, kept, params) = (self.sets, self.kept, self.params.clone());
+        let pass_share = targets
+            .iter()
+            .zip(&self.pass)
+            .map(|(x, &n)| (x.id.clone(), n as f64 / sets.max(1) as f64))
+            .collect();
+        let kept_ranges = (0..params.len())
+            .map(|d| (kept > 0).then(|| [self.kept_lo[d], self.kept_hi[d]]))
+            .collect();
+        Summary {
+            scenario: scenario.to_string(),
+            seed,
+            targets: targets.to_vec(),
+            parameters: params,
+            budget,
+            sets_tried: sets,
+            sets_kept: kept,
+            pass_share,
+            waves: self.waves(),
+            kept_ranges,
+        }
+    }
+}
+
 /// The waves of a calibration read off its sets (in set order, grouped by wave): each wave's
 /// region replayed from the kept sets of the wave before, its counts and pass shares.
 pub fn wave_summaries(
@@ -282,70 +497,41 @@ pub fn wave_summaries(
     budget: &Budget,
     sets: &[SetResult],
 ) -> Vec<Wave> {
-    let mut region = declared_region(params);
-    let mut waves = Vec::new();
-    let mut rest = sets;
-    while let Some(first) = rest.first() {
-        let wave = first.wave;
-        let n = rest.iter().take_while(|r| r.wave == wave).count();
-        let (results, tail) = rest.split_at(n);
-        rest = tail;
-        let pass_share = (0..targets.len())
-            .map(|t| {
-                results
-                    .iter()
-                    .filter(|r| r.implausibility[t] < budget.cutoff)
-                    .count() as f64
-                    / results.len().max(1) as f64
-            })
-            .collect();
-        waves.push(Wave {
-            wave,
-            region: params
-                .iter()
-                .zip(&region)
-                .map(|(p, r)| [p.from_design(r[0]), p.from_design(r[1])])
-                .collect(),
-            sets: results.len() as u64,
-            kept: results.iter().filter(|r| r.kept).count() as u64,
-            pass_share,
-        });
-        match next_region(params, &region, results) {
-            Some(r) => region = r,
-            None => break,
-        }
+    let mut tally = Tally::new(params, targets.len(), budget);
+    for r in sets {
+        tally.push(r);
     }
-    waves
+    tally.waves()
 }
 
 /// The wave loop of history matching: wave 1 draws `budget.sets` sets by Latin hypercube over
 /// the declared ranges; each later wave draws as many inside the box of the previous wave's
 /// kept sets (widened by a twentieth, inside the declared ranges). `run_wave(wave, first set,
-/// designs)` returns the wave's results in set order, however it gets them (simulated here,
-/// read back from a journal or an earlier run). It stops early when a wave keeps nothing.
-/// Returns every set, in order.
+/// design)` runs or reads the wave's sets, however it gets them (simulated here, read back from
+/// a journal or an earlier run), and returns the box of those it kept: the only thing the next
+/// wave needs, so no set's result has to stay in memory. It stops early when a wave keeps
+/// nothing. Returns the number of sets of all the waves run.
 pub fn drive<F>(
     params: &[UncertainParam],
     budget: &Budget,
     seed: u64,
     mut run_wave: F,
-) -> Result<Vec<SetResult>>
+) -> Result<u64>
 where
-    F: FnMut(u32, u64, Vec<Vec<f64>>) -> Result<Vec<SetResult>>,
+    F: FnMut(u32, u64, &WaveDesign) -> Result<KeptBox>,
 {
     let mut region = declared_region(params);
-    let mut all: Vec<SetResult> = Vec::new();
+    let mut first = 0u64;
     for wave in 1..=budget.waves {
-        let designs = wave_design(params, &region, u64::from(budget.sets), seed, wave);
-        let results = run_wave(wave, all.len() as u64, designs)?;
-        let next = next_region(params, &region, &results);
-        all.extend(results);
-        match next {
+        let design = wave_design(params, &region, u64::from(budget.sets), seed, wave);
+        let kept = run_wave(wave, first, &design)?;
+        first += design.len();
+        match next_region(params, &region, &kept) {
             Some(r) => region = r,
             None => break,
         }
     }
-    Ok(all)
+    Ok(first)
 }
 
 /// History matching with a simulator given as a function: `simulate(set, values)` returns, per
@@ -364,12 +550,13 @@ where
     F: Fn(u64, &[f64]) -> Option<Vec<Moments>> + Sync,
 {
     observer.start(u64::from(budget.sets) * u64::from(budget.waves), 0);
-    let sets = drive(params, budget, seed, |wave, first, designs| {
-        let results: Option<Vec<SetResult>> = designs
+    let mut sets: Vec<SetResult> = Vec::new();
+    drive(params, budget, seed, |wave, first, design| {
+        let results: Option<Vec<SetResult>> = (0..design.len())
             .into_par_iter()
-            .enumerate()
-            .map(|(j, values)| {
-                let set = first + j as u64;
+            .map(|j| {
+                let set = first + j;
+                let values = design.set(j).to_vec();
                 let moments = simulate(set, &values)?;
                 observer.advance(1);
                 Some(evaluate(targets, budget, set, wave, values, &moments))
@@ -377,7 +564,12 @@ where
             .collect();
         let results = results.ok_or(Error::Interrupted)?;
         cancel.check()?;
-        Ok(results)
+        let mut kept = KeptBox::new(params.len());
+        for r in &results {
+            kept.push(params, r);
+        }
+        sets.extend(results);
+        Ok(kept)
     })?;
     let waves = wave_summaries(params, targets, budget, &sets);
     Ok((sets, waves))
@@ -456,48 +648,152 @@ pub fn summarize(
     budget: Budget,
     sets: Vec<SetResult>,
 ) -> Calibration {
-    let waves = wave_summaries(&params, targets, &budget, &sets);
-    let kept: Vec<&SetResult> = sets.iter().filter(|r| r.kept).collect();
-    let pass_share = targets
-        .iter()
-        .enumerate()
-        .map(|(t, x)| {
-            (
-                x.id.clone(),
-                sets.iter()
-                    .filter(|r| r.implausibility[t] < budget.cutoff)
-                    .count() as f64
-                    / sets.len().max(1) as f64,
-            )
-        })
-        .collect();
-    let kept_ranges = (0..params.len())
-        .map(|d| {
-            (!kept.is_empty()).then(|| {
-                let xs = kept.iter().map(|r| r.values[d]);
-                [
-                    xs.clone().fold(f64::INFINITY, f64::min),
-                    xs.fold(f64::NEG_INFINITY, f64::max),
-                ]
-            })
-        })
-        .collect();
-    let sets_kept = kept.len() as u64;
+    let mut tally = Tally::new(&params, targets.len(), &budget);
+    for r in &sets {
+        tally.push(r);
+    }
     Calibration {
-        summary: Summary {
-            scenario: scenario.to_string(),
-            seed,
-            targets: targets.to_vec(),
-            parameters: params,
-            budget,
-            sets_tried: sets.len() as u64,
-            sets_kept,
-            pass_share,
-            waves,
-            kept_ranges,
-        },
+        summary: tally.finish(scenario, seed, targets, budget),
         sets,
     }
+}
+
+/// Cells per side of the minimum-implausibility map.
+pub const MAP_BINS: usize = 12;
+
+/// The minimum-implausibility map over a pair of parameters: per cell, the lowest deciding
+/// implausibility of any set tried in it, capped.
+#[derive(Debug, Clone)]
+pub struct ImplausibilityMap {
+    /// The parameter along x (an index into the uncertain parameters).
+    pub x: usize,
+    /// The parameter along y.
+    pub y: usize,
+    /// The cap on the implausibility shown.
+    pub cap: f64,
+    /// Row by row from the lowest y: `MAP_BINS` × `MAP_BINS` values.
+    pub values: Vec<f64>,
+}
+
+/// What the calibration's charts need beyond the summary, gathered from the sets in passes
+/// (each a stream over every set) into tables of a fixed size.
+#[derive(Debug, Clone)]
+pub struct ChartInputs {
+    /// Per parameter, the lowest, median (the value at rank n/2 of the n kept values, in
+    /// ascending order) and highest kept value; `None` when nothing was kept.
+    pub kept: Option<Vec<[f64; 3]>>,
+    /// The map over the two parameters whose kept span is narrowest, with two or more
+    /// parameters.
+    pub map: Option<ImplausibilityMap>,
+}
+
+/// A replay of every set of a calibration, in order: each call streams them to the function
+/// given, once.
+pub type Replay<'a> = dyn FnMut(&mut dyn FnMut(&SetResult)) -> Result<()> + 'a;
+
+/// `x` as an unsigned key whose order is [`f64::total_cmp`]'s.
+fn order_key(x: f64) -> u64 {
+    let b = x.to_bits();
+    if b >> 63 == 1 { !b } else { b | 1 << 63 }
+}
+
+/// The number whose [`order_key`] is `key`.
+fn from_order_key(key: u64) -> f64 {
+    f64::from_bits(if key >> 63 == 1 {
+        key & !(1 << 63)
+    } else {
+        !key
+    })
+}
+
+/// The chart inputs of a calibration summarized as `sum`, from `replay`. The kept sets'
+/// medians are found exactly without holding the kept values: a radix selection on the bits of
+/// each value, one byte per pass (eight passes, 256 counters per parameter), which costs a
+/// few microseconds per set and pass against milliseconds to simulate a set.
+pub fn chart_inputs(sum: &Summary, replay: &mut Replay<'_>) -> Result<ChartInputs> {
+    let params = &sum.parameters;
+    let k = params.len();
+    let cutoff = sum.budget.cutoff;
+    // The pair of parameters whose kept span is narrowest.
+    let pair = (k >= 2).then(|| {
+        let span = |d: usize| {
+            sum.kept_ranges[d].map_or(0.0, |[a, b]| (b - a) / (params[d].hi - params[d].lo))
+        };
+        let mut order: Vec<usize> = (0..k).collect();
+        order.sort_by(|&a, &b| span(a).total_cmp(&span(b)).then(a.cmp(&b)));
+        (order[0].min(order[1]), order[0].max(order[1]))
+    });
+    let cap = 2.0 * cutoff.max(1.0);
+    let mut map = pair.map(|(x, y)| ImplausibilityMap {
+        x,
+        y,
+        cap,
+        values: vec![cap; MAP_BINS * MAP_BINS],
+    });
+    let bin = |x: f64, lo: f64, hi: f64| {
+        (((x - lo) / (hi - lo) * MAP_BINS as f64) as usize).min(MAP_BINS - 1)
+    };
+    let kept = sum.sets_kept;
+    // Per parameter: the lowest and highest kept keys, the key bits found so far, and the rank
+    // still sought among the kept values sharing them.
+    let mut lowest = vec![u64::MAX; k];
+    let mut highest = vec![0u64; k];
+    let mut prefix = vec![0u64; k];
+    let mut rank = vec![kept / 2; k];
+    let mut counts = vec![[0u64; 256]; k];
+    let passes = if kept > 0 { 8 } else { 1 };
+    for pass in 0..passes {
+        let shift = 56 - 8 * pass;
+        for c in counts.iter_mut() {
+            *c = [0; 256];
+        }
+        replay(&mut |r: &SetResult| {
+            if pass == 0
+                && let Some(m) = map.as_mut()
+            {
+                let (px, py) = (&params[m.x], &params[m.y]);
+                let cell =
+                    bin(r.values[m.y], py.lo, py.hi) * MAP_BINS + bin(r.values[m.x], px.lo, px.hi);
+                m.values[cell] = m.values[cell].min(r.deciding.min(m.cap));
+            }
+            if kept == 0 || !r.kept {
+                return;
+            }
+            for (d, &x) in r.values.iter().enumerate() {
+                let key = order_key(x);
+                if pass == 0 {
+                    lowest[d] = lowest[d].min(key);
+                    highest[d] = highest[d].max(key);
+                } else if key >> (shift + 8) != prefix[d] {
+                    continue;
+                }
+                counts[d][((key >> shift) & 0xff) as usize] += 1;
+            }
+        })?;
+        if kept == 0 {
+            break;
+        }
+        for d in 0..k {
+            let mut byte = 0;
+            while byte < 255 && rank[d] >= counts[d][byte] {
+                rank[d] -= counts[d][byte];
+                byte += 1;
+            }
+            prefix[d] = (prefix[d] << 8) | byte as u64;
+        }
+    }
+    let kept = (kept > 0).then(|| {
+        (0..k)
+            .map(|d| {
+                [
+                    from_order_key(lowest[d]),
+                    from_order_key(prefix[d]),
+                    from_order_key(highest[d]),
+                ]
+            })
+            .collect()
+    });
+    Ok(ChartInputs { kept, map })
 }
 
 /// Runs the calibration of a scenario in memory: the uncertain parameters of its
@@ -626,6 +922,73 @@ mod tests {
         let second = waves[1].kept as f64 / waves[1].sets as f64;
         assert!((first - 0.06).abs() < 0.015, "{first}");
         assert!(second > 0.35, "wave 2 samples inside the region: {second}");
+    }
+
+    /// The chart inputs gathered in passes are what sorting every set gives: the kept sets'
+    /// lowest, median and highest values (negative numbers, zeros of both signs and ties
+    /// included) and the minimum-implausibility map.
+    #[test]
+    fn chart_inputs_in_passes_match_sorting_every_set() {
+        use rand::{RngExt, SeedableRng};
+        let params: Vec<UncertainParam> = ["a", "b", "c"]
+            .iter()
+            .map(|p| UncertainParam {
+                lo: -2.0,
+                hi: 2.0,
+                ..param(p)
+            })
+            .collect();
+        let budget = Budget {
+            sets: 0,
+            replications: 1,
+            waves: 1,
+            cutoff: 3.0,
+            rule: Rule::Max,
+        };
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(3);
+        for n in [1usize, 2, 7, 500] {
+            let sets: Vec<SetResult> = (0..n as u64)
+                .map(|set| {
+                    let values = vec![
+                        rng.random_range(-2.0..2.0),
+                        // Few distinct values: ties, and both zeros.
+                        [-1.5, -0.0, 0.0, 0.25][rng.random_range(0..4)],
+                        rng.random_range(0.0..0.001),
+                    ];
+                    let imp = rng.random_range(0.0..6.0);
+                    judged(&budget, set, 1, values, vec![Some(0.0)], vec![imp])
+                })
+                .collect();
+            let c = summarize("s", 1, &[], params.clone(), budget.clone(), sets);
+            let mut replay = |f: &mut dyn FnMut(&SetResult)| -> Result<()> {
+                c.sets.iter().for_each(&mut *f);
+                Ok(())
+            };
+            let got = chart_inputs(&c.summary, &mut replay).unwrap();
+            let kept: Vec<&SetResult> = c.sets.iter().filter(|r| r.kept).collect();
+            match &got.kept {
+                None => assert!(kept.is_empty()),
+                Some(marginals) => {
+                    for (d, m) in marginals.iter().enumerate() {
+                        let mut xs: Vec<f64> = kept.iter().map(|r| r.values[d]).collect();
+                        xs.sort_by(f64::total_cmp);
+                        let want = [xs[0], xs[xs.len() / 2], xs[xs.len() - 1]];
+                        assert!(
+                            m.iter().zip(&want).all(|(a, b)| a.to_bits() == b.to_bits()),
+                            "n={n} d={d}: {m:?} vs {want:?}"
+                        );
+                    }
+                }
+            }
+            let map = got.map.unwrap();
+            let bin = |x: f64| (((x + 2.0) / 4.0 * MAP_BINS as f64) as usize).min(MAP_BINS - 1);
+            let mut want = vec![map.cap; MAP_BINS * MAP_BINS];
+            for r in &c.sets {
+                let cell = bin(r.values[map.y]) * MAP_BINS + bin(r.values[map.x]);
+                want[cell] = want[cell].min(r.deciding.min(map.cap));
+            }
+            assert_eq!(map.values, want, "n={n}");
+        }
     }
 
     #[test]

@@ -73,9 +73,9 @@ pub fn calibrate(args: &CalibrateArgs) -> Result<()> {
     match outcome? {
         CalibrateOutcome::Finished(path, c) => {
             if common.json {
-                super::print_json(&c.summary);
+                super::print_json(&*c);
             } else if !common.quiet {
-                print!("{}", tables::calibration_table(&c.summary));
+                print!("{}", tables::calibration_table(&c));
                 println!("\nResults in {}", path.display());
             }
         }

@@ -9,23 +9,27 @@
 //! --calibrate W` submits the whole chain). Every result is a function of `design.json` and the
 //! rows of `sets.csv`, kept at full precision: a whole run, a merge and a resumed run all write
 //! their files from those bytes, so they are the same bytes for any thread count and shard
-//! layout.
+//! layout. Those rows are streamed from the files, never held: memory does not grow with the
+//! sets but for the running wave's design table (see [`WaveDesign`]).
 
-use std::fs;
+use std::fs::{self, File};
+use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
 use crate::calibrate::{
-    Budget, Calibration, Rule, SetResult, Target, UncertainParam, budget, check_targets, drive,
-    evaluate, judged, simulate_set, summarize, targets, uncertain_params,
+    Budget, KeptBox, Rule, SetResult, Summary, Tally, Target, UncertainParam, WaveDesign, budget,
+    chart_inputs, check_targets, drive, evaluate, judged, simulate_set, targets, uncertain_params,
 };
 use crate::error::{Error, Result};
 use crate::output::{self, OutputDir};
 use crate::runner::{self, Cancel, Observer};
 use crate::scenario::{self, Override, Scenario};
 use crate::sweep::batch::{self, ShardFile, exact, parse_exact};
-use crate::sweep::{Shard, csv_line, fnv1a64, journal, points_in_flight, run_points};
+use crate::sweep::{
+    FNV1A64_START, Shard, csv_line, fnv1a64_extend, journal, points_in_flight, run_points,
+};
 
 /// What a calibration is asked to do, as plain values (the command line, a script or a test
 /// builds one).
@@ -53,8 +57,8 @@ pub struct CalibrateRequest {
     pub plots: bool,
 }
 
-/// How a calibration ended, when it did not fail.
-pub type CalibrateOutcome = super::BatchOutcome<Calibration>;
+/// How a calibration ended, when it did not fail (a finished run gives its summary).
+pub type CalibrateOutcome = super::BatchOutcome<Summary>;
 
 /// `design.json`: everything the rows depend on but the number of waves, so that the folder of
 /// wave 1 can seed wave 2. Shards of one wave write the same bytes; `merge`, `--from` and
@@ -167,63 +171,176 @@ fn parse_row(line: &[u8], k: usize, t: usize, budget: &Budget) -> Option<SetResu
     Some(judged(budget, set, wave, values, means, imp))
 }
 
-/// Reads the rows of `sets.csv` in `dir` (checked against `header`), with each row's bytes.
-fn read_sets(
-    dir: &Path,
-    head: &[u8],
-    k: usize,
-    t: usize,
-    budget: &Budget,
-) -> Result<Vec<(SetResult, Vec<u8>)>> {
-    let path = dir.join("sets.csv");
-    let lines = batch::lines(&path).map_err(|e| {
-        Error::Merge(format!(
-            "{}: cannot read sets.csv ({e}); is it a calibration's output folder?",
-            dir.display()
-        ))
-    })?;
-    if lines.first().map(Vec::as_slice) != Some(head) {
-        return Err(Error::Merge(format!(
-            "{}: sets.csv's header does not match its design.json",
-            path.display()
-        )));
+/// Calls `f(line number from 1, line)` for each complete line of `reader` (a last line without
+/// its newline is torn and left out), one at a time: rows files are streamed, never read whole.
+fn each_line(
+    reader: impl BufRead,
+    path: &Path,
+    mut f: impl FnMut(usize, &[u8]) -> Result<()>,
+) -> Result<()> {
+    let mut reader = reader;
+    let mut line = Vec::new();
+    for number in 1.. {
+        line.clear();
+        reader
+            .read_until(b'\n', &mut line)
+            .map_err(|e| Error::Output {
+                path: path.to_path_buf(),
+                message: format!("cannot be read: {e}"),
+            })?;
+        if !line.ends_with(b"\n") {
+            break;
+        }
+        f(number, &line)?;
     }
-    lines[1..]
-        .iter()
-        .enumerate()
-        .map(|(i, l)| {
-            parse_row(l, k, t, budget)
-                .map(|r| (r, l.clone()))
-                .ok_or_else(|| {
-                    Error::Merge(format!(
-                        "{}:{}: not a row of this calibration (it was edited or torn)",
-                        path.display(),
-                        i + 2
-                    ))
-                })
-        })
-        .collect()
+    Ok(())
 }
 
-/// Takes the sets of wave `wave` from `earlier` (rows read back), checking that they are the
-/// sets this build draws for it.
+/// Opens a rows file for streaming.
+fn open_rows(path: &Path) -> Result<BufReader<File>> {
+    File::open(path)
+        .map(BufReader::new)
+        .map_err(|e| Error::Output {
+            path: path.to_path_buf(),
+            message: format!("cannot be read: {e}"),
+        })
+}
+
+/// A finished calibration's `sets.csv` (a `--from` folder, a shard, or the folder being
+/// written), read a row at a time: the header is checked against `head` and each row must
+/// read back.
+struct SetsFile<'a> {
+    path: PathBuf,
+    head: &'a [u8],
+    k: usize,
+    t: usize,
+    budget: &'a Budget,
+}
+
+impl<'a> SetsFile<'a> {
+    /// Opens the file for reading its rows in order, its header checked.
+    fn rows(&'a self) -> Result<RowReader<'a>> {
+        let file = File::open(&self.path).map_err(|e| {
+            Error::Merge(format!(
+                "{}: cannot read sets.csv ({e}); is it a calibration's output folder?",
+                self.path.parent().unwrap_or(Path::new("")).display()
+            ))
+        })?;
+        let mut rows = RowReader {
+            file: self,
+            reader: BufReader::new(file),
+            line: Vec::new(),
+            number: 0,
+        };
+        if !rows.read_line()? || rows.line != self.head {
+            return Err(self.bad_header());
+        }
+        Ok(rows)
+    }
+
+    /// Calls `f(row bytes, set)` for every row in order.
+    fn each(&self, mut f: impl FnMut(&[u8], SetResult) -> Result<()>) -> Result<()> {
+        let mut rows = self.rows()?;
+        while let Some(r) = rows.next_row()? {
+            f(&rows.line, r)?;
+        }
+        Ok(())
+    }
+
+    fn bad_header(&self) -> Error {
+        Error::Merge(format!(
+            "{}: sets.csv's header does not match its design.json",
+            self.path.display()
+        ))
+    }
+
+    /// Appends its rows (without the header) to `out`.
+    fn copy_rows(&self, out: &mut dyn Write) -> Result<()> {
+        self.each(|line, _| {
+            out.write_all(line)
+                .map_err(|e| Error::Merge(format!("cannot write sets.csv: {e}")))
+        })
+    }
+}
+
+/// The rows of a [`SetsFile`], one at a time.
+struct RowReader<'a> {
+    file: &'a SetsFile<'a>,
+    reader: BufReader<File>,
+    /// The bytes of the row last read.
+    line: Vec<u8>,
+    /// Its line number, from 1.
+    number: usize,
+}
+
+impl RowReader<'_> {
+    /// Reads the next complete line into `line`; false at the end (or at a torn last line).
+    fn read_line(&mut self) -> Result<bool> {
+        self.line.clear();
+        self.reader.read_until(b'\n', &mut self.line).map_err(|e| {
+            Error::Merge(format!("{}: cannot be read: {e}", self.file.path.display()))
+        })?;
+        self.number += 1;
+        Ok(self.line.ends_with(b"\n"))
+    }
+
+    /// The next row, its bytes left in `line`.
+    fn next_row(&mut self) -> Result<Option<SetResult>> {
+        if !self.read_line()? {
+            return Ok(None);
+        }
+        let f = self.file;
+        parse_row(&self.line, f.k, f.t, f.budget)
+            .map(Some)
+            .ok_or_else(|| {
+                Error::Merge(format!(
+                    "{}:{}: not a row of this calibration (it was edited or torn)",
+                    f.path.display(),
+                    self.number
+                ))
+            })
+    }
+
+    /// The next row of a wave `keep` accepts, skipping the others.
+    fn next_where(&mut self, keep: impl Fn(u32) -> bool) -> Result<Option<SetResult>> {
+        while let Some(r) = self.next_row()? {
+            if keep(r.wave) {
+                return Ok(Some(r));
+            }
+        }
+        Ok(None)
+    }
+}
+
+/// Takes the sets of wave `wave` from the earlier waves' `sets.csv`, checking that they are
+/// the sets this build draws for it; returns the box of those it kept. The rows are read from
+/// the file again for each earlier wave rather than kept.
 fn earlier_wave(
-    earlier: &[SetResult],
+    earlier: &SetsFile<'_>,
+    params: &[UncertainParam],
     wave: u32,
     first: u64,
-    designs: &[Vec<f64>],
+    design: &WaveDesign,
     from: &Path,
-) -> Result<Vec<SetResult>> {
-    let rows: Vec<SetResult> = earlier.iter().filter(|r| r.wave == wave).cloned().collect();
-    let same = rows.len() == designs.len()
-        && rows.iter().zip(designs).enumerate().all(|(j, (r, d))| {
-            r.set == first + j as u64
-                && r.values
-                    .iter()
-                    .map(|x| x.to_bits())
-                    .eq(d.iter().map(|x| x.to_bits()))
-        });
-    if !same {
+) -> Result<KeptBox> {
+    let mut kept = KeptBox::new(params.len());
+    let mut j = 0u64;
+    let mut same = true;
+    earlier.each(|_, r| {
+        if r.wave != wave {
+            return Ok(());
+        }
+        same &= j < design.len()
+            && r.set == first + j
+            && r.values
+                .iter()
+                .map(|x| x.to_bits())
+                .eq(design.set(j).iter().map(|x| x.to_bits()));
+        kept.push(params, &r);
+        j += 1;
+        Ok(())
+    })?;
+    if !same || j != design.len() {
         return Err(Error::Argument {
             flag: "--from",
             arg: from.display().to_string(),
@@ -233,7 +350,7 @@ fn earlier_wave(
             ),
         });
     }
-    Ok(rows)
+    Ok(kept)
 }
 
 /// Runs a calibration on the current machine: claims and locks its output folder before any
@@ -274,8 +391,17 @@ pub fn run(
     let n = u64::from(budget.sets);
 
     // The waves this run continues, read back from a finished calibration.
-    let (earlier, earlier_lines): (Vec<SetResult>, Vec<Vec<u8>>) = match &req.from {
-        None => (Vec::new(), Vec::new()),
+    // The rows are streamed (here to count them, take the last wave and digest them; later to
+    // check each earlier wave and to copy them), never held in memory.
+    let earlier = req.from.as_ref().map(|dir| SetsFile {
+        path: dir.join("sets.csv"),
+        head: &head,
+        k,
+        t,
+        budget: &budget,
+    });
+    let (first_run, done_waves, digest) = match &req.from {
+        None => (0, 0, FNV1A64_START),
         Some(dir) => {
             let refuse = |message: String| Error::Argument {
                 flag: "--from",
@@ -301,11 +427,18 @@ pub fn run(
                         .into(),
                 ));
             }
-            let rows = read_sets(dir, &head, k, t, &budget)?;
-            rows.into_iter().unzip()
+            let (mut rows, mut last, mut digest) = (0u64, 0u32, FNV1A64_START);
+            if let Some(e) = &earlier {
+                e.each(|line, r| {
+                    rows += 1;
+                    last = r.wave;
+                    digest = fnv1a64_extend(digest, line);
+                    Ok(())
+                })?;
+            }
+            (rows, last, digest)
         }
     };
-    let done_waves = earlier.last().map_or(0, |r| r.wave);
     if req.from.is_some() && done_waves >= waves {
         return Err(Error::Argument {
             flag: "--waves",
@@ -330,7 +463,7 @@ pub fn run(
             ),
         });
     }
-    let from_digest = format!("fnv1a64:{:016x}", fnv1a64(&earlier_lines.concat()));
+    let from_digest = format!("fnv1a64:{digest:016x}");
     let shard_file = req.shard.map(|sh| ShardFile {
         index: sh.index,
         count: sh.count,
@@ -345,7 +478,6 @@ pub fn run(
         None => output::default_out_dir(&s.simulation.name, "-calibration"),
     });
 
-    let first_run = earlier.len() as u64;
     let part = req.shard.unwrap_or(Shard { index: 0, count: 1 });
     let total = match req.shard {
         Some(sh) => sh.len(n),
@@ -391,28 +523,33 @@ pub fn run(
         ));
         Error::Interrupted
     };
-    let rows_of =
-        |journal: &journal::Journal, range: std::ops::Range<u64>| -> Result<Vec<SetResult>> {
-            let lines = batch::lines(&journal.rows_path())
-                .map_err(|e| Error::write(journal.rows_path(), e))?;
-            lines[range.start as usize..range.end as usize]
-                .iter()
-                .map(|l| {
-                    parse_row(l, k, t, &budget).ok_or_else(|| Error::Output {
-                        path: journal.rows_path(),
-                        message: "a journal row does not read back".into(),
-                    })
-                })
-                .collect()
-        };
+    // The box of the kept sets among the journal's rows `range`, streamed from the file.
+    let kept_of = |journal: &journal::Journal, range: std::ops::Range<u64>| -> Result<KeptBox> {
+        let path = journal.rows_path();
+        let mut kept = KeptBox::new(k);
+        each_line(open_rows(&path)?, &path, |number, line| {
+            if !range.contains(&(number as u64 - 1)) {
+                return Ok(());
+            }
+            let r = parse_row(line, k, t, &budget).ok_or_else(|| Error::Output {
+                path: path.clone(),
+                message: "a journal row does not read back".into(),
+            })?;
+            kept.push(&params, &r);
+            Ok(())
+        })?;
+        Ok(kept)
+    };
     let from_dir = req.from.clone().unwrap_or_default();
     drive(
         &params,
         &budget,
         s.simulation.seed,
-        |wave, first, designs| {
-            if wave <= done_waves {
-                return earlier_wave(&earlier, wave, first, &designs, &from_dir);
+        |wave, first, design| {
+            if let Some(e) = &earlier
+                && wave <= done_waves
+            {
+                return earlier_wave(e, &params, wave, first, design, &from_dir);
             }
             // This wave's rows in the journal: all of them, or the shard's share.
             let (start, end) = match req.shard {
@@ -423,7 +560,7 @@ pub fn run(
                 }
             };
             let run_set = |set: u64| -> Result<Option<Vec<u8>>> {
-                let values = &designs[(set - first) as usize];
+                let values = design.set(set - first);
                 let moments = simulate_set(
                     &source,
                     &req.overrides,
@@ -435,7 +572,7 @@ pub fn run(
                     cancel,
                 );
                 Ok(moments
-                    .map(|m| row(&evaluate(&targets, &budget, set, wave, values.clone(), &m))))
+                    .map(|m| row(&evaluate(&targets, &budget, set, wave, values.to_vec(), &m))))
             };
             run_points(
                 &pool,
@@ -450,24 +587,31 @@ pub fn run(
             if journal.done < end {
                 return Err(stopped(&journal));
             }
-            rows_of(&journal, start..end)
+            kept_of(&journal, start..end)
         },
     )?;
     cancel.check()?;
-    let mut lines = earlier_lines;
-    lines.extend(
-        batch::lines(&journal.rows_path()).map_err(|e| Error::write(journal.rows_path(), e))?,
-    );
+    // sets.csv: the earlier waves' rows, then the journal's, streamed.
+    let rows_path = journal.rows_path();
+    let write_rows = |out: &mut dyn Write| -> Result<()> {
+        if let Some(e) = &earlier {
+            e.copy_rows(out)?;
+        }
+        each_line(open_rows(&rows_path)?, &rows_path, |_, line| {
+            out.write_all(line)
+                .map_err(|e| Error::Merge(format!("cannot write sets.csv: {e}")))
+        })
+    };
     let out = match shard_file {
         Some(sh) => {
             dir.write("design.json", &design)?;
             dir.write("shard.json", &output::json(&sh))?;
-            dir.write("sets.csv", &[head, lines.concat()].concat())?;
+            write_sets(&dir, &head, &write_rows)?;
             let out = dir.commit_observed(observer)?;
             CalibrateOutcome::Shard(out, part)
         }
         None => {
-            let c = write_whole(&dir, &design, &head, &lines, waves, req.plots)?;
+            let c = write_whole(&dir, &design, &head, &write_rows, waves, req.plots)?;
             cancel.check()?;
             let out = dir.commit_observed(observer)?;
             CalibrateOutcome::Finished(out, Box::new(c))
@@ -477,41 +621,83 @@ pub fn run(
     Ok(out)
 }
 
+/// Writes `sets.csv` into the folder being written: the header, then the rows `write_rows`
+/// streams.
+fn write_sets(
+    dir: &OutputDir,
+    head: &[u8],
+    write_rows: &dyn Fn(&mut dyn Write) -> Result<()>,
+) -> Result<()> {
+    let path = dir.file("sets.csv");
+    let mut out = dir.open("sets.csv")?;
+    out.write_all(head).map_err(|e| Error::write(&path, e))?;
+    write_rows(&mut out)?;
+    out.flush().map_err(|e| Error::write(&path, e))
+}
+
 /// Writes a whole calibration's folder from `design.json` and every set's row: `design.json`,
 /// `sets.csv`, `calibration.json`, `calibration.csv`, `plausible.csv` and, with `plots`, the
-/// charts and page. A whole run and a merge both write through here.
+/// charts and page. A whole run and a merge both write through here. The rows are streamed:
+/// `sets.csv` is written first, then read back a set at a time into fixed-size tallies and the
+/// rows of the other files (once, and eight more times for the charts' medians), so memory
+/// does not grow with the sets.
 fn write_whole(
     dir: &OutputDir,
     design: &[u8],
     head: &[u8],
-    lines: &[Vec<u8>],
+    write_rows: &dyn Fn(&mut dyn Write) -> Result<()>,
     waves: u32,
     plots: bool,
-) -> Result<Calibration> {
+) -> Result<Summary> {
     let d = Design::decode(design, waves, dir.target())?;
     let (k, t) = (d.params.len(), d.targets.len());
-    let sets = lines
-        .iter()
-        .map(|l| {
-            parse_row(l, k, t, &d.budget)
-                .ok_or_else(|| Error::Merge("a row does not read back".into()))
-        })
-        .collect::<Result<Vec<_>>>()?;
-    let c = summarize(
+    dir.write("design.json", design)?;
+    write_sets(dir, head, write_rows)?;
+    let sets = SetsFile {
+        path: dir.file("sets.csv"),
+        head,
+        k,
+        t,
+        budget: &d.budget,
+    };
+    let mut tally = Tally::new(&d.params, t, &d.budget);
+    let open = |name: &str| dir.open(name);
+    let mut rows = output::CalibrationRows::new(
+        open("calibration.csv")?,
+        open("plausible.csv")?,
+        &d.params,
+        &d.targets,
+    )
+    .map_err(|e| output::csv_error(dir, "calibration.csv", e))?;
+    sets.each(|_, r| {
+        tally.push(&r);
+        rows.push(&r)
+            .map_err(|e| output::csv_error(dir, "calibration.csv", e))
+    })?;
+    let (mut all, mut kept) = rows
+        .finish()
+        .map_err(|e| output::csv_error(dir, "calibration.csv", e))?;
+    all.flush()
+        .map_err(|e| Error::write(dir.file("calibration.csv"), e))?;
+    kept.flush()
+        .map_err(|e| Error::write(dir.file("plausible.csv"), e))?;
+    let summary = tally.finish(
         &d.scenario.simulation.name,
         d.scenario.simulation.seed,
         &d.targets,
-        d.params,
-        d.budget,
-        sets,
+        d.budget.clone(),
     );
-    dir.write("design.json", design)?;
-    dir.write("sets.csv", &[head.to_vec(), lines.concat()].concat())?;
-    output::write_calibration_files(dir, &c)?;
+    dir.write("calibration.json", &output::json(&summary))?;
     if plots && d.scenario.output.plots {
-        crate::report::write_calibration_report(dir, &d.scenario, &c)?;
+        let charts = chart_inputs(&summary, &mut |f: &mut dyn FnMut(&SetResult)| {
+            sets.each(|_, r| {
+                f(&r);
+                Ok(())
+            })
+        })?;
+        crate::report::write_calibration_report(dir, &d.scenario, &summary, &charts)?;
     }
-    Ok(c)
+    Ok(summary)
 }
 
 /// Whether `target` already holds this very run, finished: the same `design.json`, the same
@@ -540,7 +726,8 @@ fn already_done(target: &Path, design: &[u8], shard: Option<&ShardFile>, waves: 
 }
 
 /// Joins the shards of one calibration wave into exactly the folder a whole run of the same
-/// waves writes. `dirs` hold every shard once, in any order.
+/// waves writes. `dirs` hold every shard once, in any order. The shards' rows are streamed
+/// (checked in one pass, then interleaved into `sets.csv`), never held in memory.
 pub fn merge_calibration(
     dirs: &[PathBuf],
     out: Option<PathBuf>,
@@ -556,46 +743,67 @@ pub fn merge_calibration(
     let (k, t) = (d.params.len(), d.targets.len());
     let n = u64::from(d.budget.sets);
     let count = shard.count;
-    let mut earlier: Option<Vec<Vec<u8>>> = None;
-    let mut parts = Vec::with_capacity(ordered.len());
-    for dir in &ordered {
-        let rows = read_sets(dir, &head, k, t, &d.budget)?;
-        let (before, this): (Vec<_>, Vec<_>) = rows.into_iter().partition(|(r, _)| r.wave < waves);
-        let before: Vec<Vec<u8>> = before.into_iter().map(|(_, l)| l).collect();
-        match &earlier {
-            Some(e) if *e != before => {
-                return Err(Error::Merge(format!(
-                    "{}: its earlier waves differ from the other shards'",
-                    dir.display()
-                )));
-            }
-            _ => earlier = Some(before),
+    let files: Vec<SetsFile<'_>> = ordered
+        .iter()
+        .map(|dir| SetsFile {
+            path: dir.join("sets.csv"),
+            head: &head,
+            k,
+            t,
+            budget: &d.budget,
+        })
+        .collect();
+    let earlier_wave = |w: u32| w < waves;
+    // The earlier waves, as the first shard holds them: how many sets, and whether the last
+    // of them kept nothing (then this wave did not run).
+    let (mut first, mut last_kept, mut last_seen) = (0u64, false, false);
+    files[0].each(|_, r| {
+        if r.wave < waves {
+            first += 1;
         }
-        parts.push(this);
-    }
-    let earlier = earlier.unwrap_or_default();
-    let first = earlier.len() as u64;
-    // The wave ran unless the one before kept nothing.
-    let stopped = waves > 1
-        && !earlier.is_empty()
-        && earlier
-            .iter()
-            .filter_map(|l| parse_row(l, k, t, &d.budget))
-            .filter(|r| r.wave == waves - 1)
-            .all(|r| !r.kept);
+        if waves > 1 && r.wave == waves - 1 {
+            last_seen = true;
+            last_kept |= r.kept;
+        }
+        Ok(())
+    })?;
+    let stopped = waves > 1 && first > 0 && (!last_seen || !last_kept);
     let wave_sets = if stopped { 0 } else { n };
-    let mut lines = earlier;
-    for (kk, rows) in parts.iter().enumerate() {
+    for (kk, file) in files.iter().enumerate() {
+        // Every shard continued from the same earlier waves, row for row.
+        if kk > 0 {
+            let (mut mine, mut theirs) = (file.rows()?, files[0].rows()?);
+            loop {
+                let (a, b) = (
+                    mine.next_where(earlier_wave)?,
+                    theirs.next_where(earlier_wave)?,
+                );
+                if a.is_none() != b.is_none() || mine.line != theirs.line {
+                    return Err(Error::Merge(format!(
+                        "{}: its earlier waves differ from the other shards'",
+                        ordered[kk].display()
+                    )));
+                }
+                if a.is_none() {
+                    break;
+                }
+            }
+        }
         let sh = Shard {
             index: kk as u64,
             count,
         };
-        let ok = rows.len() as u64 == sh.len(wave_sets)
-            && rows
-                .iter()
-                .enumerate()
-                .all(|(j, (r, _))| r.set == first + sh.point(j as u64) && r.wave == waves);
-        if !ok {
+        let mut j = 0u64;
+        let mut ok = true;
+        file.each(|_, r| {
+            if r.wave < waves {
+                return Ok(());
+            }
+            ok &= r.set == first + sh.point(j) && r.wave == waves;
+            j += 1;
+            Ok(())
+        })?;
+        if !ok || j != sh.len(wave_sets) {
             return Err(Error::Merge(format!(
                 "{}: sets.csv does not hold shard {kk}/{count}'s sets of wave {waves} exactly \
                  once, in order; the shard is incomplete or was edited",
@@ -603,16 +811,37 @@ pub fn merge_calibration(
             )));
         }
     }
-    for j in 0..wave_sets {
-        let sh = (j % count) as usize;
-        lines.push(parts[sh][(j / count) as usize].1.clone());
-    }
+    let write_rows = |out: &mut dyn Write| -> Result<()> {
+        let put = |out: &mut dyn Write, line: &[u8]| {
+            out.write_all(line)
+                .map_err(|e| Error::Merge(format!("cannot write sets.csv: {e}")))
+        };
+        let mut rows = files[0].rows()?;
+        while rows.next_where(earlier_wave)?.is_some() {
+            put(out, &rows.line)?;
+        }
+        let mut parts = files
+            .iter()
+            .map(SetsFile::rows)
+            .collect::<Result<Vec<_>>>()?;
+        for j in 0..wave_sets {
+            let part = &mut parts[(j % count) as usize];
+            if part.next_where(|w| w >= waves)?.is_none() {
+                return Err(Error::Merge(format!(
+                    "{}: changed while it was merged",
+                    part.file.path.display()
+                )));
+            }
+            put(out, &part.line)?;
+        }
+        Ok(())
+    };
     let target =
         out.unwrap_or_else(|| output::default_out_dir(&d.scenario.simulation.name, "-calibration"));
     let keep = ordered.iter().map(|p| p.join("sets.csv")).collect();
     let dir = OutputDir::claim_observed(&target, &output::Claim { force, keep }, observer)?;
-    write_whole(&dir, &design, &head, &lines, waves, plots)?;
+    write_whole(&dir, &design, &head, &write_rows, waves, plots)?;
     cancel.check()?;
     let path = dir.commit_observed(observer)?;
-    Ok((path, count, lines.len() as u64))
+    Ok((path, count, first + wave_sets))
 }

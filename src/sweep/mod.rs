@@ -379,7 +379,16 @@ fn cell_value(cell: &str) -> serde_json::Value {
 /// The 64-bit FNV-1a digest of `bytes`: names a table design's contents in `sweep.json` (and
 /// an ensemble file's, and the earlier waves a calibration continues from).
 pub(crate) fn fnv1a64(bytes: &[u8]) -> u64 {
-    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, &b| {
+    fnv1a64_extend(FNV1A64_START, bytes)
+}
+
+/// The FNV-1a digest of no bytes, to extend a piece at a time with [`fnv1a64_extend`].
+pub(crate) const FNV1A64_START: u64 = 0xcbf2_9ce4_8422_2325;
+
+/// The digest `h` of some bytes extended by `bytes` that follow them, so that a file can be
+/// digested as it streams past.
+pub(crate) fn fnv1a64_extend(h: u64, bytes: &[u8]) -> u64 {
+    bytes.iter().fold(h, |h, &b| {
         (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
     })
 }
