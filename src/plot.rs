@@ -442,7 +442,9 @@ pub fn schedule(
 pub struct Panel {
     /// The horizontal axis: the parameter's name.
     pub x: String,
-    /// Tick labels for a switch, at 0 and 1 (e.g. "off" and "on"); `None`: numbers.
+    /// Tick labels for a switch, at 0 and 1 (e.g. "off" and "on"); `None`: numbers. A
+    /// switch's points are spread a little sideways around 0 and 1 (by a hash of each point's
+    /// index, so the same in every drawing) rather than piled on two vertical lines.
     pub switch: Option<[String; 2]>,
     /// Points `(x, y, group)`, the group an index into the chart's groups.
     pub points: Vec<(f64, f64, usize)>,
@@ -896,7 +898,9 @@ where
     let (mut x, mut y) = (left, line_h / 2 + 2);
     for (label, swatch) in entries {
         let text = fit(area, label, &st, (right - left - 60).max(40) as u32);
-        let tw = area.estimate_text_size(&text, &st).map_or(0, |(tw, _)| tw as i32);
+        let tw = area
+            .estimate_text_size(&text, &st)
+            .map_or(0, |(tw, _)| tw as i32);
         let needed = 40 + 10 + tw;
         if x > left && x + needed > right {
             x = left;
@@ -1062,7 +1066,14 @@ impl Chart for Bands<'_> {
         for s in self.series {
             draw_band(&mut chart, s, (y0, y1))?;
         }
-        reference_and_lines(&mut chart, self.reference, self.series, (x0, x1), (y0, y1), 4)?;
+        reference_and_lines(
+            &mut chart,
+            self.reference,
+            self.series,
+            (x0, x1),
+            (y0, y1),
+            4,
+        )?;
         for s in self.series {
             let c = s.colour.rgb();
             if s.points.len() <= 30 {
@@ -1862,6 +1873,20 @@ impl Chart for Schedule<'_> {
     }
 }
 
+/// The width of the band over which a switch's points are spread, in units of its axis (off
+/// at 0, on at 1): wide enough to separate points, narrow enough to read as off or on.
+const SWITCH_SPREAD: f64 = 0.36;
+
+/// A fixed offset in [-0.5, 0.5) for point `k`: a hash of its index (SplitMix64's finaliser),
+/// not a random stream, so that the same point lands in the same place in every drawing.
+fn jitter(k: usize) -> f64 {
+    let mut z = (k as u64).wrapping_add(0x9E37_79B9_7F4A_7C15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^= z >> 31;
+    (z >> 11) as f64 / (1u64 << 53) as f64 - 0.5
+}
+
 struct Panels<'a> {
     title: &'a str,
     y: &'a str,
@@ -1934,14 +1959,23 @@ impl Chart for Panels<'_> {
                 mesh.x_labels(6);
             }
             mesh.draw()?;
+            // A switch's points spread over a narrow band around off and on.
+            let spread = if panel.switch.is_some() {
+                SWITCH_SPREAD
+            } else {
+                0.0
+            };
             for (g, (_, colour)) in self.groups.iter().enumerate() {
                 let c = colour.rgb();
                 chart.draw_series(
                     panel
                         .points
                         .iter()
-                        .filter(|p| p.2 == g && p.0.is_finite() && p.1.is_finite())
-                        .map(|p| Circle::new((p.0, p.1), 5, c.mix(0.8).filled())),
+                        .enumerate()
+                        .filter(|(_, p)| p.2 == g && p.0.is_finite() && p.1.is_finite())
+                        .map(|(k, p)| {
+                            Circle::new((p.0 + spread * jitter(k), p.1), 5, c.mix(0.8).filled())
+                        }),
                 )?;
             }
         }
@@ -2009,7 +2043,14 @@ impl Chart for TimelineChart<'_> {
                 }
             }
         }
-        reference_and_lines(&mut chart, spec.reference, spec.series, (x0, x1), (lo, y1), 4)?;
+        reference_and_lines(
+            &mut chart,
+            spec.reference,
+            spec.series,
+            (x0, x1),
+            (lo, y1),
+            4,
+        )?;
         // Labels alternate over three heights above their markers, so that moments close in
         // time do not print over each other.
         let mut labelled = 0;
@@ -2220,7 +2261,11 @@ impl Chart for PanelsInTime<'_> {
                 // One month draws no line: a dot, with its band as a whisker.
                 let c = s.colour.rgb();
                 let clamp = |v: f64| finite(v, y0).clamp(y0, y1);
-                chart.draw_series(std::iter::once(Circle::new((p.0, clamp(p.1)), 6, c.filled())))?;
+                chart.draw_series(std::iter::once(Circle::new(
+                    (p.0, clamp(p.1)),
+                    6,
+                    c.filled(),
+                )))?;
                 chart.draw_series(std::iter::once(PathElement::new(
                     vec![(p.0, clamp(p.2)), (p.0, clamp(p.3))],
                     c.stroke_width(3),
@@ -2274,8 +2319,8 @@ impl Chart for NetworkChart<'_> {
             let dot = (outer * std::f64::consts::PI / n as f64 * 0.8).clamp(3.0, 11.0);
             let radius = (outer - dot).max(1.0);
             let at = |k: usize| {
-                let a = -std::f64::consts::FRAC_PI_2
-                    + 2.0 * std::f64::consts::PI * k as f64 / n as f64;
+                let a =
+                    -std::f64::consts::FRAC_PI_2 + 2.0 * std::f64::consts::PI * k as f64 / n as f64;
                 (
                     cx + (radius * a.cos()).round() as i32,
                     cy + (radius * a.sin()).round() as i32,
@@ -2480,7 +2525,59 @@ mod tests {
             (f64::NAN, f64::NAN),
         )
         .unwrap();
+        let net = |states: Vec<usize>| NetworkPanel {
+            title: "March 2014".into(),
+            note: "3 adopted".into(),
+            states,
+        };
+        let moments = [net(vec![0; 12]), net((0..12).map(|k| k % 3).collect())];
+        let network = Network {
+            title: "A network at two moments",
+            nodes: 12,
+            ties: &[(0, 1), (1, 2), (0, 6), (11, 99)],
+            panels: &moments,
+            states: &groups,
+            caption: "A caption.",
+        };
+        network_panels(&dir, "network", &network).unwrap();
+        let no_network = Network {
+            nodes: 0,
+            panels: &[],
+            ..network
+        };
+        network_panels(&dir, "network_none", &no_network).unwrap();
+        let marks = [Mark {
+            x: 0.5,
+            label: "an event".into(),
+        }];
+        let in_time = InTime {
+            titles: &t,
+            series: &[],
+            y_range: (0.0, 1.0),
+            reference: Some(&r),
+            reference_in: &[0],
+            marks: &marks,
+            line: "median",
+            band: "band",
+        };
+        panels_in_time(&dir, "in_time_none", &in_time).unwrap();
+        let one = [Series {
+            label: "one month".into(),
+            colour: Colour::Blue,
+            points: vec![(2013.25, 0.5, 0.4, 0.6)],
+        }];
+        panels_in_time(
+            &dir,
+            "in_time_one",
+            &InTime {
+                series: &one,
+                ..in_time
+            },
+        )
+        .unwrap();
         for stem in [
+            "network",
+            "in_time_one",
             "panels",
             "schedule",
             "line",
@@ -2562,6 +2659,158 @@ mod tests {
         // The scale runs over the data, not over 0 to 1.
         assert!(!texts.iter().any(|t| t == "1"), "{texts:?}");
         assert!(texts.iter().any(|t| t.contains("scale fitted to the")));
+    }
+
+    /// Four series over five years with three events, as a fan chart has them.
+    fn four_series() -> (Vec<Series>, Vec<Mark>) {
+        let series = ["mandate", "design", "adoption", "routinised"]
+            .iter()
+            .zip(Colour::CYCLE)
+            .map(|(label, colour)| Series {
+                label: label.to_string(),
+                colour,
+                points: (0..60)
+                    .map(|m| {
+                        let v = m as f64 / 60.0;
+                        (2013.25 + m as f64 / 12.0, v, 0.5 * v, v.sqrt())
+                    })
+                    .collect(),
+            })
+            .collect();
+        let marks = [(2014.75, "Five Year Forward View"), (2016.0, "STPs")]
+            .iter()
+            .map(|&(x, label)| Mark {
+                x,
+                label: label.into(),
+            })
+            .collect();
+        (series, marks)
+    }
+
+    #[test]
+    fn small_multiples_title_each_panel_name_the_events_once_and_keep_the_threshold_to_its_panels()
+    {
+        let tmp = tempfile::tempdir().expect("a scratch folder");
+        let dir = OutputDir::create(&tmp.path().join("charts")).expect("an output folder");
+        let t = Titles {
+            title: "t",
+            x: "year",
+            y: "share",
+        };
+        let (series, marks) = four_series();
+        let threshold = Reference {
+            value: 0.6,
+            label: "success threshold".into(),
+            judges: None,
+        };
+        let draw = |stem: &str, reference_in: &[usize]| {
+            let spec = InTime {
+                titles: &t,
+                series: &series,
+                y_range: (0.0, 1.0),
+                reference: Some(&threshold),
+                reference_in,
+                marks: &marks,
+                line: "median area",
+                band: "middle 90% of areas",
+            };
+            panels_in_time(&dir, stem, &spec).unwrap();
+            std::fs::read_to_string(dir.file(&format!("{stem}.svg"))).unwrap()
+        };
+        let (none, one, all) = (
+            draw("none", &[]),
+            draw("one", &[3]),
+            draw("all", &[0, 1, 2, 3]),
+        );
+        let texts = svg_texts(&dir.file("one.svg"));
+        for want in [
+            "mandate",
+            "design",
+            "adoption",
+            "routinised",
+            "median area",
+            "middle 90% of areas",
+            "success threshold",
+            "Five Year Forward View (Oct 2014)",
+            "STPs (Jan 2016)",
+            "2015",
+        ] {
+            assert!(texts.iter().any(|t| t == want), "no {want:?} in {texts:?}");
+        }
+        // Each event is numbered in every panel and in the key, and named once, in the key
+        // ("1" is also a tick of the value axis).
+        assert_eq!(
+            texts.iter().filter(|t| *t == "2").count(),
+            4 + 1,
+            "{texts:?}"
+        );
+        assert_eq!(texts.iter().filter(|t| t.starts_with("STPs")).count(), 1);
+        // No panel judged by the line: no line and no key entry.
+        assert!(!svg_texts(&dir.file("none.svg")).contains(&"success threshold".to_string()));
+        // The dashed threshold is drawn as many short segments: more panels, more segments.
+        let segments = |svg: &str| svg.matches("<polyline").count();
+        assert!(
+            segments(&none) < segments(&one) && segments(&one) < segments(&all),
+            "{} {} {}",
+            segments(&none),
+            segments(&one),
+            segments(&all)
+        );
+    }
+
+    #[test]
+    fn a_switch_s_points_spread_around_off_and_on_the_same_way_every_time() {
+        let tmp = tempfile::tempdir().expect("a scratch folder");
+        let dir = OutputDir::create(&tmp.path().join("charts")).expect("an output folder");
+        let panel = Panel {
+            x: "a switch".into(),
+            switch: Some(["off".to_string(), "on".to_string()]),
+            points: (0..40).map(|i| ((i % 2) as f64, 0.5, 0)).collect(),
+        };
+        let groups = [("point".to_string(), Colour::Blue)];
+        let centres = |stem: &str| -> Vec<f64> {
+            panels(
+                &dir,
+                stem,
+                "t",
+                "y",
+                std::slice::from_ref(&panel),
+                &groups,
+                "",
+            )
+            .unwrap();
+            let svg = std::fs::read_to_string(dir.file(&format!("{stem}.svg"))).unwrap();
+            svg.split("<circle")
+                .skip(1)
+                .filter_map(|c| {
+                    let at = c.find("cx=\"")? + 4;
+                    c[at..at + c[at..].find('"')?].parse().ok()
+                })
+                .collect()
+        };
+        let xs = centres("a");
+        assert_eq!(xs, centres("b"), "the spread is not random");
+        assert_eq!(xs.len(), 40);
+        let mut distinct = xs.clone();
+        distinct.sort_by(f64::total_cmp);
+        distinct.dedup();
+        assert!(distinct.len() >= 30, "points still pile up: {distinct:?}");
+        // Two narrow bands, far apart: off (even points) and on (odd points).
+        let band = |odd: usize| {
+            let v: Vec<f64> = xs.iter().skip(odd).step_by(2).copied().collect();
+            let lo = v.iter().copied().fold(f64::INFINITY, f64::min);
+            let hi = v.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+            (lo, hi)
+        };
+        let (off, on) = (band(0), band(1));
+        assert!(off.1 < on.0, "{off:?} {on:?}");
+        assert!(
+            on.0 - off.1 > 1.5 * (off.1 - off.0).max(on.1 - on.0),
+            "{off:?} {on:?}"
+        );
+        assert!((0..1000).all(|k| (-0.5..0.5).contains(&jitter(k))));
+        let texts = svg_texts(&dir.file("a.svg"));
+        assert!(texts.iter().any(|t| t == "off") && texts.iter().any(|t| t == "on"));
     }
 
     #[test]

@@ -2135,9 +2135,9 @@ fn fan_reading(s: &Scenario, series: &[Series], reps: u64) -> String {
             " In the routinised panel, the median never reaches the dashed threshold: fewer than \
              half the areas ever do.",
         ),
-        None => text.push_str(
-            " In the routinised panel, the line never reaches the dashed threshold.",
-        ),
+        None => {
+            text.push_str(" In the routinised panel, the line never reaches the dashed threshold.")
+        }
     }
     if one {
         text.push_str(&format!(
