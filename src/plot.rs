@@ -39,6 +39,8 @@ const TEXT: RGBColor = RGBColor(20, 20, 20);
 const GRID_LIGHT: RGBColor = RGBColor(238, 238, 238);
 const GRID_BOLD: RGBColor = RGBColor(205, 205, 205);
 const MISSING: RGBColor = RGBColor(215, 215, 215);
+/// The dark rim of a dot, so that light colours stand out on white.
+const RIM: RGBColor = RGBColor(60, 60, 60);
 
 /// The Okabe–Ito palette (safe for the common forms of colour blindness), plus a neutral grey.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -222,32 +224,42 @@ pub fn bands(
         series,
         y_range,
         reference,
-        calendar: None,
     };
     save(dir, stem, &chart)
 }
 
-/// [`bands`] over calendar time: `x` in years (2013.25 is April 2013), ticks at the start of
-/// each year labelled with the year alone, and `marks` (the scheduled events) drawn across the
-/// chart with their names, so that a dip can be read against the policy that caused it.
-#[allow(clippy::too_many_arguments)]
-pub fn bands_in_time(
-    dir: &OutputDir,
-    stem: &str,
-    titles: &Titles,
-    series: &[Series],
-    y_range: (f64, f64),
-    reference: Option<&Reference>,
-    marks: &[Mark],
-) -> Result<()> {
-    let chart = Bands {
-        titles,
-        series,
-        y_range,
-        reference,
-        calendar: Some(marks),
-    };
-    save(dir, stem, &chart)
+/// Small multiples over calendar time, one per series, so that bands never blend into each
+/// other: what [`panels_in_time`] draws.
+#[derive(Debug, Clone, Copy)]
+pub struct InTime<'a> {
+    /// The chart's title; `x` and `y` are shared by every panel and printed once.
+    pub titles: &'a Titles<'a>,
+    /// One panel each, titled with its label, drawn in its colour: points `(year, middle, lo,
+    /// hi)`, `year` in years (2013.25 is April 2013).
+    pub series: &'a [Series],
+    /// The value axis, the same in every panel so that panels compare at a glance.
+    pub y_range: (f64, f64),
+    /// A horizontal reference line (e.g. the success threshold).
+    pub reference: Option<&'a Reference>,
+    /// The panels (indices into `series`) the reference applies to; the others go without.
+    pub reference_in: &'a [usize],
+    /// Scheduled events: a dotted line in every panel, numbered, and named once in the key.
+    pub marks: &'a [Mark],
+    /// What the line in each panel is, for the key (e.g. "median area").
+    pub line: &'a str,
+    /// What the shaded band is, for the key (e.g. "middle 90% of areas"); empty: no band
+    /// (e.g. one replication, whose band is its line).
+    pub band: &'a str,
+}
+
+/// Small multiples over calendar time: one panel per series on a shared value axis and a
+/// shared calendar axis (ticks at each year's start, labelled with the year alone), each
+/// titled with its series' label, with its line and band in its colour, the reference line
+/// where it applies and the scheduled events numbered and named in a key above the panels.
+/// Panels are arranged in a grid of at most four columns. Writes `<stem>.png` and
+/// `<stem>.svg`.
+pub fn panels_in_time(dir: &OutputDir, stem: &str, spec: &InTime) -> Result<()> {
+    save(dir, stem, &PanelsInTime(*spec))
 }
 
 /// One line with its band, e.g. the success rate and its 95% interval over one swept parameter:
@@ -272,7 +284,6 @@ pub fn line_band(
             series: &series,
             y_range,
             reference: None,
-            calendar: None,
         },
     )
 }
@@ -431,7 +442,9 @@ pub fn schedule(
 pub struct Panel {
     /// The horizontal axis: the parameter's name.
     pub x: String,
-    /// Tick labels for a switch, at 0 and 1 (e.g. "off" and "on"); `None`: numbers.
+    /// Tick labels for a switch, at 0 and 1 (e.g. "off" and "on"); `None`: numbers. A
+    /// switch's points are spread a little sideways around 0 and 1 (by a hash of each point's
+    /// index, so the same in every drawing) rather than piled on two vertical lines.
     pub switch: Option<[String; 2]>,
     /// Points `(x, y, group)`, the group an index into the chart's groups.
     pub points: Vec<(f64, f64, usize)>,
@@ -514,6 +527,42 @@ pub struct Timeline<'a> {
 /// states. Writes `<stem>.png` and `<stem>.svg`.
 pub fn timeline(dir: &OutputDir, stem: &str, spec: &Timeline) -> Result<()> {
     save(dir, stem, &TimelineChart(*spec))
+}
+
+/// One panel of [`network_panels`]: the state of every node at one moment.
+#[derive(Debug, Clone)]
+pub struct NetworkPanel {
+    /// The moment, e.g. "March 2014".
+    pub title: String,
+    /// A second line under the title, e.g. the counts; empty for none.
+    pub note: String,
+    /// Per node, the index of its state in the chart's `states`.
+    pub states: Vec<usize>,
+}
+
+/// Small multiples of one network at several moments: what [`network_panels`] draws.
+#[derive(Debug, Clone, Copy)]
+pub struct Network<'a> {
+    /// What the chart shows.
+    pub title: &'a str,
+    /// The number of nodes, placed in index order clockwise round a circle from the top.
+    pub nodes: usize,
+    /// Ties between nodes, by index, drawn as light lines under the dots.
+    pub ties: &'a [(u32, u32)],
+    /// The moments, in order.
+    pub panels: &'a [NetworkPanel],
+    /// Each state's name and colour, for the key.
+    pub states: &'a [(String, Colour)],
+    /// A caption under the panels.
+    pub caption: &'a str,
+}
+
+/// Small multiples of a network: one panel per moment, the same nodes at the same places round
+/// a circle in every panel (so that a class follows one node from panel to panel), ties as light
+/// lines, each node a dot coloured by its state at that moment, the states in a key above.
+/// Writes `<stem>.png` and `<stem>.svg`.
+pub fn network_panels(dir: &OutputDir, stem: &str, spec: &Network) -> Result<()> {
+    save(dir, stem, &NetworkChart(*spec))
 }
 
 // ------------------------------------------------------------------------------ machinery
@@ -704,12 +753,109 @@ where
 /// How a legend entry is drawn.
 #[derive(Clone, Copy)]
 enum Swatch {
+    /// A line over a light band of its colour.
     Line(RGBColor),
+    /// A line alone.
+    Stroke(RGBColor),
+    /// A light band alone.
+    Band(RGBColor),
     Block(RGBColor),
     Dashed(RGBColor),
     Outline,
     Marker,
     Symbol(Symbol),
+    /// A scheduled event's dotted line with its number, as small panels draw it.
+    Event(usize),
+    /// A dot of this colour with a dark rim, as a network draws a node.
+    Dot(RGBColor),
+}
+
+/// Draws `swatch` between `x0` and `x1` (40 pixels apart) centred on height `y`.
+fn draw_swatch<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    swatch: Swatch,
+    (x0, x1): (i32, i32),
+    y: i32,
+) -> Drawn
+where
+    DB::ErrorType: 'static,
+{
+    match swatch {
+        Swatch::Line(c) => {
+            area.draw(&Rectangle::new(
+                [(x0, y - 10), (x1, y + 10)],
+                c.mix(0.2).filled(),
+            ))?;
+            area.draw(&PathElement::new(vec![(x0, y), (x1, y)], c.stroke_width(4)))?;
+        }
+        Swatch::Stroke(c) => {
+            area.draw(&PathElement::new(vec![(x0, y), (x1, y)], c.stroke_width(4)))?;
+        }
+        Swatch::Band(c) => {
+            area.draw(&Rectangle::new(
+                [(x0, y - 10), (x1, y + 10)],
+                c.mix(0.2).filled(),
+            ))?;
+        }
+        Swatch::Block(c) => {
+            area.draw(&Rectangle::new([(x0, y - 11), (x1, y + 11)], c.filled()))?;
+            area.draw(&Rectangle::new(
+                [(x0, y - 11), (x1, y + 11)],
+                BLACK.mix(0.3),
+            ))?;
+        }
+        Swatch::Dashed(c) => {
+            area.draw(&DashedPathElement::new(
+                vec![(x0, y), (x1, y)],
+                8,
+                5,
+                c.stroke_width(3),
+            ))?;
+        }
+        Swatch::Marker => {
+            area.draw(&TriangleMarker::new((x0 + 20, y), 9, TEXT.filled()))?;
+        }
+        Swatch::Symbol(sym) => {
+            let (cx, r) = (x0 + 20, 9);
+            match sym {
+                Symbol::Disc => area.draw(&Circle::new((cx, y), r as u32, TEXT.filled()))?,
+                Symbol::Ring => area.draw(&Circle::new((cx, y), r as u32, TEXT.stroke_width(3)))?,
+                Symbol::Cross => {
+                    let w = TEXT.stroke_width(3);
+                    area.draw(&PathElement::new(vec![(cx - r, y - r), (cx + r, y + r)], w))?;
+                    area.draw(&PathElement::new(vec![(cx - r, y + r), (cx + r, y - r)], w))?;
+                }
+            }
+        }
+        Swatch::Outline => {
+            area.draw(&Rectangle::new(
+                [(x0, y - 11), (x1, y + 11)],
+                BLACK.stroke_width(5),
+            ))?;
+            area.draw(&Rectangle::new(
+                [(x0, y - 11), (x1, y + 11)],
+                WHITE.stroke_width(2),
+            ))?;
+        }
+        Swatch::Event(n) => {
+            area.draw(&DashedPathElement::new(
+                vec![(x1 - 22, y - 12), (x1 - 22, y + 12)],
+                4,
+                4,
+                RGBColor(90, 90, 90).stroke_width(2),
+            ))?;
+            area.draw_text(
+                &n.to_string(),
+                &style(TICK_PX - 2).pos(Pos::new(HPos::Left, VPos::Center)),
+                (x1 - 16, y),
+            )?;
+        }
+        Swatch::Dot(c) => {
+            area.draw(&Circle::new((x0 + 20, y), 9, c.filled()))?;
+            area.draw(&Circle::new((x0 + 20, y), 9, RIM.stroke_width(1)))?;
+        }
+    }
+    Ok(())
 }
 
 /// Draws a legend down the left of `area`.
@@ -724,63 +870,48 @@ where
     for (label, swatch) in entries {
         let lines = wrap(area, label, &st, w.saturating_sub(70));
         let (x0, x1) = (10, 50);
-        match *swatch {
-            Swatch::Line(c) => {
-                area.draw(&Rectangle::new(
-                    [(x0, y - 10), (x1, y + 10)],
-                    c.mix(0.2).filled(),
-                ))?;
-                area.draw(&PathElement::new(vec![(x0, y), (x1, y)], c.stroke_width(4)))?;
-            }
-            Swatch::Block(c) => {
-                area.draw(&Rectangle::new([(x0, y - 11), (x1, y + 11)], c.filled()))?;
-                area.draw(&Rectangle::new(
-                    [(x0, y - 11), (x1, y + 11)],
-                    BLACK.mix(0.3),
-                ))?;
-            }
-            Swatch::Dashed(c) => {
-                area.draw(&DashedPathElement::new(
-                    vec![(x0, y), (x1, y)],
-                    8,
-                    5,
-                    c.stroke_width(3),
-                ))?;
-            }
-            Swatch::Marker => {
-                area.draw(&TriangleMarker::new((x0 + 20, y), 9, TEXT.filled()))?;
-            }
-            Swatch::Symbol(sym) => {
-                let (cx, r) = (x0 + 20, 9);
-                match sym {
-                    Symbol::Disc => area.draw(&Circle::new((cx, y), r as u32, TEXT.filled()))?,
-                    Symbol::Ring => {
-                        area.draw(&Circle::new((cx, y), r as u32, TEXT.stroke_width(3)))?
-                    }
-                    Symbol::Cross => {
-                        let w = TEXT.stroke_width(3);
-                        area.draw(&PathElement::new(vec![(cx - r, y - r), (cx + r, y + r)], w))?;
-                        area.draw(&PathElement::new(vec![(cx - r, y + r), (cx + r, y - r)], w))?;
-                    }
-                }
-            }
-            Swatch::Outline => {
-                area.draw(&Rectangle::new(
-                    [(x0, y - 11), (x1, y + 11)],
-                    BLACK.stroke_width(5),
-                ))?;
-                area.draw(&Rectangle::new(
-                    [(x0, y - 11), (x1, y + 11)],
-                    WHITE.stroke_width(2),
-                ))?;
-            }
-        }
+        draw_swatch(area, *swatch, (x0, x1), y)?;
         for (i, line) in lines.iter().enumerate() {
             area.draw_text(line, &st, (x1 + 12, y + i as i32 * line_h))?;
         }
         y += line_h * lines.len().max(1) as i32 + 16;
     }
     Ok(())
+}
+
+/// Draws a key across the top of `area`, entries side by side and running on to further rows
+/// as needed, and returns the area under it: a legend that leaves small panels the full width.
+fn key_row<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    entries: &[(String, Swatch)],
+) -> std::result::Result<DrawingArea<DB, Shift>, Box<dyn StdError>>
+where
+    DB::ErrorType: 'static,
+{
+    if entries.is_empty() {
+        return Ok(area.clone());
+    }
+    let (w, h) = area.dim_in_pixel();
+    let st = style(LEGEND_PX).pos(Pos::new(HPos::Left, VPos::Center));
+    let line_h = LEGEND_PX as i32 + 14;
+    let (left, right) = (30, w as i32 - 20);
+    let (mut x, mut y) = (left, line_h / 2 + 2);
+    for (label, swatch) in entries {
+        let text = fit(area, label, &st, (right - left - 60).max(40) as u32);
+        let tw = area
+            .estimate_text_size(&text, &st)
+            .map_or(0, |(tw, _)| tw as i32);
+        let needed = 40 + 10 + tw;
+        if x > left && x + needed > right {
+            x = left;
+            y += line_h;
+        }
+        draw_swatch(area, *swatch, (x, x + 40), y)?;
+        area.draw_text(&text, &st, (x + 50, y))?;
+        x += needed + 34;
+    }
+    let used = ((y + line_h / 2 + 8).max(0) as u32).min(h);
+    Ok(area.split_vertically(used).1)
 }
 
 /// A "no data" notice in the middle of `area`.
@@ -899,8 +1030,6 @@ struct Bands<'a> {
     series: &'a [Series],
     y_range: (f64, f64),
     reference: Option<&'a Reference>,
-    /// Over calendar years, with these marks; `None` for any other axis.
-    calendar: Option<&'a [Mark]>,
 }
 
 impl Chart for Bands<'_> {
@@ -929,41 +1058,24 @@ impl Chart for Bands<'_> {
             .x_label_area_size(80)
             .y_label_area_size(100)
             .build_cartesian_2d(x0..x1, y0..y1)?;
-        let x_label = if self.calendar.is_some() {
-            year_tick
-        } else {
-            num
-        };
         house_mesh(&mut chart, self.titles)
-            .x_label_formatter(&x_label)
+            .x_label_formatter(&num)
             .y_label_formatter(&num)
             .draw()?;
         let clamp = |v: f64| finite(v, y0).clamp(y0, y1);
-        // Event marks first, under the bands.
-        draw_marks(&mut chart, self.calendar.unwrap_or(&[]), (x0, x1), (y0, y1))?;
+        for s in self.series {
+            draw_band(&mut chart, s, (y0, y1))?;
+        }
+        reference_and_lines(
+            &mut chart,
+            self.reference,
+            self.series,
+            (x0, x1),
+            (y0, y1),
+            4,
+        )?;
         for s in self.series {
             let c = s.colour.rgb();
-            if s.points.len() > 1 {
-                let mut outline: Vec<(f64, f64)> =
-                    s.points.iter().map(|p| (p.0, clamp(p.3))).collect();
-                outline.extend(s.points.iter().rev().map(|p| (p.0, clamp(p.2))));
-                chart.draw_series(std::iter::once(Polygon::new(outline, c.mix(0.2).filled())))?;
-            }
-        }
-        if let Some(r) = self.reference {
-            chart.draw_series(DashedLineSeries::new(
-                [(x0, clamp(r.value)), (x1, clamp(r.value))],
-                10,
-                6,
-                BLACK.mix(0.7).stroke_width(2),
-            ))?;
-        }
-        for s in self.series {
-            let c = s.colour.rgb();
-            chart.draw_series(LineSeries::new(
-                s.points.iter().map(|p| (p.0, clamp(p.1))),
-                c.stroke_width(4),
-            ))?;
             if s.points.len() <= 30 {
                 chart.draw_series(
                     s.points
@@ -999,14 +1111,16 @@ impl Chart for Bands<'_> {
     }
 }
 
-/// Draws scheduled events as dotted vertical lines across `y` with their names, staggered over
-/// three rows so that events a year apart do not print over each other; a name near the right
-/// edge runs leftward from its line, so it stays in the plot.
+/// Draws scheduled events as dotted vertical lines across `y`. Named: with their names,
+/// staggered over three rows so that events a year apart do not print over each other, a name
+/// near the right edge running leftward from its line so it stays in the plot. Numbered (for
+/// small panels, with the names in a key): with their number, 1 for the first, at the top.
 fn draw_marks<DB: DrawingBackend, X: Ranged<ValueType = f64>, Y: Ranged<ValueType = f64>>(
     chart: &mut ChartContext<DB, Cartesian2d<X, Y>>,
     marks: &[Mark],
     (x0, x1): (f64, f64),
     (y0, y1): (f64, f64),
+    numbered: bool,
 ) -> Drawn
 where
     DB::ErrorType: 'static,
@@ -1021,6 +1135,17 @@ where
             6,
             RGBColor(90, 90, 90).stroke_width(2),
         ))?;
+        if numbered {
+            chart.draw_series(std::iter::once(
+                EmptyElement::at((m.x, y1))
+                    + Text::new(
+                        (k + 1).to_string(),
+                        (4, 2),
+                        style(TICK_PX - 2).pos(Pos::new(HPos::Left, VPos::Top)),
+                    ),
+            ))?;
+            continue;
+        }
         let row = (k % 3) as f64;
         let y = y1 - (0.04 + 0.06 * row) * (y1 - y0);
         let (text, anchor) = if m.x - x0 > 0.6 * (x1 - x0) {
@@ -1033,6 +1158,60 @@ where
             (m.x, y),
             style(TICK_PX - 4).pos(Pos::new(anchor, VPos::Top)),
         )))?;
+    }
+    Ok(())
+}
+
+/// Shades a series' band (between its `lo` and `hi`) in a light tint of its colour, clamped to
+/// `y`; a series of one point has no band to shade.
+fn draw_band<DB: DrawingBackend, X: Ranged<ValueType = f64>, Y: Ranged<ValueType = f64>>(
+    chart: &mut ChartContext<DB, Cartesian2d<X, Y>>,
+    s: &Series,
+    (y0, y1): (f64, f64),
+) -> Drawn
+where
+    DB::ErrorType: 'static,
+{
+    if s.points.len() < 2 {
+        return Ok(());
+    }
+    let clamp = |v: f64| finite(v, y0).clamp(y0, y1);
+    let mut outline: Vec<(f64, f64)> = s.points.iter().map(|p| (p.0, clamp(p.3))).collect();
+    outline.extend(s.points.iter().rev().map(|p| (p.0, clamp(p.2))));
+    chart.draw_series(std::iter::once(Polygon::new(
+        outline,
+        s.colour.rgb().mix(0.2).filled(),
+    )))?;
+    Ok(())
+}
+
+/// Draws the dashed reference line across `x`, then each series' middle line over it in its
+/// colour, `width` pixels wide, clamped to `y`: how every chart of lines shows a threshold.
+fn reference_and_lines<DB: DrawingBackend, X: Ranged<ValueType = f64>, Y: Ranged<ValueType = f64>>(
+    chart: &mut ChartContext<DB, Cartesian2d<X, Y>>,
+    reference: Option<&Reference>,
+    series: &[Series],
+    (x0, x1): (f64, f64),
+    (y0, y1): (f64, f64),
+    width: u32,
+) -> Drawn
+where
+    DB::ErrorType: 'static,
+{
+    let clamp = |v: f64| finite(v, y0).clamp(y0, y1);
+    if let Some(r) = reference {
+        chart.draw_series(DashedLineSeries::new(
+            [(x0, clamp(r.value)), (x1, clamp(r.value))],
+            10,
+            6,
+            BLACK.mix(0.7).stroke_width(2),
+        ))?;
+    }
+    for s in series {
+        chart.draw_series(LineSeries::new(
+            s.points.iter().map(|p| (p.0, clamp(p.1))),
+            s.colour.rgb().stroke_width(width),
+        ))?;
     }
     Ok(())
 }
@@ -1694,6 +1873,20 @@ impl Chart for Schedule<'_> {
     }
 }
 
+/// The width of the band over which a switch's points are spread, in units of its axis (off
+/// at 0, on at 1): wide enough to separate points, narrow enough to read as off or on.
+const SWITCH_SPREAD: f64 = 0.36;
+
+/// A fixed offset in [-0.5, 0.5) for point `k`: a hash of its index (SplitMix64's finaliser),
+/// not a random stream, so that the same point lands in the same place in every drawing.
+fn jitter(k: usize) -> f64 {
+    let mut z = (k as u64).wrapping_add(0x9E37_79B9_7F4A_7C15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^= z >> 31;
+    (z >> 11) as f64 / (1u64 << 53) as f64 - 0.5
+}
+
 struct Panels<'a> {
     title: &'a str,
     y: &'a str,
@@ -1766,14 +1959,23 @@ impl Chart for Panels<'_> {
                 mesh.x_labels(6);
             }
             mesh.draw()?;
+            // A switch's points spread over a narrow band around off and on.
+            let spread = if panel.switch.is_some() {
+                SWITCH_SPREAD
+            } else {
+                0.0
+            };
             for (g, (_, colour)) in self.groups.iter().enumerate() {
                 let c = colour.rgb();
                 chart.draw_series(
                     panel
                         .points
                         .iter()
-                        .filter(|p| p.2 == g && p.0.is_finite() && p.1.is_finite())
-                        .map(|p| Circle::new((p.0, p.1), 5, c.mix(0.8).filled())),
+                        .enumerate()
+                        .filter(|(_, p)| p.2 == g && p.0.is_finite() && p.1.is_finite())
+                        .map(|(k, p)| {
+                            Circle::new((p.0 + spread * jitter(k), p.1), 5, c.mix(0.8).filled())
+                        }),
                 )?;
             }
         }
@@ -1829,7 +2031,7 @@ impl Chart for TimelineChart<'_> {
             .y_label_formatter(&value_tick)
             .draw()?;
         let clamp = |v: f64| finite(v, lo).clamp(lo, y1);
-        draw_marks(&mut chart, spec.marks, (x0, x1), (lo, y1))?;
+        draw_marks(&mut chart, spec.marks, (x0, x1), (lo, y1), false)?;
         if let Some(strip) = spec.strip {
             let (a, b) = (y0 + 0.15 * room, lo - 0.15 * room);
             for &(from, to, colour) in &strip.spans {
@@ -1841,20 +2043,14 @@ impl Chart for TimelineChart<'_> {
                 }
             }
         }
-        if let Some(r) = spec.reference {
-            chart.draw_series(DashedLineSeries::new(
-                [(x0, clamp(r.value)), (x1, clamp(r.value))],
-                10,
-                6,
-                BLACK.mix(0.7).stroke_width(2),
-            ))?;
-        }
-        for s in spec.series {
-            chart.draw_series(LineSeries::new(
-                s.points.iter().map(|p| (p.0, clamp(p.1))),
-                s.colour.rgb().stroke_width(4),
-            ))?;
-        }
+        reference_and_lines(
+            &mut chart,
+            spec.reference,
+            spec.series,
+            (x0, x1),
+            (lo, y1),
+            4,
+        )?;
         // Labels alternate over three heights above their markers, so that moments close in
         // time do not print over each other.
         let mut labelled = 0;
@@ -1914,6 +2110,243 @@ impl Chart for TimelineChart<'_> {
             }
         }
         legend(&side, &entries)
+    }
+}
+
+/// A calendar date from a year with its fraction (2014.75 is "Oct 2014").
+fn month_year(x: f64) -> String {
+    const NAMES: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    let months = (finite(x, 0.0) * 12.0).round() as i64;
+    format!(
+        "{} {}",
+        NAMES[months.rem_euclid(12) as usize],
+        months.div_euclid(12)
+    )
+}
+
+/// Columns of a grid of `n` small time panels: wide panels, at most four a row.
+fn time_columns(n: usize) -> usize {
+    match n {
+        0 | 1 => 1,
+        2..=4 => 2,
+        5 | 6 => 3,
+        _ => 4,
+    }
+}
+
+/// Rows and columns of a grid of `n` square panels in `w` by `h` pixels: the shape that gives
+/// each panel the largest square.
+fn square_grid(n: usize, (w, h): (u32, u32)) -> (usize, usize) {
+    let n = n.max(1);
+    (1..=n)
+        .map(|cols| (n.div_ceil(cols), cols))
+        .max_by(|a, b| {
+            let side = |(r, c): (usize, usize)| (w as f64 / c as f64).min(h as f64 / r as f64);
+            // On a tie, fewer empty cells.
+            side(*a)
+                .total_cmp(&side(*b))
+                .then((b.0 * b.1).cmp(&(a.0 * a.1)))
+        })
+        .unwrap_or((1, 1))
+}
+
+/// Prints a shared axis description: `x` centred in `bottom`, `y` turned upright in `left`.
+fn shared_axes<DB: DrawingBackend>(
+    left: &DrawingArea<DB, Shift>,
+    bottom: &DrawingArea<DB, Shift>,
+    titles: &Titles,
+) -> Drawn
+where
+    DB::ErrorType: 'static,
+{
+    let (bw, bh) = bottom.dim_in_pixel();
+    let st = style(AXIS_PX).pos(Pos::new(HPos::Center, VPos::Center));
+    let x = fit(bottom, titles.x, &st, bw.saturating_sub(40));
+    bottom.draw_text(&x, &st, ((bw / 2) as i32, (bh / 2) as i32))?;
+    let (lw, lh) = left.dim_in_pixel();
+    let y = fit(left, titles.y, &st, lh.saturating_sub(20));
+    let upright = st.transform(FontTransform::Rotate270);
+    left.draw_text(&y, &upright, ((lw / 2) as i32, (lh / 2) as i32))?;
+    Ok(())
+}
+
+struct PanelsInTime<'a>(InTime<'a>);
+
+impl Chart for PanelsInTime<'_> {
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Drawn
+    where
+        DB::ErrorType: 'static,
+    {
+        let spec = &self.0;
+        let body = header(root, spec.titles.title)?;
+        // One key for every panel, across the top: the panels keep the full width.
+        let ink = RGBColor(90, 90, 90);
+        let mut entries: Vec<(String, Swatch)> = Vec::new();
+        if !spec.line.is_empty() {
+            entries.push((spec.line.to_string(), Swatch::Stroke(ink)));
+        }
+        if !spec.band.is_empty() {
+            entries.push((spec.band.to_string(), Swatch::Band(ink)));
+        }
+        if let Some(r) = spec.reference.filter(|_| !spec.reference_in.is_empty()) {
+            entries.push((r.label.clone(), Swatch::Dashed(BLACK)));
+        }
+        let points = || spec.series.iter().flat_map(|s| s.points.iter());
+        let (x0, x1) = span(points().map(|p| p.0));
+        for (k, m) in spec.marks.iter().enumerate() {
+            if (x0..=x1).contains(&m.x) {
+                entries.push((
+                    format!("{} ({})", m.label, month_year(m.x)),
+                    Swatch::Event(k + 1),
+                ));
+            }
+        }
+        let body = key_row(&body, &entries)?;
+        let (w, h) = body.dim_in_pixel();
+        let (upper, bottom) = body.split_vertically(h.saturating_sub(AXIS_PX + 20));
+        let (left, grid) = upper.split_horizontally(AXIS_PX + 20);
+        shared_axes(&left, &bottom, spec.titles)?;
+        let n = spec.series.len();
+        if n == 0 || points().next().is_none() {
+            return no_data(&grid);
+        }
+        let (y0, y1) = axis(
+            spec.y_range,
+            points()
+                .flat_map(|p| [p.1, p.2, p.3])
+                .chain(spec.reference.map(|r| r.value)),
+        );
+        let cols = time_columns(n);
+        let rows = n.div_ceil(cols);
+        let cells = grid.split_evenly((rows, cols));
+        let title_style = style(TICK_PX + 2);
+        let panel_w = w.saturating_sub(AXIS_PX + 20) / cols as u32;
+        for (k, (s, area)) in spec.series.iter().zip(&cells).enumerate() {
+            let title = fit(area, &s.label, &title_style, panel_w.saturating_sub(30));
+            let mut chart = ChartBuilder::on(area)
+                .margin(10)
+                .margin_right(22)
+                .caption(title, title_style.clone())
+                .x_label_area_size(36)
+                .y_label_area_size(58)
+                .build_cartesian_2d(x0..x1, y0..y1)?;
+            let (pw, _) = chart.plotting_area().dim_in_pixel();
+            chart
+                .configure_mesh()
+                .label_style(style(TICK_PX - 2))
+                .max_light_lines(1)
+                .light_line_style(GRID_LIGHT)
+                .bold_line_style(GRID_BOLD)
+                .x_labels(((pw / 70) as usize).clamp(2, 12))
+                .y_labels(5)
+                .x_label_formatter(&year_tick)
+                .y_label_formatter(&num)
+                .draw()?;
+            draw_marks(&mut chart, spec.marks, (x0, x1), (y0, y1), true)?;
+            if !spec.band.is_empty() {
+                draw_band(&mut chart, s, (y0, y1))?;
+            }
+            let reference = spec.reference.filter(|_| spec.reference_in.contains(&k));
+            reference_and_lines(
+                &mut chart,
+                reference,
+                std::slice::from_ref(s),
+                (x0, x1),
+                (y0, y1),
+                3,
+            )?;
+            if let [p] = s.points.as_slice() {
+                // One month draws no line: a dot, with its band as a whisker.
+                let c = s.colour.rgb();
+                let clamp = |v: f64| finite(v, y0).clamp(y0, y1);
+                chart.draw_series(std::iter::once(Circle::new(
+                    (p.0, clamp(p.1)),
+                    6,
+                    c.filled(),
+                )))?;
+                chart.draw_series(std::iter::once(PathElement::new(
+                    vec![(p.0, clamp(p.2)), (p.0, clamp(p.3))],
+                    c.stroke_width(3),
+                )))?;
+            }
+        }
+        Ok(())
+    }
+}
+
+struct NetworkChart<'a>(Network<'a>);
+
+impl Chart for NetworkChart<'_> {
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Drawn
+    where
+        DB::ErrorType: 'static,
+    {
+        let spec = &self.0;
+        let body = header(root, spec.title)?;
+        let entries: Vec<(String, Swatch)> = spec
+            .states
+            .iter()
+            .map(|(label, c)| (label.clone(), Swatch::Dot(c.rgb())))
+            .collect();
+        let body = key_row(&body, &entries)?;
+        let grid = footer(&body, spec.caption)?;
+        if spec.panels.is_empty() || spec.nodes == 0 {
+            return no_data(&grid);
+        }
+        let (rows, cols) = square_grid(spec.panels.len(), grid.dim_in_pixel());
+        let cells = grid.split_evenly((rows, cols));
+        let title_style = style(TICK_PX + 2).pos(Pos::new(HPos::Center, VPos::Top));
+        let note_style = style(TICK_PX - 2).pos(Pos::new(HPos::Center, VPos::Top));
+        let n = spec.nodes;
+        for (panel, area) in spec.panels.iter().zip(&cells) {
+            let (w, h) = area.dim_in_pixel();
+            let title = fit(area, &panel.title, &title_style, w.saturating_sub(16));
+            area.draw_text(&title, &title_style, ((w / 2) as i32, 4))?;
+            let mut top = TICK_PX as i32 + 10;
+            if !panel.note.is_empty() {
+                let note = fit(area, &panel.note, &note_style, w.saturating_sub(16));
+                area.draw_text(&note, &note_style, ((w / 2) as i32, top))?;
+                top += TICK_PX as i32 + 2;
+            }
+            // The circle in the room left under the titles.
+            let room_h = (h as i32 - top).max(1);
+            let side = (w as i32).min(room_h);
+            let (cx, cy) = (w as i32 / 2, top + room_h / 2);
+            // Dots close to touching on a full circle, within bounds.
+            let outer = (side / 2 - 8).max(4) as f64;
+            let dot = (outer * std::f64::consts::PI / n as f64 * 0.8).clamp(3.0, 11.0);
+            let radius = (outer - dot).max(1.0);
+            let at = |k: usize| {
+                let a =
+                    -std::f64::consts::FRAC_PI_2 + 2.0 * std::f64::consts::PI * k as f64 / n as f64;
+                (
+                    cx + (radius * a.cos()).round() as i32,
+                    cy + (radius * a.sin()).round() as i32,
+                )
+            };
+            for &(a, b) in spec.ties {
+                let (a, b) = (a as usize, b as usize);
+                if a < n && b < n {
+                    area.draw(&PathElement::new(
+                        vec![at(a), at(b)],
+                        RGBColor(200, 200, 200).stroke_width(1),
+                    ))?;
+                }
+            }
+            for k in 0..n {
+                let c = panel
+                    .states
+                    .get(k)
+                    .and_then(|&i| spec.states.get(i))
+                    .map_or(MISSING, |(_, c)| c.rgb());
+                let r = dot.round() as u32;
+                area.draw(&Circle::new(at(k), r, c.filled()))?;
+                area.draw(&Circle::new(at(k), r, RIM.stroke_width(1)))?;
+            }
+        }
+        Ok(())
     }
 }
 
@@ -2092,7 +2525,59 @@ mod tests {
             (f64::NAN, f64::NAN),
         )
         .unwrap();
+        let net = |states: Vec<usize>| NetworkPanel {
+            title: "March 2014".into(),
+            note: "3 adopted".into(),
+            states,
+        };
+        let moments = [net(vec![0; 12]), net((0..12).map(|k| k % 3).collect())];
+        let network = Network {
+            title: "A network at two moments",
+            nodes: 12,
+            ties: &[(0, 1), (1, 2), (0, 6), (11, 99)],
+            panels: &moments,
+            states: &groups,
+            caption: "A caption.",
+        };
+        network_panels(&dir, "network", &network).unwrap();
+        let no_network = Network {
+            nodes: 0,
+            panels: &[],
+            ..network
+        };
+        network_panels(&dir, "network_none", &no_network).unwrap();
+        let marks = [Mark {
+            x: 0.5,
+            label: "an event".into(),
+        }];
+        let in_time = InTime {
+            titles: &t,
+            series: &[],
+            y_range: (0.0, 1.0),
+            reference: Some(&r),
+            reference_in: &[0],
+            marks: &marks,
+            line: "median",
+            band: "band",
+        };
+        panels_in_time(&dir, "in_time_none", &in_time).unwrap();
+        let one = [Series {
+            label: "one month".into(),
+            colour: Colour::Blue,
+            points: vec![(2013.25, 0.5, 0.4, 0.6)],
+        }];
+        panels_in_time(
+            &dir,
+            "in_time_one",
+            &InTime {
+                series: &one,
+                ..in_time
+            },
+        )
+        .unwrap();
         for stem in [
+            "network",
+            "in_time_one",
             "panels",
             "schedule",
             "line",
@@ -2174,6 +2659,158 @@ mod tests {
         // The scale runs over the data, not over 0 to 1.
         assert!(!texts.iter().any(|t| t == "1"), "{texts:?}");
         assert!(texts.iter().any(|t| t.contains("scale fitted to the")));
+    }
+
+    /// Four series over five years with three events, as a fan chart has them.
+    fn four_series() -> (Vec<Series>, Vec<Mark>) {
+        let series = ["mandate", "design", "adoption", "routinised"]
+            .iter()
+            .zip(Colour::CYCLE)
+            .map(|(label, colour)| Series {
+                label: label.to_string(),
+                colour,
+                points: (0..60)
+                    .map(|m| {
+                        let v = m as f64 / 60.0;
+                        (2013.25 + m as f64 / 12.0, v, 0.5 * v, v.sqrt())
+                    })
+                    .collect(),
+            })
+            .collect();
+        let marks = [(2014.75, "Five Year Forward View"), (2016.0, "STPs")]
+            .iter()
+            .map(|&(x, label)| Mark {
+                x,
+                label: label.into(),
+            })
+            .collect();
+        (series, marks)
+    }
+
+    #[test]
+    fn small_multiples_title_each_panel_name_the_events_once_and_keep_the_threshold_to_its_panels()
+    {
+        let tmp = tempfile::tempdir().expect("a scratch folder");
+        let dir = OutputDir::create(&tmp.path().join("charts")).expect("an output folder");
+        let t = Titles {
+            title: "t",
+            x: "year",
+            y: "share",
+        };
+        let (series, marks) = four_series();
+        let threshold = Reference {
+            value: 0.6,
+            label: "success threshold".into(),
+            judges: None,
+        };
+        let draw = |stem: &str, reference_in: &[usize]| {
+            let spec = InTime {
+                titles: &t,
+                series: &series,
+                y_range: (0.0, 1.0),
+                reference: Some(&threshold),
+                reference_in,
+                marks: &marks,
+                line: "median area",
+                band: "middle 90% of areas",
+            };
+            panels_in_time(&dir, stem, &spec).unwrap();
+            std::fs::read_to_string(dir.file(&format!("{stem}.svg"))).unwrap()
+        };
+        let (none, one, all) = (
+            draw("none", &[]),
+            draw("one", &[3]),
+            draw("all", &[0, 1, 2, 3]),
+        );
+        let texts = svg_texts(&dir.file("one.svg"));
+        for want in [
+            "mandate",
+            "design",
+            "adoption",
+            "routinised",
+            "median area",
+            "middle 90% of areas",
+            "success threshold",
+            "Five Year Forward View (Oct 2014)",
+            "STPs (Jan 2016)",
+            "2015",
+        ] {
+            assert!(texts.iter().any(|t| t == want), "no {want:?} in {texts:?}");
+        }
+        // Each event is numbered in every panel and in the key, and named once, in the key
+        // ("1" is also a tick of the value axis).
+        assert_eq!(
+            texts.iter().filter(|t| *t == "2").count(),
+            4 + 1,
+            "{texts:?}"
+        );
+        assert_eq!(texts.iter().filter(|t| t.starts_with("STPs")).count(), 1);
+        // No panel judged by the line: no line and no key entry.
+        assert!(!svg_texts(&dir.file("none.svg")).contains(&"success threshold".to_string()));
+        // The dashed threshold is drawn as many short segments: more panels, more segments.
+        let segments = |svg: &str| svg.matches("<polyline").count();
+        assert!(
+            segments(&none) < segments(&one) && segments(&one) < segments(&all),
+            "{} {} {}",
+            segments(&none),
+            segments(&one),
+            segments(&all)
+        );
+    }
+
+    #[test]
+    fn a_switch_s_points_spread_around_off_and_on_the_same_way_every_time() {
+        let tmp = tempfile::tempdir().expect("a scratch folder");
+        let dir = OutputDir::create(&tmp.path().join("charts")).expect("an output folder");
+        let panel = Panel {
+            x: "a switch".into(),
+            switch: Some(["off".to_string(), "on".to_string()]),
+            points: (0..40).map(|i| ((i % 2) as f64, 0.5, 0)).collect(),
+        };
+        let groups = [("point".to_string(), Colour::Blue)];
+        let centres = |stem: &str| -> Vec<f64> {
+            panels(
+                &dir,
+                stem,
+                "t",
+                "y",
+                std::slice::from_ref(&panel),
+                &groups,
+                "",
+            )
+            .unwrap();
+            let svg = std::fs::read_to_string(dir.file(&format!("{stem}.svg"))).unwrap();
+            svg.split("<circle")
+                .skip(1)
+                .filter_map(|c| {
+                    let at = c.find("cx=\"")? + 4;
+                    c[at..at + c[at..].find('"')?].parse().ok()
+                })
+                .collect()
+        };
+        let xs = centres("a");
+        assert_eq!(xs, centres("b"), "the spread is not random");
+        assert_eq!(xs.len(), 40);
+        let mut distinct = xs.clone();
+        distinct.sort_by(f64::total_cmp);
+        distinct.dedup();
+        assert!(distinct.len() >= 30, "points still pile up: {distinct:?}");
+        // Two narrow bands, far apart: off (even points) and on (odd points).
+        let band = |odd: usize| {
+            let v: Vec<f64> = xs.iter().skip(odd).step_by(2).copied().collect();
+            let lo = v.iter().copied().fold(f64::INFINITY, f64::min);
+            let hi = v.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+            (lo, hi)
+        };
+        let (off, on) = (band(0), band(1));
+        assert!(off.1 < on.0, "{off:?} {on:?}");
+        assert!(
+            on.0 - off.1 > 1.5 * (off.1 - off.0).max(on.1 - on.0),
+            "{off:?} {on:?}"
+        );
+        assert!((0..1000).all(|k| (-0.5..0.5).contains(&jitter(k))));
+        let texts = svg_texts(&dir.file("a.svg"));
+        assert!(texts.iter().any(|t| t == "off") && texts.iter().any(|t| t == "on"));
     }
 
     #[test]

@@ -11,7 +11,9 @@ use std::fmt::Write as _;
 use crate::error::Result;
 use crate::experiment::{self, ArenaExperiment, CellResult, ClinicalExperiment, TimingExperiment};
 use crate::output::OutputDir;
-use crate::plot::{self, Bar, CellMarks, Colour, Mark, Reference, Series, Stack, Symbol, Titles};
+use crate::plot::{
+    self, Bar, CellMarks, Colour, InTime, Mark, Reference, Series, Stack, Symbol, Titles,
+};
 use crate::scenario::Scenario;
 use crate::stats::RunResult;
 
@@ -544,18 +546,30 @@ fn run_charts(dir: &OutputDir, s: &Scenario, result: &RunResult) -> Result<Vec<F
             "{}: mandate, design, adoption, routinised by month ({drawn})",
             capitalised(&words(&init.name))
         );
-        plot::bands_in_time(
+        // One panel per quantity: four bands overlaid in one plot blend into a muddy mix.
+        let (line, band) = if reps == 1 {
+            ("one replication", "")
+        } else {
+            ("median area", "middle 90% of areas (5–95%)")
+        };
+        plot::panels_in_time(
             dir,
             &stem,
-            &Titles {
-                title: &title,
-                x: &calendar_axis(s, true),
-                y: "level, or share of practices and teams (0–1)",
+            &InTime {
+                titles: &Titles {
+                    title: &title,
+                    x: &calendar_axis(s, false),
+                    y: "level, or share of practices and teams (0–1)",
+                },
+                series: &series,
+                y_range: (0.0, 1.0),
+                reference: Some(&threshold),
+                // The success rule judges the routinised share alone.
+                reference_in: &[3],
+                marks: &event_marks(s),
+                line,
+                band,
             },
-            &series,
-            (0.0, 1.0),
-            Some(&threshold),
-            &event_marks(s),
         )?;
         let rate = sum
             .initiatives
@@ -567,16 +581,18 @@ fn run_charts(dir: &OutputDir, s: &Scenario, result: &RunResult) -> Result<Vec<F
             title,
             what: if reps == 1 {
                 format!(
-                    "How {} unfolds over {} months in one simulated area (success rate {rate}); \
-                     `redesign-sim story` tells that area's story month by month.",
+                    "How {} unfolds over {} months in one simulated area (success rate {rate}), \
+                     one panel per quantity (mandate, design, adoption, routinised) on the same \
+                     0–1 scale; `redesign-sim story` tells that area's story month by month.",
                     words(&init.name),
                     s.simulation.months
                 )
             } else {
                 format!(
-                    "How {} unfolds over {} months in {reps} simulated areas: the line is the \
-                     median area, the shaded band holds the middle 90% of areas (success rate \
-                     {rate}).",
+                    "How {} unfolds over {} months in {reps} simulated areas, one panel per \
+                     quantity (mandate, design, adoption, routinised) on the same 0–1 scale: in \
+                     each panel the line is the median area and the shaded band holds the middle \
+                     90% of areas (success rate {rate}).",
                     words(&init.name),
                     s.simulation.months
                 )
@@ -993,30 +1009,38 @@ fn cumulative_chart(dir: &OutputDir, s: &Scenario, exp: &ArenaExperiment) -> Res
         .filter_map(|c| c.cumulative.ci_hi.last())
         .fold(0.0f64, |a, &b| a.max(b));
     let title = "Cumulative success by month in each arena cell";
-    plot::bands_in_time(
+    plot::panels_in_time(
         dir,
         "cumulative",
-        &Titles {
-            title,
-            x: &calendar_axis(s, true),
-            y: "initiatives succeeded by then (%)",
+        &InTime {
+            titles: &Titles {
+                title,
+                x: &calendar_axis(s, false),
+                y: "initiatives succeeded by then (%)",
+            },
+            series: &series,
+            y_range: (0.0, (100.0 * top * 1.1).clamp(5.0, 100.0)),
+            reference: None,
+            reference_in: &[],
+            marks: &event_marks(s),
+            line: "share succeeded by then",
+            band: "95% interval",
         },
-        &series,
-        (0.0, (100.0 * top * 1.1).clamp(5.0, 100.0)),
-        None,
-        &event_marks(s),
     )?;
     Ok(Figure {
         stem: "cumulative".into(),
         title: title.into(),
         what: format!(
-            "For each combination of arenas, the share of initiatives that had succeeded by each \
-             month (pooled over initiatives, {} areas), with 95% bands.",
+            "One panel per combination of arenas (titled with its label: S strategic board, P \
+             programme boards, D point of delivery, - switched off), all on the same scale: the \
+             share of initiatives that had succeeded by each month (pooled over initiatives, {} \
+             areas), with its 95% band.",
             exp.replications
         ),
-        how: "If the cells with fewer arenas catch up with all three later, acting together \
-              mostly makes success faster; if they stay far below, it is needed. Read the verdict \
-              at other horizons with `--months`."
+        how: "Compare each panel with the first (all three arenas). If the cells with fewer \
+              arenas catch up with all three later, acting together mostly makes success faster; \
+              if they stay far below, it is needed. The numbered dotted lines are the policy \
+              events named above the panels. Read the verdict at other horizons with `--months`."
             .into(),
     })
 }
@@ -2048,9 +2072,15 @@ fn fan_reading(s: &Scenario, series: &[Series], reps: u64) -> String {
     let year = |x: f64| format!("{:.0}", x.floor());
     let one = reps == 1;
     let mut text = String::from(
-        "Mandate (strategic board) and design (programme board) come first, then practices and \
-         teams adopt and routinise.",
+        "Read the panels left to right, top to bottom: mandate (strategic board) and design \
+         (programme board) come first, then practices and teams adopt and routinise.",
     );
+    if !event_marks(s).is_empty() {
+        text.push_str(
+            " The numbered dotted lines in every panel are the policy events named above the \
+             panels.",
+        );
+    }
     let mandate = line(0);
     if let (Some((px, pv)), Some(&(_, end))) = (peak(&mandate), mandate.last()) {
         if pv > 0.0 && end < pv - 0.1 {
@@ -2074,19 +2104,21 @@ fn fan_reading(s: &Scenario, series: &[Series], reps: u64) -> String {
         .map(|p| p.0)
     {
         Some(x) if !one => text.push_str(&format!(
-            " The median routinised share reaches the dashed threshold around {}: by then about \
-             half the areas are at or above it.",
+            " In the routinised panel, the median reaches the dashed threshold around {}: by \
+             then about half the areas are at or above it.",
             year(x)
         )),
         Some(x) => text.push_str(&format!(
-            " The routinised share reaches the dashed threshold around {}.",
+            " In the routinised panel, the line reaches the dashed threshold around {}.",
             year(x)
         )),
         None if !one => text.push_str(
-            " The median routinised share never reaches the dashed threshold: fewer than half the \
-             areas ever do.",
+            " In the routinised panel, the median never reaches the dashed threshold: fewer than \
+             half the areas ever do.",
         ),
-        None => text.push_str(" The routinised share never reaches the dashed threshold."),
+        None => {
+            text.push_str(" In the routinised panel, the line never reaches the dashed threshold.")
+        }
     }
     if one {
         text.push_str(&format!(

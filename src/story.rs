@@ -13,9 +13,11 @@ use serde::Serialize;
 
 use crate::error::Result;
 use crate::model::outcome::{InitiativeOutcome, Mode, ReplicationOutcome, thresholds};
-use crate::model::story::{AreaFacts, InitiativeMonth, Lead, MonthFacts};
+use crate::model::story::{AreaFacts, InitiativeMonth, Lead, MonthFacts, PracticeState};
 use crate::output::OutputDir;
-use crate::plot::{self, Colour, Note, Reference, Series, Strip, Timeline, Titles};
+use crate::plot::{
+    self, Colour, Network, NetworkPanel, Note, Reference, Series, Strip, Timeline, Titles,
+};
 use crate::report::{
     self, Figure, Page, calendar_axis, capitalised, event_marks, month_in_words, slug, words,
     year_of,
@@ -84,6 +86,8 @@ pub struct Area {
     pub lay_seats: u32,
     /// Council members.
     pub council_seats: u32,
+    /// The practices' peer network: each tie once, `[p, q]` with `p < q`, by practice index.
+    pub peer_ties: Vec<[u32; 2]>,
 }
 
 /// A scheduled policy event.
@@ -234,6 +238,65 @@ pub struct InitiativeStory {
     pub outcome: Ending,
     /// Month by month.
     pub monthly: Vec<InitiativeMonthEntry>,
+    /// Where each practice stood at the end of each year (and of the last month), for the
+    /// diffusion chart.
+    pub diffusion: Vec<YearEnd>,
+}
+
+/// Where the practices stood with one initiative at the end of one year.
+#[derive(Debug, Clone, Serialize)]
+pub struct YearEnd {
+    /// The month (11 for the end of the first year).
+    pub month: u32,
+    /// Its calendar month, `YYYY-MM`.
+    pub date: String,
+    /// Practices in each state.
+    pub counts: StateCounts,
+    /// Each practice's state, by practice index: `not_yet`, `trialling`, `adopted`,
+    /// `routinised` or `reverted`.
+    pub practices: Vec<&'static str>,
+}
+
+/// Practices in each state at one moment.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct StateCounts {
+    /// Never started.
+    pub not_yet: u32,
+    /// Trialling.
+    pub trialling: u32,
+    /// Adopted, not yet routine.
+    pub adopted: u32,
+    /// Routine.
+    pub routinised: u32,
+    /// Went back to the old ways and have not started again.
+    pub reverted: u32,
+}
+
+impl StateCounts {
+    /// The counts of `states`.
+    fn of(states: &[PracticeState]) -> Self {
+        let mut c = StateCounts::default();
+        for st in states {
+            *match st {
+                PracticeState::NotYet => &mut c.not_yet,
+                PracticeState::Trialling => &mut c.trialling,
+                PracticeState::Adopted => &mut c.adopted,
+                PracticeState::Routinised => &mut c.routinised,
+                PracticeState::Reverted => &mut c.reverted,
+            } += 1;
+        }
+        c
+    }
+}
+
+/// The months whose end closes a year of the run (11, 23, …), and the last month when the run
+/// does not end on a year's close.
+fn year_ends(months: u32) -> Vec<u32> {
+    let mut ends: Vec<u32> = (1..=months / 12).map(|y| 12 * y - 1).collect();
+    if months > 0 && !months.is_multiple_of(12) {
+        ends.push(months - 1);
+    }
+    ends
 }
 
 /// Reversions over the run.
@@ -314,6 +377,7 @@ fn build(
             manager_seats: st.manager_seats.min(area.managers),
             lay_seats: st.lay_seats,
             council_seats: st.council_seats,
+            peer_ties: area.peer_ties.iter().map(|&(p, q)| [p, q]).collect(),
         },
         events: s
             .event
@@ -398,6 +462,18 @@ fn initiative_story(
             design_reopened: i.design_reopened,
         })
         .collect();
+    let diffusion = year_ends(months.len() as u32)
+        .into_iter()
+        .filter_map(|m| {
+            let states = &months.get(m as usize)?.practice_states;
+            Some(YearEnd {
+                month: m,
+                date: date(s, m),
+                counts: StateCounts::of(states),
+                practices: states.iter().map(|st| st.name()).collect(),
+            })
+        })
+        .collect();
     let teams = months.first().map_or(0, |i| i.teams);
     let mut story = InitiativeStory {
         name: name.to_string(),
@@ -426,6 +502,7 @@ fn initiative_story(
             months_to_mature_design: o.months_to_mature_design,
         },
         monthly,
+        diffusion,
     };
     story.outcome.why = why(s, &story, o.mode);
     story
@@ -916,6 +993,28 @@ fn initiative_paragraph(s: &Scenario, i: &InitiativeStory) -> String {
             when(*n)
         )),
     }
+    if i.diffusion
+        .iter()
+        .any(|y| y.counts.adopted + y.counts.routinised > 0)
+    {
+        let years: Vec<String> = i
+            .diffusion
+            .iter()
+            .map(|y| {
+                format!(
+                    "{} {}",
+                    month_in_words(s, y.month),
+                    y.counts.adopted + y.counts.routinised
+                )
+            })
+            .collect();
+        text.push_str(&format!(
+            " Practices that had adopted it, at the end of each year: {} (of {}; the diffusion \
+             chart shows which ones, across the peer network).",
+            years.join(", "),
+            i.practices
+        ));
+    }
     let r = i.reversions;
     if r.practices + r.teams > 0 {
         text.push_str(&format!(
@@ -1139,6 +1238,8 @@ fn charts(dir: &OutputDir, s: &Scenario, story: &Story) -> Result<Vec<Figure>> {
                 notes_label: "a lead taken or gone, success; unlabelled, on the design line: design reopened",
             },
         )?;
+        let diffusion =
+            diffusion_chart(dir, s, story, i, &stem.replacen("story_", "diffusion_", 1))?;
         figures.push(Figure {
             stem,
             title,
@@ -1158,8 +1259,117 @@ fn charts(dir: &OutputDir, s: &Scenario, story: &Story) -> Result<Vec<Figure>> {
                 s.success.sustain_months
             ),
         });
+        figures.extend(diffusion);
     }
     Ok(figures)
+}
+
+/// The diffusion chart of one initiative, `stem`: the practices round a circle in the order of
+/// their peer network, one panel per year, coloured by where each stood at the year's end.
+/// `None` when the run is shorter than a month or the area has no practices.
+fn diffusion_chart(
+    dir: &OutputDir,
+    s: &Scenario,
+    story: &Story,
+    i: &InitiativeStory,
+    stem: &str,
+) -> Result<Option<Figure>> {
+    if i.diffusion.is_empty() || i.practices == 0 {
+        return Ok(None);
+    }
+    let states: Vec<(String, Colour)> = PracticeState::ALL
+        .iter()
+        .map(|st| {
+            let (label, colour) = match st {
+                PracticeState::NotYet => ("not started", Colour::Grey),
+                PracticeState::Trialling => ("trialling", Colour::SkyBlue),
+                PracticeState::Adopted => ("adopted", Colour::Blue),
+                PracticeState::Routinised => ("routine", Colour::BluishGreen),
+                PracticeState::Reverted => ("went back to the old ways", Colour::Vermillion),
+            };
+            (label.to_string(), colour)
+        })
+        .collect();
+    let panels: Vec<NetworkPanel> = i
+        .diffusion
+        .iter()
+        .map(|y| NetworkPanel {
+            title: month_in_words(s, y.month),
+            note: format!(
+                "{} adopted, {} routine",
+                y.counts.adopted + y.counts.routinised,
+                y.counts.routinised
+            ),
+            states: y
+                .practices
+                .iter()
+                .map(|name| {
+                    PracticeState::ALL
+                        .iter()
+                        .position(|st| st.name() == *name)
+                        .unwrap_or(0)
+                })
+                .collect(),
+        })
+        .collect();
+    let ties: Vec<(u32, u32)> = story.area.peer_ties.iter().map(|t| (t[0], t[1])).collect();
+    let title = format!(
+        "{}: practices adopting across the peer network, year by year (replication {})",
+        capitalised(&words(&i.name)),
+        story.replication
+    );
+    let caption = "Each dot is a practice, in the same place in every panel; grey lines are peer \
+                   ties.";
+    plot::network_panels(
+        dir,
+        stem,
+        &Network {
+            title: &title,
+            nodes: i.practices as usize,
+            ties: &ties,
+            panels: &panels,
+            states: &states,
+            caption,
+        },
+    )?;
+    let (first, last) = match (i.diffusion.first(), i.diffusion.last()) {
+        (Some(a), Some(b)) => (a, b),
+        _ => return Ok(None),
+    };
+    let adopted = |y: &YearEnd| y.counts.adopted + y.counts.routinised;
+    Ok(Some(Figure {
+        stem: stem.to_string(),
+        title,
+        what: format!(
+            "The area's {} practices as dots round a circle in the order of their peer network: \
+             each sits beside its neighbours in its locality's ring of peers, and the grey chords \
+             are ties to practices further away. One panel per year, at its end ({} first), each \
+             dot coloured by where that practice stood with {}: not started (grey), trialling, \
+             adopted, routine (green), or gone back to the old ways (red).",
+            i.practices,
+            month_in_words(s, first.month),
+            words(&i.name)
+        ),
+        how: format!(
+            "Follow one dot from panel to panel. Colour spreading round the circle to neighbours \
+             is diffusion through the peer network; colour appearing at scattered places at once \
+             is adoption pushed from above (a directive or a contract) or pulled by practices on \
+             their own. Here {} of {} practices had adopted it by {} and {} by {}{}.",
+            adopted(first),
+            i.practices,
+            month_in_words(s, first.month),
+            adopted(last),
+            month_in_words(s, last.month),
+            if last.counts.reverted > 0 {
+                format!(
+                    "; {} had gone back to the old ways at the end",
+                    last.counts.reverted
+                )
+            } else {
+                String::new()
+            }
+        ),
+    }))
 }
 
 /// The story's page: the narrative, the charts, a table of moments per initiative.
@@ -1183,13 +1393,22 @@ fn page(s: &Scenario, story: &Story, figures: &[Figure]) -> Page {
     if let Some(f) = find("board") {
         page.figure("", f);
     }
-    for (i, f) in story
+    let diffusion: Vec<&Figure> = figures
+        .iter()
+        .filter(|f| f.stem.starts_with("diffusion_"))
+        .collect();
+    for (k, (i, f)) in story
         .initiatives
         .iter()
         .zip(figures.iter().filter(|f| f.stem.starts_with("story_")))
+        .enumerate()
     {
         page.heading(&capitalised(&words(&i.name)));
         page.figure("", f);
+        // Every initiative has its diffusion chart when any has (the same months, practices).
+        if let Some(d) = diffusion.get(k) {
+            page.figure("", d);
+        }
         page.callout(
             &format!("{}:", capitalised(&words(i.outcome.failure_mode))),
             &format!(
@@ -1251,6 +1470,14 @@ fn page(s: &Scenario, story: &Story, figures: &[Figure]) -> Page {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_diffusion_chart_takes_each_year_s_end_and_a_short_run_s_last_month() {
+        assert_eq!(year_ends(60), [11, 23, 35, 47, 59]);
+        assert_eq!(year_ends(30), [11, 23, 29]);
+        assert_eq!(year_ends(1), [0]);
+        assert!(year_ends(0).is_empty());
+    }
 
     #[test]
     fn the_story_ends_as_the_run_s_replication_does() {

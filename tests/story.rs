@@ -261,3 +261,109 @@ fn a_story_with_no_plots_writes_only_its_json() {
     assert!(tmp.path().join("s/story.json").is_file());
     assert!(!tmp.path().join("s/index.html").exists());
 }
+
+#[test]
+fn diffusion_by_year_agrees_with_the_monthly_counts_and_the_narrative_and_is_drawn() {
+    let tmp = scratch();
+    story(tmp.path(), &["-k", "3", "--out", "s"]);
+    let json = read_json(&tmp.path().join("s/story.json"));
+    let practices = json["area"]["practices"].as_u64().unwrap();
+    let ties = json["area"]["peer_ties"].as_array().expect("peer_ties");
+    assert!(!ties.is_empty());
+    for t in ties {
+        let (p, q) = (t[0].as_u64().unwrap(), t[1].as_u64().unwrap());
+        assert!(p < q && q < practices, "tie {t}");
+    }
+    let months = json["months"].as_u64().unwrap();
+    let narrative: String = json["narrative"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|p| p.as_str())
+        .collect::<Vec<_>>()
+        .join(" ");
+    let names = [
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+    ];
+    let html = std::fs::read_to_string(tmp.path().join("s/index.html")).unwrap();
+    let mut adopted_somewhere = false;
+    for init in json["initiatives"].as_array().unwrap() {
+        let monthly = init["monthly"].as_array().unwrap();
+        let diffusion = init["diffusion"].as_array().expect("diffusion");
+        // One entry per year, at the end of each (the baseline runs five whole years).
+        let ends: Vec<u64> = diffusion
+            .iter()
+            .map(|y| y["month"].as_u64().unwrap())
+            .collect();
+        assert_eq!(
+            ends,
+            (1..=months / 12).map(|y| 12 * y - 1).collect::<Vec<_>>()
+        );
+        let mut said = Vec::new();
+        for y in diffusion {
+            let m = y["month"].as_u64().unwrap() as usize;
+            let states: Vec<&str> = y["practices"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|v| v.as_str().unwrap())
+                .collect();
+            assert_eq!(states.len() as u64, practices);
+            let counts = &y["counts"];
+            let mut total = 0;
+            for state in ["not_yet", "trialling", "adopted", "routinised", "reverted"] {
+                let n = states.iter().filter(|s| **s == state).count() as u64;
+                assert_eq!(counts[state].as_u64(), Some(n), "{state} at month {m}");
+                total += n;
+            }
+            assert_eq!(total, practices, "every practice in one state");
+            let adopted =
+                counts["adopted"].as_u64().unwrap() + counts["routinised"].as_u64().unwrap();
+            assert_eq!(
+                monthly[m]["practices_adopted"].as_u64(),
+                Some(adopted),
+                "month {m}: the year-end states agree with the month's count"
+            );
+            let date = y["date"].as_str().unwrap();
+            let (year, month) = date.split_once('-').unwrap();
+            let month: usize = month.parse().unwrap();
+            said.push(format!("{} {year} {adopted}", names[month - 1]));
+            adopted_somewhere |= adopted > 0;
+        }
+        if said.iter().any(|s| !s.ends_with(" 0")) {
+            let list = said.join(", ");
+            assert!(
+                narrative.contains(&format!("at the end of each year: {list} (of {practices}")),
+                "the narrative gives the year-end counts {list}"
+            );
+        }
+        let stem = format!("diffusion_{}", init["name"].as_str().unwrap());
+        assert!(
+            tmp.path().join(format!("s/{stem}.png")).is_file(),
+            "{stem}.png"
+        );
+        assert!(
+            tmp.path().join(format!("s/{stem}.svg")).is_file(),
+            "{stem}.svg"
+        );
+        assert!(
+            html.contains(&format!("{stem}.png")),
+            "the page shows {stem}"
+        );
+    }
+    assert!(
+        adopted_somewhere,
+        "some practice adopted something in this area"
+    );
+}

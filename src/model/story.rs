@@ -5,11 +5,11 @@
 
 use super::agents::Leader;
 use super::outcome::ReplicationOutcome;
-use super::practice::{ADOPTED, NONE};
+use super::practice::{ADOPTED, NONE, ROUTINISED};
 use super::world::{PROGRAMME, STRATEGIC, Streams, World};
 
-/// The size of the area, fixed when it is drawn.
-#[derive(Debug, Clone, Copy, PartialEq)]
+/// The size of the area and its peer network, fixed when it is drawn.
+#[derive(Debug, Clone, PartialEq)]
 pub struct AreaFacts {
     /// GPs.
     pub gps: u32,
@@ -25,6 +25,46 @@ pub struct AreaFacts {
     pub teams: u32,
     /// Its capacity for implementation work (1 when none is needed; ODD §5 item 7).
     pub implementation_capacity: f64,
+    /// Ties of the practices' peer network, each once, as `(p, q)` with `p < q`.
+    pub peer_ties: Vec<(u32, u32)>,
+}
+
+/// Where one practice stands with one initiative at the end of a month, for the diffusion
+/// chart.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PracticeState {
+    /// Never started it.
+    NotYet,
+    /// Trialling it.
+    Trialling,
+    /// Adopted it, not yet routine.
+    Adopted,
+    /// Made it routine.
+    Routinised,
+    /// Had started it and went back to the old ways (and has not started again).
+    Reverted,
+}
+
+impl PracticeState {
+    /// Every state, in the order a chart's key lists them.
+    pub const ALL: [PracticeState; 5] = [
+        PracticeState::NotYet,
+        PracticeState::Trialling,
+        PracticeState::Adopted,
+        PracticeState::Routinised,
+        PracticeState::Reverted,
+    ];
+
+    /// Its name in `story.json`.
+    pub fn name(self) -> &'static str {
+        match self {
+            PracticeState::NotYet => "not_yet",
+            PracticeState::Trialling => "trialling",
+            PracticeState::Adopted => "adopted",
+            PracticeState::Routinised => "routinised",
+            PracticeState::Reverted => "reverted",
+        }
+    }
 }
 
 /// Who leads an initiative, and from which arena they took it up.
@@ -71,6 +111,8 @@ pub struct InitiativeMonth {
     pub practices_reverted: u32,
     /// Teams that went back to the old ways this month.
     pub teams_reverted: u32,
+    /// Each practice's state, by practice index.
+    pub practice_states: Vec<PracticeState>,
     /// The logic its programme board worked in this month (0 market, 1 hierarchy, 2 network);
     /// `None` when the board did not meet.
     pub board_mode: Option<usize>,
@@ -111,6 +153,8 @@ pub struct MonthFacts {
 #[derive(Debug, Clone)]
 struct Before {
     stages: Vec<u8>,
+    /// Per practice: it went back to the old ways and has not started again since.
+    reverted: Vec<bool>,
     episodes: [u32; 3],
     rounds: u32,
 }
@@ -131,6 +175,7 @@ impl Recorder {
                 .iter()
                 .map(|i| Before {
                     stages: i.units.iter().map(|u| u.stage).collect(),
+                    reverted: vec![false; world.practices.len()],
                     episodes: i.episodes,
                     rounds: i.rounds,
                 })
@@ -148,6 +193,17 @@ impl Recorder {
             providers: world.providers.len() as u32,
             teams: world.teams.len() as u32,
             implementation_capacity: world.implementation_capacity,
+            peer_ties: world
+                .practices
+                .iter()
+                .enumerate()
+                .flat_map(|(p, practice)| {
+                    world.adjacency[practice.peers.start as usize..practice.peers.end as usize]
+                        .iter()
+                        .filter(move |&&q| q as usize > p)
+                        .map(move |&q| (p as u32, q))
+                })
+                .collect(),
         }
     }
 
@@ -164,14 +220,26 @@ impl Recorder {
                 let mut adopted = [0u32; 2];
                 let mut reverted = [0u32; 2];
                 let mut trialling = 0;
+                let mut practice_states = Vec::with_capacity(n_practices);
                 for (u, (unit, was)) in init.units.iter().zip(&mut before.stages).enumerate() {
                     let kind = usize::from(u >= n_practices);
                     adopted[kind] += u32::from(unit.stage >= ADOPTED);
                     trialling += u32::from(unit.stage > NONE && unit.stage < ADOPTED);
                     // A unit that reverts goes back to none and cannot start again in the same
                     // month, so "was under way, is not" counts every reversion exactly.
-                    reverted[kind] += u32::from(*was > NONE && unit.stage == NONE);
+                    let reverts = *was > NONE && unit.stage == NONE;
+                    reverted[kind] += u32::from(reverts);
                     *was = unit.stage;
+                    if let Some(gone) = before.reverted.get_mut(u) {
+                        *gone = (*gone || reverts) && unit.stage == NONE;
+                        practice_states.push(match unit.stage {
+                            NONE if *gone => PracticeState::Reverted,
+                            NONE => PracticeState::NotYet,
+                            ROUTINISED => PracticeState::Routinised,
+                            s if s >= ADOPTED => PracticeState::Adopted,
+                            _ => PracticeState::Trialling,
+                        });
+                    }
                 }
                 let board_mode = (0..3).find(|&m| init.episodes[m] > before.episodes[m]);
                 let design_reopened = init.rounds > before.rounds;
@@ -206,6 +274,7 @@ impl Recorder {
                     trialling,
                     practices_reverted: reverted[0],
                     teams_reverted: reverted[1],
+                    practice_states,
                     board_mode,
                     design_reopened,
                     live: init.live_month.is_some(),
@@ -285,7 +354,48 @@ mod tests {
                     .map(|m| m.initiatives[k].adoption)
                     .fold(0.0, f64::max);
                 assert_eq!(peak, o.peak_adoption);
+                // The practices' states agree with the counts, month by month.
+                for m in &facts {
+                    let i = &m.initiatives[k];
+                    assert_eq!(i.practice_states.len(), area.practices as usize);
+                    let n = |st: PracticeState| {
+                        i.practice_states.iter().filter(|&&x| x == st).count() as u32
+                    };
+                    assert_eq!(
+                        n(PracticeState::Adopted) + n(PracticeState::Routinised),
+                        i.practices_adopted
+                    );
+                    assert!(n(PracticeState::Trialling) <= i.trialling);
+                }
+                // A practice reverts only after it was under way, and shows as reverted until
+                // it starts again.
+                for pair in facts.windows(2) {
+                    let (a, b) = (&pair[0].initiatives[k], &pair[1].initiatives[k]);
+                    let newly = a
+                        .practice_states
+                        .iter()
+                        .zip(&b.practice_states)
+                        .filter(|(x, y)| {
+                            !matches!(x, PracticeState::NotYet | PracticeState::Reverted)
+                                && **y == PracticeState::Reverted
+                        })
+                        .count() as u32;
+                    assert_eq!(newly, b.practices_reverted);
+                    for (x, y) in a.practice_states.iter().zip(&b.practice_states) {
+                        assert!(
+                            !(*x == PracticeState::NotYet && *y == PracticeState::Reverted),
+                            "a practice that never started cannot revert"
+                        );
+                    }
+                }
             }
+            // Each tie once, between two practices.
+            assert!(!area.peer_ties.is_empty());
+            assert!(
+                area.peer_ties
+                    .iter()
+                    .all(|&(p, q)| p < q && q < area.practices)
+            );
             for (m, f) in facts.iter().enumerate() {
                 let share = if f.gp_seats == 0 {
                     0.0

@@ -448,10 +448,18 @@ fn page(
                     ""
                 }
             ),
-            "Every point appears in every panel: all parameters vary at once, so a panel shows \
-             one parameter's effect blurred by the others. A clear slope in a panel is a strong \
-             effect; a flat cloud means the parameter matters little over its range."
-                .to_string(),
+            format!(
+                "Every point appears in every panel: all parameters vary at once, so a panel \
+                 shows one parameter's effect blurred by the others. A clear slope in a panel is a \
+                 strong effect; a flat cloud means the parameter matters little over its range.{}",
+                if info.parameters.iter().any(|p| p.kind == Scale::Bool) {
+                    " A switch's points are spread a little sideways around off and on so that \
+                     they do not hide each other: where a point sits within its band means \
+                     nothing."
+                } else {
+                    ""
+                }
+            ),
         )),
     };
     if let Some((what, how)) = figure {
