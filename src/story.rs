@@ -1284,7 +1284,7 @@ fn diffusion_chart(
                 PracticeState::NotYet => ("not started", Colour::Grey),
                 PracticeState::Trialling => ("trialling", Colour::SkyBlue),
                 PracticeState::Adopted => ("adopted", Colour::Blue),
-                PracticeState::Routinised => ("routine", Colour::BluishGreen),
+                PracticeState::Routinised => ("routinised", Colour::BluishGreen),
                 PracticeState::Reverted => ("went back to the old ways", Colour::Vermillion),
             };
             (label.to_string(), colour)
@@ -1296,7 +1296,7 @@ fn diffusion_chart(
         .map(|y| NetworkPanel {
             title: month_in_words(s, y.month),
             note: format!(
-                "{} adopted, {} routine",
+                "{} adopted, {} of them routinised",
                 y.counts.adopted + y.counts.routinised,
                 y.counts.routinised
             ),
@@ -1345,7 +1345,7 @@ fn diffusion_chart(
              each sits beside its neighbours in its locality's ring of peers, and the grey chords \
              are ties to practices further away. One panel per year, at its end ({} first), each \
              dot coloured by where that practice stood with {}: not started (grey), trialling, \
-             adopted, routine (green), or gone back to the old ways (red).",
+             adopted, routinised (green), or gone back to the old ways (red).",
             i.practices,
             month_in_words(s, first.month),
             words(&i.name)
