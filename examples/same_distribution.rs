@@ -13,96 +13,10 @@
 //! family-wise error rate at `--alpha` (default 0.01). Exit 0 when no test rejects, 1 when one
 //! does, 2 on bad input.
 
-use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
-use redesign_sim::two_sample::{Test, chi_square, holm, kolmogorov_smirnov};
-
-/// One run's rows: per initiative, per column, the values; and per replication the seats share.
-#[derive(Default)]
-struct Rows {
-    /// (initiative, column) → values in file order.
-    numbers: BTreeMap<(String, String), Vec<f64>>,
-    /// (initiative, column) → category → count.
-    categories: BTreeMap<(String, String), BTreeMap<String, u64>>,
-    /// Per replication (its first row), the share of GP seats filled.
-    seats: Vec<f64>,
-}
-
-const NUMBERS: [&str; 5] = [
-    "peak_mandate",
-    "peak_design",
-    "peak_adoption",
-    "final_routinised",
-    "design_rounds",
-];
-const CATEGORIES: [&str; 2] = ["success", "failure_mode"];
-
-fn read(path: &Path) -> Result<Rows, String> {
-    let file = if path.is_dir() {
-        path.join("replications.csv")
-    } else {
-        path.to_path_buf()
-    };
-    let mut reader =
-        csv::Reader::from_path(&file).map_err(|e| format!("{}: {e}", file.display()))?;
-    let header = reader
-        .headers()
-        .map_err(|e| format!("{}: {e}", file.display()))?
-        .clone();
-    let column = |name: &str| {
-        header
-            .iter()
-            .position(|h| h == name)
-            .ok_or_else(|| format!("{}: no column `{name}`", file.display()))
-    };
-    let initiative = column("initiative")?;
-    let replication = column("replication")?;
-    let seats = column("gp_seats_filled_share")?;
-    let mut rows = Rows::default();
-    let mut last_replication = None;
-    for (line, record) in reader.records().enumerate() {
-        let record = record.map_err(|e| format!("{}: {e}", file.display()))?;
-        let at = |c: usize| record.get(c).unwrap_or_default();
-        let number = |c: usize| -> Result<f64, String> {
-            let text = at(c);
-            if text.is_empty() {
-                return Ok(f64::NAN);
-            }
-            text.parse().map_err(|_| {
-                format!(
-                    "{}, line {}: `{}` must be a number, found `{text}`",
-                    file.display(),
-                    line + 2,
-                    header.get(c).unwrap_or_default()
-                )
-            })
-        };
-        let init = at(initiative).to_string();
-        for name in NUMBERS {
-            let value = number(column(name)?)?;
-            rows.numbers
-                .entry((init.clone(), name.to_string()))
-                .or_default()
-                .push(value);
-        }
-        for name in CATEGORIES {
-            *rows
-                .categories
-                .entry((init.clone(), name.to_string()))
-                .or_default()
-                .entry(at(column(name)?).to_string())
-                .or_default() += 1;
-        }
-        let rep = at(replication).to_string();
-        if last_replication.as_ref() != Some(&rep) {
-            rows.seats.push(number(seats)?);
-            last_replication = Some(rep);
-        }
-    }
-    Ok(rows)
-}
+use redesign_sim::two_sample::compare_runs;
 
 fn main() -> ExitCode {
     let mut paths: Vec<PathBuf> = Vec::new();
@@ -125,73 +39,41 @@ fn main() -> ExitCode {
         eprintln!("usage: same_distribution BEFORE AFTER [--alpha 0.01]");
         return ExitCode::from(2);
     };
-    let (a, b) = match (read(before), read(after)) {
-        (Ok(a), Ok(b)) => (a, b),
-        (Err(e), _) | (_, Err(e)) => {
+    let comparison = match compare_runs(before, after, alpha) {
+        Ok(c) => c,
+        Err(e) => {
             eprintln!("error: {e}");
             return ExitCode::from(2);
         }
     };
-    let mut tests: Vec<(String, Test)> = Vec::new();
-    for (key, counts) in &a.categories {
-        let other = b.categories.get(key).cloned().unwrap_or_default();
-        let names: std::collections::BTreeSet<&String> =
-            counts.keys().chain(other.keys()).collect();
-        let x: Vec<u64> = names
-            .iter()
-            .map(|n| counts.get(*n).copied().unwrap_or(0))
-            .collect();
-        let y: Vec<u64> = names
-            .iter()
-            .map(|n| other.get(*n).copied().unwrap_or(0))
-            .collect();
-        tests.push((format!("{} {}", key.0, key.1), chi_square(&x, &y)));
-    }
-    for (key, values) in &a.numbers {
-        let other = b.numbers.get(key).map(Vec::as_slice).unwrap_or_default();
-        tests.push((
-            format!("{} {}", key.0, key.1),
-            kolmogorov_smirnov(values, other),
-        ));
-    }
-    tests.push((
-        "gp_seats_filled_share".into(),
-        kolmogorov_smirnov(&a.seats, &b.seats),
-    ));
-    let p: Vec<f64> = tests.iter().map(|(_, t)| t.p).collect();
-    let rejected = holm(&p, alpha);
+    let [n_before, n_after] = comparison.replications;
     println!(
-        "{} tests, {} and {} replications, Holm at family-wise alpha {alpha}",
-        tests.len(),
-        a.seats.len(),
-        b.seats.len()
+        "{} tests, {n_before} and {n_after} replications, Holm at family-wise alpha {alpha}",
+        comparison.outputs.len()
     );
     println!(
         "{:<42} {:>10} {:>4} {:>9}  verdict",
         "output", "statistic", "df", "p"
     );
-    for ((name, t), &r) in tests.iter().zip(&rejected) {
-        let kind = if t.df == 0 { "KS D" } else { "X2" };
+    for c in &comparison.outputs {
+        let kind = if c.test.df == 0 { "KS D" } else { "X2" };
         println!(
-            "{name:<42} {:>10.4} {:>4} {:>9.4}  {} ({kind})",
-            t.statistic,
-            t.df,
-            t.p,
-            if r { "DIFFERS" } else { "same" }
+            "{:<42} {:>10.4} {:>4} {:>9.4}  {} ({kind})",
+            c.output,
+            c.test.statistic,
+            c.test.df,
+            c.test.p,
+            if c.differs { "DIFFERS" } else { "same" }
         );
     }
-    let n = rejected.iter().filter(|&&r| r).count();
-    println!(
-        "{}",
-        if n == 0 {
-            "no output's distribution differs".to_string()
-        } else {
-            format!("{n} output(s) differ")
+    match comparison.differing() {
+        0 => {
+            println!("no output's distribution differs");
+            ExitCode::SUCCESS
         }
-    );
-    if n == 0 {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::from(1)
+        n => {
+            println!("{n} output(s) differ");
+            ExitCode::from(1)
+        }
     }
 }

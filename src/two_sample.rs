@@ -2,7 +2,11 @@
 //! of the model's outputs as they were (issue 14's protocol for speed-ups that alter outputs for
 //! a fixed seed): Kolmogorov–Smirnov for continuous outputs, the chi-square test of homogeneity
 //! for categorical ones (success, failure modes), and Holm's step-down correction over the family
-//! of tests. `examples/same_distribution.rs` applies them to two runs' `replications.csv`.
+//! of tests; [`compare_runs`] applies them to two runs' `replications.csv`
+//! (`examples/same_distribution.rs` from the command line).
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
 
 /// A test's statistic and its p-value.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -186,6 +190,168 @@ pub fn holm(p: &[f64], alpha: f64) -> Vec<bool> {
         }
     }
     rejected
+}
+
+/// One run's rows: per initiative, per column, the values; and per replication the seats share.
+#[derive(Default)]
+struct Rows {
+    /// (initiative, column) → values in file order.
+    numbers: BTreeMap<(String, String), Vec<f64>>,
+    /// (initiative, column) → category → count.
+    categories: BTreeMap<(String, String), BTreeMap<String, u64>>,
+    /// Per replication (its first row), the share of GP seats filled.
+    seats: Vec<f64>,
+}
+
+/// The continuous outputs compared, per initiative.
+const NUMBERS: [&str; 5] = [
+    "peak_mandate",
+    "peak_design",
+    "peak_adoption",
+    "final_routinised",
+    "design_rounds",
+];
+/// The categorical outputs compared, per initiative.
+const CATEGORIES: [&str; 2] = ["success", "failure_mode"];
+
+/// Reads a run's `replications.csv` (or the folder holding it).
+fn read(path: &Path) -> Result<Rows, String> {
+    let file = if path.is_dir() {
+        path.join("replications.csv")
+    } else {
+        path.to_path_buf()
+    };
+    let mut reader =
+        csv::Reader::from_path(&file).map_err(|e| format!("{}: {e}", file.display()))?;
+    let header = reader
+        .headers()
+        .map_err(|e| format!("{}: {e}", file.display()))?
+        .clone();
+    let column = |name: &str| {
+        header
+            .iter()
+            .position(|h| h == name)
+            .ok_or_else(|| format!("{}: no column `{name}`", file.display()))
+    };
+    let initiative = column("initiative")?;
+    let replication = column("replication")?;
+    let seats = column("gp_seats_filled_share")?;
+    let mut rows = Rows::default();
+    let mut last_replication = None;
+    for (line, record) in reader.records().enumerate() {
+        let record = record.map_err(|e| format!("{}: {e}", file.display()))?;
+        let at = |c: usize| record.get(c).unwrap_or_default();
+        let number = |c: usize| -> Result<f64, String> {
+            let text = at(c);
+            if text.is_empty() {
+                return Ok(f64::NAN);
+            }
+            text.parse().map_err(|_| {
+                format!(
+                    "{}, line {}: `{}` must be a number, found `{text}`",
+                    file.display(),
+                    line + 2,
+                    header.get(c).unwrap_or_default()
+                )
+            })
+        };
+        let init = at(initiative).to_string();
+        for name in NUMBERS {
+            let value = number(column(name)?)?;
+            rows.numbers
+                .entry((init.clone(), name.to_string()))
+                .or_default()
+                .push(value);
+        }
+        for name in CATEGORIES {
+            *rows
+                .categories
+                .entry((init.clone(), name.to_string()))
+                .or_default()
+                .entry(at(column(name)?).to_string())
+                .or_default() += 1;
+        }
+        let rep = at(replication).to_string();
+        if last_replication.as_ref() != Some(&rep) {
+            rows.seats.push(number(seats)?);
+            last_replication = Some(rep);
+        }
+    }
+    Ok(rows)
+}
+
+/// One output's test in a [`Comparison`].
+#[derive(Debug, Clone)]
+pub struct Compared {
+    /// `<initiative> <column>`, or `gp_seats_filled_share`.
+    pub output: String,
+    /// The test and its p-value.
+    pub test: Test,
+    /// Whether Holm's procedure rejects "one distribution" for it.
+    pub differs: bool,
+}
+
+/// The outcome of [`compare_runs`].
+#[derive(Debug, Clone)]
+pub struct Comparison {
+    /// Replications in each run.
+    pub replications: [usize; 2],
+    /// Every output's test, categorical ones first.
+    pub outputs: Vec<Compared>,
+}
+
+impl Comparison {
+    /// How many outputs differ.
+    pub fn differing(&self) -> usize {
+        self.outputs.iter().filter(|c| c.differs).count()
+    }
+}
+
+/// Compares two runs' `replications.csv` (each given as the file or its folder): per initiative
+/// success and failure mode by chi-square, the peak mandate, design and adoption, the final
+/// routinised share and the design rounds by Kolmogorov–Smirnov, and per replication the share
+/// of GP seats filled; Holm's procedure at family-wise error rate `alpha`.
+pub fn compare_runs(before: &Path, after: &Path, alpha: f64) -> Result<Comparison, String> {
+    let (a, b) = (read(before)?, read(after)?);
+    let mut tests: Vec<(String, Test)> = Vec::new();
+    for (key, counts) in &a.categories {
+        let other = b.categories.get(key).cloned().unwrap_or_default();
+        let names: BTreeSet<&String> = counts.keys().chain(other.keys()).collect();
+        let x: Vec<u64> = names
+            .iter()
+            .map(|n| counts.get(*n).copied().unwrap_or(0))
+            .collect();
+        let y: Vec<u64> = names
+            .iter()
+            .map(|n| other.get(*n).copied().unwrap_or(0))
+            .collect();
+        tests.push((format!("{} {}", key.0, key.1), chi_square(&x, &y)));
+    }
+    for (key, values) in &a.numbers {
+        let other = b.numbers.get(key).map(Vec::as_slice).unwrap_or_default();
+        tests.push((
+            format!("{} {}", key.0, key.1),
+            kolmogorov_smirnov(values, other),
+        ));
+    }
+    tests.push((
+        "gp_seats_filled_share".into(),
+        kolmogorov_smirnov(&a.seats, &b.seats),
+    ));
+    let p: Vec<f64> = tests.iter().map(|(_, t)| t.p).collect();
+    let outputs = tests
+        .into_iter()
+        .zip(holm(&p, alpha))
+        .map(|((output, test), differs)| Compared {
+            output,
+            test,
+            differs,
+        })
+        .collect();
+    Ok(Comparison {
+        replications: [a.seats.len(), b.seats.len()],
+        outputs,
+    })
 }
 
 #[cfg(test)]
