@@ -1018,20 +1018,7 @@ pub fn ensemble_csv(e: &crate::experiment::EnsembleVerdict) -> Result<Vec<u8>, c
                 .get(p)
                 .map_or_else(String::new, |x| x.to_string())
         }));
-        row.extend([
-            s.verdict.clone(),
-            fmt(s.margin),
-            fmt(s.all_three_rate),
-            s.best_fewer.label.clone(),
-            fmt(s.best_fewer.estimate),
-            fmt(s.best_fewer.ci95[0]),
-            fmt(s.best_fewer.ci95[1]),
-            s.clinical_clause.clone(),
-            fmt(s.clinical_margin),
-            fmt(s.clinical_ratio.estimate),
-            fmt(s.clinical_ratio.ci95[0]),
-            fmt(s.clinical_ratio.ci95[1]),
-        ]);
+        row.extend(s.result_fields(fmt, false));
         out.write_record(&row)?;
     }
     out.into_inner()

@@ -396,6 +396,35 @@ pub struct SetVerdict {
     pub clinical_ratio: Ratio,
 }
 
+impl SetVerdict {
+    /// The result's fields as `ensemble.csv` and the ensemble's journal write them, from the
+    /// verdict to the clinical ratio's interval, numbers through `number`; the clinical ratio's
+    /// cell label only when `ratio_label` (the journal reads it back, the table does not show
+    /// it).
+    pub fn result_fields(&self, number: impl Fn(f64) -> String, ratio_label: bool) -> Vec<String> {
+        let mut f = vec![
+            self.verdict.clone(),
+            number(self.margin),
+            number(self.all_three_rate),
+            self.best_fewer.label.clone(),
+            number(self.best_fewer.estimate),
+            number(self.best_fewer.ci95[0]),
+            number(self.best_fewer.ci95[1]),
+            self.clinical_clause.clone(),
+            number(self.clinical_margin),
+        ];
+        if ratio_label {
+            f.push(self.clinical_ratio.label.clone());
+        }
+        f.extend([
+            number(self.clinical_ratio.estimate),
+            number(self.clinical_ratio.ci95[0]),
+            number(self.clinical_ratio.ci95[1]),
+        ]);
+        f
+    }
+}
+
 /// A PRIM box of the ensemble: which result it picks out, and the box.
 #[derive(Debug, Clone, Serialize)]
 pub struct EnsembleBox {

@@ -107,23 +107,9 @@ fn header(parameters: &[String]) -> Vec<u8> {
 fn row(i: u64, v: &SetVerdict, point: &[f64]) -> Vec<u8> {
     let mut f = vec![i.to_string(), v.set.to_string(), v.wave.to_string()];
     f.extend(point.iter().map(|&x| exact(x)));
-    f.extend([
-        v.verdict.clone(),
-        exact(v.margin),
-        exact(v.all_three_rate),
-        v.best_fewer.label.clone(),
-        exact(v.best_fewer.estimate),
-        exact(v.best_fewer.ci95[0]),
-        exact(v.best_fewer.ci95[1]),
-        v.clinical_clause.clone(),
-        exact(v.clinical_margin),
-        v.clinical_ratio.label.clone(),
-        exact(v.clinical_ratio.estimate),
-        exact(v.clinical_ratio.ci95[0]),
-        exact(v.clinical_ratio.ci95[1]),
-        // A last field, so that a row torn after a number is never read as whole.
-        "end".into(),
-    ]);
+    f.extend(v.result_fields(exact, true));
+    // A last field, so that a row torn after a number is never read as whole.
+    f.push("end".into());
     csv_line(&f)
 }
 
