@@ -189,6 +189,10 @@ pub struct StoryArgs {
     /// Write no charts and no page (story.json only).
     #[arg(long)]
     pub no_plots: bool,
+    /// No progress bar: a story shows none; taken, as every command takes it, so that a script
+    /// can pass it to all of them.
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
 }
 
 impl StoryArgs {
@@ -527,6 +531,10 @@ pub struct MergeArgs {
     /// to OUT.replaced-N, never removed).
     #[arg(long)]
     pub force: bool,
+    /// No progress bar: a merge shows none; taken, as every command takes it, so that a script
+    /// can pass it to all of them.
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
 }
 
 /// Arguments of `demo`.

@@ -565,3 +565,33 @@ fn logic_weights_not_summing_to_one_run_with_a_located_warning() {
     );
     assert!(!stderr(&o).contains("warning"), "{}", stderr(&o));
 }
+
+#[test]
+fn every_command_that_works_on_files_takes_quiet() {
+    // A script passes `--quiet` to every command: none may refuse it as unknown.
+    let tmp = scratch();
+    let base = scenario("baseline.toml").display().to_string();
+    let story = run_in(
+        tmp.path(),
+        &[
+            "story",
+            &base,
+            "-k",
+            "2",
+            "--quiet",
+            "--no-plots",
+            "--out",
+            "s",
+        ],
+    );
+    assert!(story.status.success(), "{}", stderr(&story));
+    assert!(tmp.path().join("s/story.json").exists());
+    // A merge of folders that are not shards is refused for that, not for the flag.
+    let merge = run_in(tmp.path(), &["merge", "-q", "s", "s"]);
+    assert_eq!(merge.status.code(), Some(2));
+    assert!(
+        !stderr(&merge).contains("unexpected argument"),
+        "{}",
+        stderr(&merge)
+    );
+}
