@@ -48,12 +48,9 @@ pub struct Gp {
     pub practical: f64,
     /// Reluctance to destabilise providers.
     pub loyalty: f64,
-    /// Willingness to take up leadership now.
-    pub willingness: f64,
-    /// Willingness the GP returns to when nothing pushes it.
+    /// Willingness the GP returns to when nothing pushes it, and its willingness at month 0.
+    /// The world keeps the current willingness and disillusionment apart, in arrays.
     pub willingness_base: f64,
-    /// Disillusionment from effort that produced nothing visible; decays monthly.
-    pub disillusion: f64,
     /// Logic mix at month 0; the current one is `World`'s drift applied to it.
     pub logic: LogicMix,
     /// Alliance with managers, grown by joint work.

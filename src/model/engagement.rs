@@ -4,8 +4,7 @@
 use rand::{Rng, RngExt};
 use rand_chacha::ChaCha8Rng;
 
-use super::agents::{Leader, Role};
-use super::practice::ADOPTED;
+use super::agents::{Gp, Leader, Role};
 use super::world::{STRATEGIC, World};
 
 /// Monthly decay of disillusionment.
@@ -22,14 +21,8 @@ impl World<'_> {
     #[inline(never)]
     pub(super) fn engagement(&mut self, month: u32, rng: &mut ChaCha8Rng) {
         let g = &self.s.gp;
-        // Adopting units per practice, over the initiatives; a practice's visible adoption is
-        // `1/n_init` added once per such initiative, read from `visible_steps` (the same sums).
-        self.adopters.iter_mut().for_each(|c| *c = 0);
-        for init in &self.initiatives {
-            for (c, unit) in self.adopters.iter_mut().zip(&init.units) {
-                *c += u32::from(unit.stage >= ADOPTED);
-            }
-        }
+        // A practice's visible adoption is `1/n_init` added once per initiative it has adopted
+        // (counted by last month's practice arena), read from `visible_steps` (the same sums).
         for (v, &c) in self.visible.iter_mut().zip(&self.adopters) {
             *v = self.visible_steps[c as usize];
         }
@@ -50,37 +43,34 @@ impl World<'_> {
         let stepdown = g.stepdown_threshold;
         // GPs in the CCG's own roles feel it sidelined by a larger footprint (docs/ODD.md §7.1).
         let sidelined = g.sidelining_effect * self.dynamics.arenas.strategic.footprint;
-        // What each role takes off a GP's willingness: the role burden for any role, the
-        // sidelining for the CCG's own roles, by `Role as usize`. Subtracting 0.0 leaves every
-        // bit as it was, so taking both off every GP gives the formula's bits without a branch.
-        let mut off = [(0.0, 0.0); 4];
-        for role in [Role::None, Role::Board, Role::Lead, Role::Federation] {
-            off[role as usize] = (
-                if role != Role::None { burden } else { 0.0 },
-                if role.commissioning() { sidelined } else { 0.0 },
-            );
-        }
-        let mut leaving = false;
-        // Practice by practice (their GP ranges cover every GP once, in order), so that what a
-        // GP sees is read once per practice.
+        // Each GP's role as two masks kept with its willingness (`set_gp_role`): 1 where it
+        // takes the role burden (any role) and the sidelining (the CCG's own roles), else 0.
+        // Subtracting a burden times 0 leaves every bit as it was, so the update below gives
+        // the formula's bits without a branch, over contiguous arrays the compiler vectorises.
+        let w = &mut self.willingness;
         for (practice, &seen) in self.practices.iter().zip(&self.seen) {
-            let visible = visibility * seen;
-            for gp in &mut self.gps[practice.gps.start as usize..practice.gps.end as usize] {
-                let (burden, sidelined) = off[gp.role as usize];
-                let change = recovery * (gp.willingness_base - gp.willingness) + push + visible
-                    - gp.disillusion
-                    - burden
-                    - sidelined;
-                gp.willingness = (gp.willingness + change).clamp(0.0, 1.0);
-                gp.disillusion *= DISILLUSION_DECAY;
-                leaving |= gp.role.commissioning() && gp.willingness < stepdown;
-            }
+            w.visible[practice.gps.start as usize..practice.gps.end as usize]
+                .fill(visibility * seen);
+        }
+        let n = w.now.len();
+        let (base, disillusion, visible) = (&w.base[..n], &mut w.disillusion[..n], &w.visible[..n]);
+        let (any_role, commissioning) = (&w.any_role[..n], &w.commissioning[..n]);
+        let mut leaving = false;
+        for i in 0..n {
+            let now = w.now[i];
+            let change = recovery * (base[i] - now) + push + visible[i]
+                - disillusion[i]
+                - burden * any_role[i]
+                - sidelined * commissioning[i];
+            let now = (now + change).clamp(0.0, 1.0);
+            w.now[i] = now;
+            disillusion[i] *= DISILLUSION_DECAY;
+            leaving |= (commissioning[i] > 0.0) & (now < stepdown);
         }
         // Leaders who no longer want the role step down, in index order.
         if leaving {
             for i in 0..self.gps.len() {
-                let gp = &self.gps[i];
-                if gp.role.commissioning() && gp.willingness < stepdown {
+                if self.gps[i].role.commissioning() && self.willingness.now[i] < stepdown {
                     self.step_down(Leader::Gp(i as u32));
                 }
             }
@@ -103,7 +93,7 @@ impl World<'_> {
             // A holder still willing to serve stands again and, posts being rarely contested,
             // keeps the seat for a new term (docs/ODD.md §7.1).
             if self.dynamics.arenas.strategic.incumbents_stand
-                && self.gps[i as usize].willingness >= self.s.gp.accept_threshold
+                && self.willingness.now[i as usize] >= self.s.gp.accept_threshold
             {
                 self.seat_since[k] = month;
                 continue;
@@ -141,7 +131,7 @@ impl World<'_> {
             .initiatives
             .iter()
             .any(|init| init.lead == Some(Leader::Gp(i)));
-        self.gps[i as usize].role = if leads { Role::Lead } else { Role::None };
+        self.set_gp_role(i as usize, if leads { Role::Lead } else { Role::None });
     }
 
     /// Federations and other provider roles pull willing GPs out of commissioning: each month
@@ -162,8 +152,7 @@ impl World<'_> {
         // top 53 bits times 2^-53), and only for a GP whose draw can matter.
         rng.fill_bytes(&mut self.federation_draws);
         for i in 0..self.gps.len() {
-            let gp = &self.gps[i];
-            if gp.role == Role::Federation || gp.willingness < accept {
+            if self.gps[i].role == Role::Federation || self.willingness.now[i] < accept {
                 continue;
             }
             let mut bits = [0u8; 8];
@@ -171,7 +160,7 @@ impl World<'_> {
             let u = (u64::from_le_bytes(bits) >> 11) as f64 * UNIFORM_SCALE;
             if u < pull {
                 self.step_down(Leader::Gp(i as u32));
-                self.gps[i].role = Role::Federation;
+                self.set_gp_role(i, Role::Federation);
             }
         }
     }
@@ -194,11 +183,11 @@ impl World<'_> {
             if i >= self.gps.len() {
                 continue;
             }
-            if self.gps[i].willingness >= self.s.gp.accept_threshold {
-                let weight = self.gps[i].willingness * self.gps[i].strategic;
+            if self.willingness.now[i] >= self.s.gp.accept_threshold {
+                let weight = self.willingness.now[i] * self.gps[i].strategic;
                 self.seats[seat] = Some(i as u32);
                 self.seat_since[seat] = month;
-                self.gps[i].role = Role::Board;
+                self.set_gp_role(i, Role::Board);
                 total -= weight;
                 // The weights before GP i are unchanged: cumulate again from it on.
                 self.cumulate_seat_weights(i);
@@ -215,13 +204,24 @@ impl World<'_> {
         } else {
             self.seat_weights[from - 1]
         };
-        for (c, gp) in self.seat_weights[from..].iter_mut().zip(&self.gps[from..]) {
+        for ((c, gp), &willingness) in self.seat_weights[from..]
+            .iter_mut()
+            .zip(&self.gps[from..])
+            .zip(&self.willingness.now[from..])
+        {
             if matches!(gp.role, Role::None | Role::Lead) {
-                total += gp.willingness * gp.strategic;
+                total += willingness * gp.strategic;
             }
             *c = total;
         }
         total
+    }
+
+    /// Gives GP `i` a role. Every change of a GP's role goes through here, so that the masks the
+    /// willingness update reads stay in step with it.
+    pub(super) fn set_gp_role(&mut self, i: usize, role: Role) {
+        self.gps[i].role = role;
+        self.willingness.set_role(i, role);
     }
 
     /// Releases every seat and lead `who` holds.
@@ -235,7 +235,7 @@ impl World<'_> {
                     *length = term;
                 }
             }
-            self.gps[i as usize].role = Role::None;
+            self.set_gp_role(i as usize, Role::None);
         }
         for init in &mut self.initiatives {
             if init.lead == Some(who) {
@@ -243,6 +243,52 @@ impl World<'_> {
             }
         }
     }
+}
+
+/// GPs' willingness and disillusionment now, and the month's scratch for moving them: one
+/// entry a GP, by index, in arrays apart from [`Gp`] so that the monthly update runs over
+/// contiguous memory and the compiler vectorises it (structure of arrays).
+#[derive(Debug, Clone, Default)]
+pub(super) struct Willingness {
+    /// Willingness to take up leadership now.
+    pub(super) now: Vec<f64>,
+    /// The willingness each GP returns to when nothing pushes it (`Gp::willingness_base`).
+    pub(super) base: Vec<f64>,
+    /// Disillusionment from effort that produced nothing visible; decays monthly.
+    pub(super) disillusion: Vec<f64>,
+    /// This month: what the GP sees, times the visibility effect.
+    visible: Vec<f64>,
+    /// 1 when the GP holds any role (it bears the role burden), else 0.
+    any_role: Vec<f64>,
+    /// 1 when the GP holds one of the CCG's own roles (a larger footprint sidelines it), else 0.
+    commissioning: Vec<f64>,
+}
+
+impl Willingness {
+    /// Every GP at its base willingness, not disillusioned: the state at month 0.
+    pub(super) fn new(gps: &[Gp]) -> Self {
+        let n = gps.len();
+        let base: Vec<f64> = gps.iter().map(|g| g.willingness_base).collect();
+        Willingness {
+            now: base.clone(),
+            base,
+            disillusion: vec![0.0; n],
+            visible: vec![0.0; n],
+            any_role: gps.iter().map(|g| mask(g.role != Role::None)).collect(),
+            commissioning: gps.iter().map(|g| mask(g.role.commissioning())).collect(),
+        }
+    }
+
+    /// Keeps GP `i`'s role masks in step with its role.
+    fn set_role(&mut self, i: usize, role: Role) {
+        self.any_role[i] = mask(role != Role::None);
+        self.commissioning[i] = mask(role.commissioning());
+    }
+}
+
+/// 1 when `yes`, else 0.
+fn mask(yes: bool) -> f64 {
+    if yes { 1.0 } else { 0.0 }
 }
 
 /// How far the federations' pull has grown by `month`: 0 before `federation.start_month`, then
@@ -258,6 +304,7 @@ pub(super) fn federation_ramp(f: &crate::scenario::Federation, month: u32) -> f6
 
 #[cfg(test)]
 mod tests {
+    use super::mask;
     use crate::model::World;
     use crate::model::agents::{Leader, Role};
     use crate::model::world::test_support::scenario;
@@ -334,7 +381,7 @@ mod tests {
             world.step(0, &mut streams);
             let roles: Vec<bool> = world.gps.iter().map(|g| g.role.commissioning()).collect();
             world.engagement(1, &mut streams.decisions);
-            let w: Vec<f64> = world.gps.iter().map(|g| g.willingness).collect();
+            let w = world.willingness.now.clone();
             (roles, w)
         };
         let (roles, calm) = run(0.0);
@@ -365,15 +412,49 @@ mod tests {
             world.seats.iter_mut().for_each(|seat| *seat = None);
             world.seats[0] = Some(0);
             world.seat_since[0] = 0;
-            world.gps[0].role = Role::Board;
-            world.gps[0].willingness = 1.0;
-            world.gps[0].willingness_base = 1.0;
+            world.set_gp_role(0, Role::Board);
+            world.willingness.now[0] = 1.0;
+            world.willingness.base[0] = 1.0;
             world.dynamics.arenas.strategic.enabled = false;
             world.engagement(s.arenas.strategic.term_months, &mut streams.decisions);
             (world.seats[0], world.seat_since[0])
         };
         assert_eq!(run(true), (Some(0), 36));
         assert_eq!(run(false).0, None);
+    }
+
+    #[test]
+    fn the_willingness_update_s_role_masks_follow_every_role_change() {
+        // Federations, terms, step-downs and leads all change roles during a run; the masks the
+        // vectorised update reads must agree with every GP's role after every month.
+        let s = scenario(&["federation.pull=0.05", "arenas.strategic.term_months=12"]);
+        let mut changed = 0;
+        for rep in 0..10 {
+            let mut streams = runner::streams(s.simulation.seed, 0, rep, false);
+            let mut world = World::new(&s, &mut streams.population);
+            let mut before: Vec<Role> = world.gps.iter().map(|g| g.role).collect();
+            for month in 0..s.simulation.months {
+                world.step(month, &mut streams);
+                for (i, gp) in world.gps.iter().enumerate() {
+                    changed += usize::from(gp.role != before[i]);
+                    before[i] = gp.role;
+                    assert_eq!(
+                        world.willingness.any_role[i],
+                        mask(gp.role != Role::None),
+                        "GP {i} in month {month}"
+                    );
+                    assert_eq!(
+                        world.willingness.commissioning[i],
+                        mask(gp.role.commissioning()),
+                        "GP {i} in month {month}"
+                    );
+                }
+            }
+        }
+        assert!(
+            changed > 100,
+            "only {changed} role changes: the test tests little"
+        );
     }
 
     #[test]
@@ -450,11 +531,11 @@ mod tests {
         world.step(0, &mut streams);
         let (leader, other) = (0u32, 1u32);
         world.seats.iter_mut().for_each(|seat| *seat = None);
-        world.gps.iter_mut().for_each(|gp| gp.role = Role::None);
+        (0..world.gps.len()).for_each(|i| world.set_gp_role(i, Role::None));
         for (k, i) in [leader, other].into_iter().enumerate() {
             world.seats[k] = Some(i);
             world.seat_since[k] = 0;
-            world.gps[i as usize].role = Role::Board;
+            world.set_gp_role(i as usize, Role::Board);
         }
         for init in &mut world.initiatives {
             init.lead = None;
@@ -462,7 +543,7 @@ mod tests {
         world.initiatives[0].lead = Some(Leader::Gp(leader));
         // Keep both willing, so that only the term decides; no offers, so no one is re-seated.
         for i in [leader, other] {
-            world.gps[i as usize].willingness = 1.0;
+            world.willingness.now[i as usize] = 1.0;
             world.gps[i as usize].willingness_base = 1.0;
         }
         world.dynamics.arenas.strategic.enabled = false;

@@ -51,9 +51,8 @@ impl World<'_> {
                         init.ever_led = true;
                         match lead {
                             Leader::Gp(i) => {
-                                let gp = &mut self.gps[i as usize];
-                                if gp.role == Role::None {
-                                    gp.role = Role::Lead;
+                                if self.gps[i as usize].role == Role::None {
+                                    self.set_gp_role(i as usize, Role::Lead);
                                 }
                             }
                             Leader::Manager(i) => {
@@ -109,8 +108,10 @@ impl World<'_> {
             }
             PROGRAMME => {
                 if clinical {
-                    for (i, gp) in self.gps.iter().enumerate() {
-                        if gp.role == Role::None && gp.willingness >= accept {
+                    for (i, (gp, &willingness)) in
+                        self.gps.iter().zip(&self.willingness.now).enumerate()
+                    {
+                        if gp.role == Role::None && willingness >= accept {
                             take(Leader::Gp(i as u32), &mut count);
                         }
                     }
@@ -128,10 +129,12 @@ impl World<'_> {
                     let informal = self.s.gp.informal_credibility;
                     // Informal leaders need less willingness than formal ones: no role to accept.
                     let threshold = accept - 0.1;
-                    for (i, gp) in self.gps.iter().enumerate() {
+                    for (i, (gp, &willingness)) in
+                        self.gps.iter().zip(&self.willingness.now).enumerate()
+                    {
                         if gp.role == Role::None
                             && gp.credibility >= informal
-                            && gp.willingness >= threshold
+                            && willingness >= threshold
                         {
                             take(Leader::Gp(i as u32), &mut count);
                         }

@@ -2,7 +2,7 @@
 //! at every unit (practices and frontline teams), confirmation, routinisation and reversion
 //! under sedimentation, and success.
 
-use rand::RngExt;
+use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 
 use super::agents::{HIERARCHY, Leader, NETWORK};
@@ -73,16 +73,19 @@ impl World<'_> {
             };
         // Practical and informal leadership at each practice, from its GPs this month.
         for (p, practice) in self.practices.iter().enumerate() {
-            let gps = &self.gps[practice.gps.start as usize..practice.gps.end as usize];
+            let range = practice.gps.start as usize..practice.gps.end as usize;
             let mut practical = 0.0f64;
             let mut informal = 0.0f64;
-            for gp in gps {
-                practical = larger(practical, gp.practical * gp.willingness);
+            for (gp, &willingness) in self.gps[range.clone()]
+                .iter()
+                .zip(&self.willingness.now[range])
+            {
+                practical = larger(practical, gp.practical * willingness);
                 if gp.credibility >= informal_min {
                     let w = if gp.deviant {
-                        (gp.willingness + opening).min(1.0)
+                        (willingness + opening).min(1.0)
                     } else {
-                        gp.willingness
+                        willingness
                     };
                     informal = larger(informal, gp.credibility * w);
                 }
@@ -154,6 +157,7 @@ impl World<'_> {
         // times the share of its managers' time left to it (a merger shares the management team).
         let work_months = self.s.implementation.months;
         let work = self.implementation_capacity * self.dynamics.arenas.programme.manager_time;
+        self.adopters.fill(0);
         for k in 0..self.initiatives.len() {
             let init = &mut self.initiatives[k];
             // Plans reach the front line only once the implementation work is done (Storey et
@@ -234,10 +238,23 @@ impl World<'_> {
                     exposure: rate * (0.3 + scope_defensiveness),
                     reach: 1.0,
                 };
-                for (unit, at) in practice_units.iter_mut().zip(&self.places.practices) {
-                    rules.advance(unit, rng.random::<u64>(), at, &practice_route, &mut counts);
+                // One 64-bit draw a unit, in unit order, drawn together: the bytes of consecutive
+                // `random::<u64>()` calls, little-endian.
+                let draws = &mut self.unit_draws[..8 * (practice_units.len() + team_units.len())];
+                rng.fill_bytes(draws);
+                let mut draws = draws
+                    .chunks_exact(8)
+                    .map(|b| u64::from_le_bytes(b.try_into().expect("eight bytes")));
+                for ((unit, at), adopters) in practice_units
+                    .iter_mut()
+                    .zip(&self.places.practices)
+                    .zip(&mut self.adopters)
+                {
+                    let bits = draws.next().unwrap_or_default();
+                    rules.advance(unit, bits, at, &practice_route, &mut counts);
+                    *adopters += u32::from(unit.stage >= ADOPTED);
                 }
-                for (unit, &t) in team_units.iter_mut().zip(&init.unit_teams) {
+                for ((unit, &t), bits) in team_units.iter_mut().zip(&init.unit_teams).zip(draws) {
                     let at = &self.places.teams[t as usize];
                     let route = UnitRoutes {
                         directive: if at.directed { directive } else { 0.0 },
@@ -245,7 +262,7 @@ impl World<'_> {
                         exposure: at.exposure,
                         reach: at.reach,
                     };
-                    rules.advance(unit, rng.random::<u64>(), &at.place, &route, &mut counts);
+                    rules.advance(unit, bits, &at.place, &route, &mut counts);
                 }
                 let [adopted, routinised] = counts;
                 let n = init.units.len().max(1) as f64;
@@ -269,7 +286,7 @@ impl World<'_> {
             {
                 let then = self.trajectories[(months_done - 12) * self.scores.len() + k][2] as f64;
                 if init.adoption - then < 0.01 {
-                    self.gps[i as usize].disillusion += self.s.gp.disillusion * 0.2;
+                    self.willingness.disillusion[i as usize] += self.s.gp.disillusion * 0.2;
                 }
             }
         }
@@ -533,7 +550,7 @@ mod tests {
                         informal += world.informal_leadership[p];
                     }
                 }
-                willingness += world.gps.iter().map(|g| g.willingness).sum::<f64>();
+                willingness += world.willingness.now.iter().sum::<f64>();
             }
         }
         (informal, willingness)
@@ -724,7 +741,7 @@ mod tests {
             let gps: Vec<(f64, f64)> = w
                 .gps
                 .iter()
-                .map(|g| (g.willingness, g.credibility))
+                .map(|g| (g.willingness_base, g.credibility))
                 .collect();
             (gps, w.adjacency.clone(), w.implementation_capacity)
         };

@@ -96,7 +96,7 @@ impl World<'_> {
                         &mut self.members,
                         self.drift.apply(&gp.logic),
                         [gp.strategic, gp.mediation, gp.practical],
-                        gp.willingness,
+                        self.willingness.now[i as usize],
                         true,
                     );
                     has_gp = true;
@@ -217,7 +217,7 @@ impl World<'_> {
                     if let Leader::Gp(i) = lead
                         && has_gp
                     {
-                        self.gps[i as usize].disillusion += self.s.gp.disillusion;
+                        self.willingness.disillusion[i as usize] += self.s.gp.disillusion;
                     }
                 }
             }

@@ -101,20 +101,20 @@ impl World<'_> {
                 }
             }
         }
-        for gp in &self.gps {
+        for (gp, &willingness) in self.gps.iter().zip(&self.willingness.now) {
             let noise = GP_SURVEY_NOISE * rng.sample::<f64, _>(StandardNormal);
             // A GP in a federation role holds no role in the CCG.
             if !gp.role.commissioning() {
                 wave.gp_no_role += 1;
-                if gp.willingness + noise > sv.can_influence_above {
+                if willingness + noise > sv.can_influence_above {
                     wave.gp_no_role_can += 1;
                 }
             } else {
                 wave.gp_formal += 1;
-                if gp.willingness + sv.formal_role_bonus + noise > sv.can_influence_above {
+                if willingness + sv.formal_role_bonus + noise > sv.can_influence_above {
                     wave.gp_formal_can += 1;
                 }
-                if gp.willingness > sv.engaged_above {
+                if willingness > sv.engaged_above {
                     wave.gp_formal_engaged += 1;
                 }
             }

@@ -7,6 +7,7 @@ use rand_chacha::ChaCha8Rng;
 use super::agents::{
     Council, Drift, Gp, Leader, LogicMix, Manager, NETWORK, Practice, Provider, Team,
 };
+use super::engagement::Willingness;
 use super::outcome::{InitiativeOutcome, ReplicationOutcome, SurveyWave, Trajectory, classify};
 use super::population::{self, Area};
 use super::practice::{Places, Unit};
@@ -114,6 +115,8 @@ pub struct World<'s> {
     pub(super) dynamics: Dynamics,
     pub(super) uncertainty_base: f64,
     pub(super) gps: Vec<Gp>,
+    /// GPs' willingness and disillusionment now, by GP index.
+    pub(super) willingness: Willingness,
     pub(super) practices: Vec<Practice>,
     pub(super) managers: Vec<Manager>,
     pub(super) providers: Vec<Provider>,
@@ -146,13 +149,17 @@ pub struct World<'s> {
     pub(super) informal_leadership: Vec<f64>,
     pub(super) practice_network: Vec<f64>,
     pub(super) visible: Vec<f64>,
-    /// Initiatives adopted at each practice this month (engagement's scratch).
+    /// Initiatives adopted at each practice, counted by the practice arena for next month's
+    /// engagement (only the practice arena moves units).
     pub(super) adopters: Vec<u32>,
     /// `visible_steps[c]`: `1/n_initiatives` added `c` times from 0, a practice's visible
     /// adoption with `c` adopted initiatives.
     pub(super) visible_steps: Vec<f64>,
     pub(super) seen: Vec<f64>,
     pub(super) seat_weights: Vec<f64>,
+    /// The units' draws of one initiative's month, eight bytes a unit (the practice arena's
+    /// scratch): drawn together, the same numbers as one `random::<u64>()` a unit, at less cost.
+    pub(super) unit_draws: Vec<u8>,
     /// The federations' monthly draws, eight bytes a GP (engagement's scratch).
     pub(super) federation_draws: Vec<u8>,
     pub(super) peer_signal: Vec<f64>,
@@ -302,6 +309,7 @@ impl<'s> World<'s> {
         let n_teams = area.teams.len();
         let n_initiatives = initiatives.len();
         let max_members = 3 + s.provider.len() + 1;
+        let max_units = initiatives.iter().map(|i| i.units.len()).max().unwrap_or(0);
         let gp_seats = s.arenas.strategic.gp_seats as usize;
         World {
             s,
@@ -311,6 +319,7 @@ impl<'s> World<'s> {
                 leadership: s.leadership.clone(),
             },
             uncertainty_base: s.environment.policy_uncertainty,
+            willingness: Willingness::new(&area.gps),
             gps: area.gps,
             practices: area.practices,
             managers: area.managers,
@@ -339,6 +348,7 @@ impl<'s> World<'s> {
             visible_steps: visible_steps(n_initiatives),
             seen: vec![0.0; n_practices],
             seat_weights: vec![0.0; n_gps],
+            unit_draws: vec![0; 8 * max_units],
             federation_draws: vec![0; 8 * n_gps],
             peer_signal: vec![0.0; n_practices],
             places: Places::new(n_practices, n_teams),
