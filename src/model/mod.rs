@@ -22,6 +22,7 @@ mod programme;
 mod strategic;
 mod survey;
 mod world;
+mod ziggurat;
 
 pub(crate) use population::{Area, draw as draw_area};
 pub(crate) use world::same_area;

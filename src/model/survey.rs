@@ -1,13 +1,12 @@
 //! Step 8, record (ODD §3, step 8): the monthly records of every initiative, seats and logic mix,
 //! and the virtual survey at survey months (ODD §7.8).
 
-use rand::RngExt;
 use rand_chacha::ChaCha8Rng;
-use rand_distr::StandardNormal;
 
 use super::agents::{HIERARCHY, LogicMix};
 use super::outcome::{SurveyWave, thresholds};
 use super::world::{STRATEGIC, World};
+use super::ziggurat::standard_normal;
 
 /// Perception noise of a GP asked whether it can influence the CCG.
 const GP_SURVEY_NOISE: f64 = 0.1;
@@ -70,7 +69,7 @@ impl World<'_> {
             ..Default::default()
         };
         let mut ask_member = |logic: &LogicMix, alliance: f64, rng: &mut ChaCha8Rng| {
-            let noise = |rng: &mut ChaCha8Rng| sv.noise * rng.sample::<f64, _>(StandardNormal);
+            let noise = |rng: &mut ChaCha8Rng| sv.noise * standard_normal(rng);
             wave.members += 1;
             let centre = pressure * (0.5 + logic[HIERARCHY]) + 0.3 * national_share + noise(rng);
             if centre > sv.centre_high_above {
@@ -102,7 +101,7 @@ impl World<'_> {
             }
         }
         for (gp, &willingness) in self.gps.iter().zip(&self.willingness.now) {
-            let noise = GP_SURVEY_NOISE * rng.sample::<f64, _>(StandardNormal);
+            let noise = GP_SURVEY_NOISE * standard_normal(rng);
             // A GP in a federation role holds no role in the CCG.
             if !gp.role.commissioning() {
                 wave.gp_no_role += 1;
