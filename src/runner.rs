@@ -12,7 +12,7 @@ use rand_chacha::ChaCha8Rng;
 use rayon::prelude::*;
 
 use crate::model::outcome::ReplicationOutcome;
-use crate::model::{Area, Streams, World, draw_area, same_area};
+use crate::model::{Area, Draws, Streams, World, draw_area, same_area};
 use crate::scenario::Scenario;
 
 /// Replications whose outcomes are held at once, waiting to be handed on in order; bounds memory
@@ -24,7 +24,8 @@ pub const CHUNK: u32 = 256;
 const HALF_CHUNK: u32 = CHUNK / 2;
 
 /// Streams of one replication: a `ChaCha8Rng` seeded from the scenario seed (mixed with the
-/// design point when points are independent), one stream per purpose per replication.
+/// design point when points are independent), one stream per purpose per replication; the
+/// decisions and the survey draw from a xoshiro256++ seeded with that stream's first 32 bytes.
 pub fn streams(seed: u64, point: u64, replication: u32, independent_points: bool) -> Streams {
     let base = if independent_points {
         // SplitMix64 finaliser: distinct points get unrelated seeds.
@@ -42,9 +43,9 @@ pub fn streams(seed: u64, point: u64, replication: u32, independent_points: bool
     };
     Streams {
         population: stream(0),
-        decisions: stream(1),
+        decisions: Draws::from_rng(&mut stream(1)),
         units: stream(2),
-        survey: stream(3),
+        survey: Draws::from_rng(&mut stream(3)),
     }
 }
 

@@ -2,10 +2,9 @@
 //! origin arena or another enabled one.
 
 use rand::RngExt;
-use rand_chacha::ChaCha8Rng;
 
 use super::agents::{Leader, Role};
-use super::world::{PROGRAMME, STRATEGIC, World};
+use super::world::{Draws, PROGRAMME, STRATEGIC, World};
 
 impl World<'_> {
     /// An initiative with no lead is taken up with one monthly hazard, whatever the number of
@@ -15,7 +14,7 @@ impl World<'_> {
     // Out of line, at no measurable cost (it runs once a month or once a replication), so that
     // profiles attribute instructions to each step of docs/ODD.md §3.
     #[inline(never)]
-    pub(super) fn ideas(&mut self, rng: &mut ChaCha8Rng) {
+    pub(super) fn ideas(&mut self, rng: &mut Draws) {
         let enabled = [
             self.dynamics.arenas.strategic.enabled,
             self.dynamics.arenas.programme.enabled,

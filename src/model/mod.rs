@@ -26,4 +26,4 @@ mod ziggurat;
 
 pub(crate) use population::{Area, draw as draw_area};
 pub(crate) use world::same_area;
-pub use world::{Streams, World};
+pub use world::{Draws, Streams, World};

@@ -1,10 +1,11 @@
 //! Drawing one area: its agents, organisations, peer network and initiatives (docs/ODD.md §5).
 
-use rand::RngExt;
+use rand::{Rng, RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rand_distr::{Distribution, Gamma};
 
 use super::agents::{Council, Gp, HIERARCHY, LogicMix, Manager, Practice, Provider, Role, Team};
+use super::world::Draws;
 use super::ziggurat::{open01, standard_normal};
 use crate::scenario::{Dist, Logic, Scenario};
 
@@ -41,7 +42,7 @@ impl UnitGamma {
 
     /// One draw.
     #[inline(always)]
-    pub(crate) fn sample(&self, rng: &mut ChaCha8Rng) -> f64 {
+    pub(crate) fn sample<R: Rng + ?Sized>(&self, rng: &mut R) -> f64 {
         match *self {
             UnitGamma::Large { d, c } => loop {
                 let x = standard_normal(rng);
@@ -91,7 +92,7 @@ impl ShareDraw {
         Self::new(d.mean + shift, d.sd)
     }
 
-    pub(crate) fn sample(&self, rng: &mut ChaCha8Rng) -> f64 {
+    pub(crate) fn sample<R: Rng + ?Sized>(&self, rng: &mut R) -> f64 {
         match &self.gammas {
             Some((a, b)) => {
                 let x = a.sample(rng);
@@ -127,7 +128,7 @@ impl LogicDraw {
         }
     }
 
-    pub(crate) fn sample(&self, rng: &mut ChaCha8Rng) -> LogicMix {
+    pub(crate) fn sample<R: Rng + ?Sized>(&self, rng: &mut R) -> LogicMix {
         let mut x = [0.0; 3];
         for (k, g) in self.gammas.iter().enumerate() {
             x[k] = g.as_ref().map(|g| g.sample(rng)).unwrap_or(0.0);
@@ -177,6 +178,11 @@ pub(crate) fn draw(s: &Scenario, rng: &mut ChaCha8Rng) -> Area {
     // replication (common random numbers, docs/ODD.md §9).
     let mut capacity_rng = rng.clone();
     capacity_rng.set_stream(rng.get_stream() | 1 << 63);
+    // Every other draw of the area comes from a xoshiro256++ seeded with the population
+    // stream's first 32 bytes: some 5,000 numbers a replication, at a third of the cost of
+    // drawing them from the stream itself (docs/ODD.md §9).
+    let mut draws = Draws::from_rng(rng);
+    let rng = &mut draws;
     let spread = s.population.area_spread;
     // Area random effects: outcomes across real CCGs were "strikingly varied" (docs/ODD.md §5).
     let willingness_effect = spread * standard_normal(rng);
@@ -372,7 +378,7 @@ fn draw_team(
     provider: Option<u32>,
     d: &TeamDraws<'_>,
     adjacency: &mut Vec<u32>,
-    rng: &mut ChaCha8Rng,
+    rng: &mut Draws,
 ) -> Team {
     let informal_credibility = d.credibility.sample(rng);
     let informal_willingness = d.willingness.sample(rng);

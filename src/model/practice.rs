@@ -2,7 +2,7 @@
 //! at every unit (practices and frontline teams), confirmation, routinisation and reversion
 //! under sedimentation, and success.
 
-use rand::Rng;
+use rand::RngExt;
 use rand_chacha::ChaCha8Rng;
 
 use super::agents::{HIERARCHY, Leader, NETWORK};
@@ -200,11 +200,11 @@ impl World<'_> {
             let contract = init.contract_hazard;
             if init.live_month.is_none() {
                 // No unit starts before the initiative is live, so every unit is at NONE and
-                // stays there: skip its draws (two words a unit) in the units stream, which
+                // stays there: skip its draws (one 32-bit word a unit) in the units stream, which
                 // leaves the stream where drawing them would (the same numbers after), and
                 // count no adoption.
                 debug_assert!(init.units.iter().all(|u| u.stage == NONE));
-                let skip = 2 * init.units.len() as u128;
+                let skip = init.units.len() as u128;
                 rng.set_word_pos(rng.get_word_pos() + skip);
                 init.adoption = 0.0;
                 init.routinised = 0.0;
@@ -238,13 +238,11 @@ impl World<'_> {
                     exposure: rate * (0.3 + scope_defensiveness),
                     reach: 1.0,
                 };
-                // One 64-bit draw a unit, in unit order, drawn together: the bytes of consecutive
-                // `random::<u64>()` calls, little-endian.
-                let draws = &mut self.unit_draws[..8 * (practice_units.len() + team_units.len())];
-                rng.fill_bytes(draws);
-                let mut draws = draws
-                    .chunks_exact(8)
-                    .map(|b| u64::from_le_bytes(b.try_into().expect("eight bytes")));
+                // One 32-bit word a unit, in unit order, drawn together: the stream's words in
+                // order.
+                let draws = &mut self.unit_draws[..practice_units.len() + team_units.len()];
+                rng.fill(draws);
+                let mut draws = draws.iter().copied();
                 for ((unit, at), adopters) in practice_units
                     .iter_mut()
                     .zip(&self.places.practices)
@@ -380,19 +378,20 @@ struct UnitRoutes {
 impl UnitRules<'_> {
     /// One month at one unit: adoption when it has not adopted (routes add, docs/ODD.md §7.5),
     /// otherwise confirmation, routinisation and reversion. `bits` is the unit's one draw of the
-    /// month, split into two uniforms (32 bits each are ample for monthly hazards).
-    /// `counts` gathers [adopted or routinised, routinised].
+    /// month, a uniform of 32 bits (ample for monthly hazards). Where the month has a second
+    /// event to decide, the part of the uniform the first left unread decides it: given that
+    /// `u < p`, `u/p` is uniform on [0, 1) and independent of the first outcome, and likewise
+    /// `(u − p)/(1 − p)` given `u ≥ p`. `counts` gathers [adopted or routinised, routinised].
     #[inline(always)]
     fn advance(
         &self,
         unit: &mut Unit,
-        bits: u64,
+        bits: u32,
         at: &Place,
         route: &UnitRoutes,
         counts: &mut [usize; 2],
     ) {
-        let u_move = (bits >> 32) as f64 * UNIT_SCALE;
-        let u_other = (bits & 0xFFFF_FFFF) as f64 * UNIT_SCALE;
+        let u = f64::from(bits) * UNIT_SCALE;
         if unit.stage == NONE {
             if !self.live {
                 return;
@@ -404,7 +403,7 @@ impl UnitRules<'_> {
                 // same sums bound the hazard below: a draw at or above the bound cannot adopt,
                 // and most units need not read their peers at all.
                 let most = route.reach * (led + self.peer_rate * at.network + at.grassroots);
-                if u_move >= most + compulsory {
+                if u >= most + compulsory {
                     return;
                 }
                 let peers = self
@@ -422,11 +421,13 @@ impl UnitRules<'_> {
             };
             let hazard = route.reach * voluntary + compulsory;
             // 1 - exp(-h) <= h, so a draw at or above h cannot adopt: skip the exp.
-            if u_move < hazard && u_move < -(-hazard).exp_m1() {
+            let start = -(-hazard).exp_m1();
+            if u < hazard && u < start {
                 unit.stage = TRIAL;
                 unit.months = 0;
-                // The route that started it, drawn in proportion to the routes' hazards.
-                let route_draw = u_other * hazard;
+                // The route that started it, drawn in proportion to the routes' hazards with
+                // what the start left of the draw (`u/start` is uniform on [0, 1)).
+                let route_draw = u / start * hazard;
                 unit.compliance = if route_draw < route.directive {
                     Compliance::Directive
                 } else if route_draw < compulsory {
@@ -438,9 +439,17 @@ impl UnitRules<'_> {
             return;
         }
         unit.months = unit.months.saturating_add(1);
-        if unit.stage == TRIAL && u_move < self.trial_confirm {
-            unit.stage = ADOPTED;
-            unit.months = 0;
+        // The reversion draw: the draw itself, or what confirmation left of it.
+        let mut u_revert = u;
+        if unit.stage == TRIAL {
+            let confirm = self.trial_confirm;
+            if u < confirm {
+                unit.stage = ADOPTED;
+                unit.months = 0;
+                u_revert = u / confirm;
+            } else {
+                u_revert = (u - confirm) / (1.0 - confirm);
+            }
         } else if unit.stage == ADOPTED && unit.months as u32 >= self.routinisation {
             unit.stage = ROUTINISED;
         }
@@ -448,7 +457,8 @@ impl UnitRules<'_> {
         // at most exposure times the unit's compliance price (rounding is monotone): a draw at
         // or above that cannot revert, and the support need not be worked out.
         let most = route.exposure * self.reversion.compliance[unit.compliance as usize];
-        if u_other < most && u_other < self.reversion.hazard(route.exposure, at.leadership, unit) {
+        if u_revert < most && u_revert < self.reversion.hazard(route.exposure, at.leadership, unit)
+        {
             *unit = Unit::default();
         }
         counts[0] += (unit.stage >= ADOPTED) as usize;
@@ -652,6 +662,52 @@ mod tests {
     }
 
     #[test]
+    fn one_draw_decides_confirmation_and_reversion_independently() {
+        // A trialling unit is confirmed with chance c and reverts with chance r, independently:
+        // over draws evenly spread on [0, 1) it stays trialling in (1 − c)(1 − r) of them, is
+        // adopted in c(1 − r) and reverts in r, to within the grid's step.
+        let mut pa = Scenario::default().arenas.practice;
+        pa.support_mandate = 0.0;
+        pa.support_design = 0.0;
+        pa.support_leadership = 0.0;
+        let (c, r) = (0.3, 0.2);
+        let rules = UnitRules {
+            practice_on: true,
+            live: true,
+            pull: 0.0,
+            peer_rate: 0.0,
+            trial_confirm: c,
+            routinisation: 12,
+            reversion: Reversion::new(&pa, 0.0, 0.0, 0.0),
+            adjacency: &[],
+            signal: &[],
+        };
+        // Without support the hazard is the exposure itself.
+        let route = UnitRoutes {
+            directive: 0.0,
+            contract: 0.0,
+            exposure: r,
+            reach: 1.0,
+        };
+        let n = 100_000u32;
+        let mut seen = [0u32; 4];
+        for k in 0..n {
+            let u = (f64::from(k) + 0.5) / f64::from(n);
+            let mut unit = Unit {
+                stage: TRIAL,
+                ..Unit::default()
+            };
+            let bits = (u * 4_294_967_296.0) as u32;
+            rules.advance(&mut unit, bits, &Place::default(), &route, &mut [0; 2]);
+            seen[unit.stage as usize] += 1;
+        }
+        let share = |x: u32| f64::from(x) / f64::from(n);
+        assert!((share(seen[NONE as usize]) - r).abs() < 1e-4, "{seen:?}");
+        assert!((share(seen[ADOPTED as usize]) - c * (1.0 - r)).abs() < 1e-4, "{seen:?}");
+        assert!((share(seen[TRIAL as usize]) - (1.0 - c) * (1.0 - r)).abs() < 1e-4, "{seen:?}");
+    }
+
+    #[test]
     fn a_unit_remembers_which_compulsory_route_started_it() {
         let pa = Scenario::default().arenas.practice;
         let start = |directive: f64, contract: f64, voluntary: bool| {
@@ -667,9 +723,10 @@ mod tests {
                 signal: &[],
             };
             let mut unit = Unit::default();
-            // u_move = 0 starts a trial whenever the hazard is positive; u_other = 0.5 picks
-            // the route in the middle of the hazards.
-            let bits = 1u64 << 31;
+            // A draw at half the chance of starting starts a trial and, what the start leaves
+            // of it being one half, picks the route in the middle of the hazards.
+            let hazard = directive + contract + if voluntary { 1.0 } else { 0.0 };
+            let bits = (0.5 * -(-hazard).exp_m1() * 4_294_967_296.0) as u32;
             let place = Place {
                 grassroots: if voluntary { 1.0 } else { 0.0 },
                 ..Place::default()

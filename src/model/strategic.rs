@@ -347,9 +347,11 @@ mod council_tests {
             )])
         };
         let (with, without) = (one(true), one(false));
-        // 600 areas: areas that never take the initiative live (ODD §7.5, implementation work)
-        // add pairs with no difference, so 200 no longer separate a 0.013 effect from noise.
-        let reps = 600;
+        // 1,200 areas: areas that never take the initiative live (ODD §7.5, implementation
+        // work) add pairs with no difference, so 200 no longer separate a 0.013 effect from
+        // noise, and 600 gave t = 2.7 with one set of streams (4,000 areas a side: −0.016 before
+        // the streams changed, −0.012 after).
+        let reps = 1200;
         let d: Vec<f64> = (0..reps)
             .map(|rep| {
                 runner::replication(&with, 0, rep).initiatives[0].final_routinised

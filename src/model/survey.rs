@@ -1,11 +1,9 @@
 //! Step 8, record (ODD §3, step 8): the monthly records of every initiative, seats and logic mix,
 //! and the virtual survey at survey months (ODD §7.8).
 
-use rand_chacha::ChaCha8Rng;
-
 use super::agents::{HIERARCHY, LogicMix};
 use super::outcome::{SurveyWave, thresholds};
-use super::world::{STRATEGIC, World};
+use super::world::{Draws, STRATEGIC, World};
 use super::ziggurat::standard_normal;
 
 /// Perception noise of a GP asked whether it can influence the CCG.
@@ -16,7 +14,7 @@ impl World<'_> {
     // Out of line, at no measurable cost (it runs once a month or once a replication), so that
     // profiles attribute instructions to each step of docs/ODD.md §3.
     #[inline(never)]
-    pub(super) fn record(&mut self, month: u32, rng: &mut ChaCha8Rng) {
+    pub(super) fn record(&mut self, month: u32, rng: &mut Draws) {
         // Seats filled among those the area holds now (fewer after a merger).
         let active = self.active_seats();
         let filled = self.seats[..active].iter().flatten().count();
@@ -49,7 +47,7 @@ impl World<'_> {
 
     /// The virtual survey: each governing-body member and each GP answers from its own state
     /// with perception noise (docs/ODD.md §7.8).
-    fn ask_survey(&mut self, month: u32, rng: &mut ChaCha8Rng) {
+    fn ask_survey(&mut self, month: u32, rng: &mut Draws) {
         let sv = &self.s.survey;
         let pressure = self.dynamics.environment.central_pressure;
         let total_mandate: f64 = self.initiatives.iter().map(|i| i.mandate).sum();
@@ -68,8 +66,8 @@ impl World<'_> {
             month,
             ..Default::default()
         };
-        let mut ask_member = |logic: &LogicMix, alliance: f64, rng: &mut ChaCha8Rng| {
-            let noise = |rng: &mut ChaCha8Rng| sv.noise * standard_normal(rng);
+        let mut ask_member = |logic: &LogicMix, alliance: f64, rng: &mut Draws| {
+            let noise = |rng: &mut Draws| sv.noise * standard_normal(rng);
             wave.members += 1;
             let centre = pressure * (0.5 + logic[HIERARCHY]) + 0.3 * national_share + noise(rng);
             if centre > sv.centre_high_above {

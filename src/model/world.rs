@@ -14,19 +14,26 @@ use super::practice::{Places, Unit};
 use super::programme::{Member, add_mix};
 use crate::scenario::{Access, Arenas, Environment, Leadership, Scenario, Slot};
 
-/// The random streams of one replication. Each is a `ChaCha8Rng` stream of its own, so that the
-/// draws of one process never shift those of another between the cells of an experiment.
+/// A generator for draws taken in sequence: xoshiro256++ (Blackman and Vigna), a few
+/// instructions a number where a `ChaCha8Rng` takes about twenty, for the streams that need no
+/// seeking. Each is seeded from a `ChaCha8Rng` stream of its own (docs/ODD.md §9).
+pub type Draws = rand::rngs::Xoshiro256PlusPlus;
+
+/// The random streams of one replication, one per process, so that the draws of one process
+/// never shift those of another between the cells of an experiment.
 pub struct Streams {
-    /// Drawing the area and its population.
+    /// Drawing the area and its population: a `ChaCha8Rng` stream that seeds the area's own
+    /// generators (`population::draw`).
     pub population: ChaCha8Rng,
-    /// Individual decisions each month: seat offers, ideas.
-    pub decisions: ChaCha8Rng,
-    /// Adoption, confirmation and reversion at every unit: one 64-bit draw per unit per month,
-    /// split into two uniforms, whatever its state, so that units meet the same numbers in every
-    /// cell (common random numbers).
+    /// Individual decisions each month: federations, seat offers, ideas.
+    pub decisions: Draws,
+    /// Adoption, confirmation and reversion at every unit: one 32-bit draw per unit per month
+    /// whatever its state, so that units meet the same numbers in every cell (common random
+    /// numbers); a `ChaCha8Rng`, whose position can be set, so that months with nothing to
+    /// draw skip their numbers without drawing them.
     pub units: ChaCha8Rng,
     /// The virtual survey's perception noise.
-    pub survey: ChaCha8Rng,
+    pub survey: Draws,
 }
 
 // The arenas' indices, in the order of `scenario::ARENAS` (initiatives' origin uses them too).
@@ -157,11 +164,9 @@ pub struct World<'s> {
     pub(super) visible_steps: Vec<f64>,
     pub(super) seen: Vec<f64>,
     pub(super) seat_weights: Vec<f64>,
-    /// The units' draws of one initiative's month, eight bytes a unit (the practice arena's
-    /// scratch): drawn together, the same numbers as one `random::<u64>()` a unit, at less cost.
-    pub(super) unit_draws: Vec<u8>,
-    /// The federations' monthly draws, eight bytes a GP (engagement's scratch).
-    pub(super) federation_draws: Vec<u8>,
+    /// The units' draws of one initiative's month, one 32-bit word a unit (the practice arena's
+    /// scratch): drawn together, at less cost than a call a unit.
+    pub(super) unit_draws: Vec<u32>,
     pub(super) peer_signal: Vec<f64>,
     pub(super) places: Places,
     pub(super) members: Vec<Member>,
@@ -348,8 +353,7 @@ impl<'s> World<'s> {
             visible_steps: visible_steps(n_initiatives),
             seen: vec![0.0; n_practices],
             seat_weights: vec![0.0; n_gps],
-            unit_draws: vec![0; 8 * max_units],
-            federation_draws: vec![0; 8 * n_gps],
+            unit_draws: vec![0; max_units],
             peer_signal: vec![0.0; n_practices],
             places: Places::new(n_practices, n_teams),
             members: Vec::with_capacity(max_members),

@@ -14,11 +14,10 @@
 //! tables must stay exactly theirs for the draws to keep their bits.
 
 use rand::Rng;
-use rand_chacha::ChaCha8Rng;
 
 /// One draw of `N(0, 1)`: the same bits as `rng.sample::<f64, _>(rand_distr::StandardNormal)`.
 #[inline(always)]
-pub(crate) fn standard_normal(rng: &mut ChaCha8Rng) -> f64 {
+pub(crate) fn standard_normal<R: Rng + ?Sized>(rng: &mut R) -> f64 {
     let bits = rng.next_u64();
     let (i, u, x) = layer(bits);
     // Inside the layer's rectangle: algebraically |u| < x[i+1] / x[i].
@@ -31,7 +30,7 @@ pub(crate) fn standard_normal(rng: &mut ChaCha8Rng) -> f64 {
 /// One draw uniform in the open interval (0, 1): the same bits as
 /// `rng.sample::<f64, _>(rand::distr::Open01)` (52 random bits, `n·ε + ε/2`).
 #[inline(always)]
-pub(crate) fn open01(rng: &mut ChaCha8Rng) -> f64 {
+pub(crate) fn open01<R: Rng + ?Sized>(rng: &mut R) -> f64 {
     let fraction = rng.next_u64() >> 12;
     // A float in [1, 2) from the fraction's bits, shifted down to (0, 1).
     f64::from_bits(fraction | (1023 << 52)) - (1.0 - f64::EPSILON / 2.0)
@@ -39,7 +38,7 @@ pub(crate) fn open01(rng: &mut ChaCha8Rng) -> f64 {
 
 /// One draw uniform in [0, 1): the same bits as `rng.random::<f64>()` (53 random bits).
 #[inline(always)]
-fn standard_uniform(rng: &mut ChaCha8Rng) -> f64 {
+fn standard_uniform<R: Rng + ?Sized>(rng: &mut R) -> f64 {
     (1.0 / (1u64 << 53) as f64) * (rng.next_u64() >> 11) as f64
 }
 
@@ -57,7 +56,7 @@ fn layer(bits: u64) -> (usize, f64, f64) {
 /// layer 0, else the wedge test with one uniform, and on rejection a fresh candidate.
 #[cold]
 #[inline(never)]
-fn normal_outside_rectangle(rng: &mut ChaCha8Rng, mut i: usize, mut u: f64, mut x: f64) -> f64 {
+fn normal_outside_rectangle<R: Rng + ?Sized>(rng: &mut R, mut i: usize, mut u: f64, mut x: f64) -> f64 {
     loop {
         if i == 0 {
             return normal_tail(rng, u);
@@ -79,7 +78,7 @@ fn normal_outside_rectangle(rng: &mut ChaCha8Rng, mut i: usize, mut u: f64, mut 
 /// on the side given by the sign of `u`.
 #[cold]
 #[inline(never)]
-fn normal_tail(rng: &mut ChaCha8Rng, u: f64) -> f64 {
+fn normal_tail<R: Rng + ?Sized>(rng: &mut R, u: f64) -> f64 {
     // The loop runs at least once: 0 < 1.
     let mut x = 1.0f64;
     let mut y = 0.0f64;
@@ -246,6 +245,7 @@ static ZIG_NORM_F: [f64; 257] =
 
 #[cfg(test)]
 mod tests {
+    use rand_chacha::ChaCha8Rng;
     use super::*;
     use rand::{RngExt, SeedableRng};
     use rand_distr::{Open01, StandardNormal};
