@@ -703,8 +703,14 @@ mod tests {
         }
         let share = |x: u32| f64::from(x) / f64::from(n);
         assert!((share(seen[NONE as usize]) - r).abs() < 1e-4, "{seen:?}");
-        assert!((share(seen[ADOPTED as usize]) - c * (1.0 - r)).abs() < 1e-4, "{seen:?}");
-        assert!((share(seen[TRIAL as usize]) - (1.0 - c) * (1.0 - r)).abs() < 1e-4, "{seen:?}");
+        assert!(
+            (share(seen[ADOPTED as usize]) - c * (1.0 - r)).abs() < 1e-4,
+            "{seen:?}"
+        );
+        assert!(
+            (share(seen[TRIAL as usize]) - (1.0 - c) * (1.0 - r)).abs() < 1e-4,
+            "{seen:?}"
+        );
     }
 
     #[test]

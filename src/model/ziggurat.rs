@@ -56,7 +56,12 @@ fn layer(bits: u64) -> (usize, f64, f64) {
 /// layer 0, else the wedge test with one uniform, and on rejection a fresh candidate.
 #[cold]
 #[inline(never)]
-fn normal_outside_rectangle<R: Rng + ?Sized>(rng: &mut R, mut i: usize, mut u: f64, mut x: f64) -> f64 {
+fn normal_outside_rectangle<R: Rng + ?Sized>(
+    rng: &mut R,
+    mut i: usize,
+    mut u: f64,
+    mut x: f64,
+) -> f64 {
     loop {
         if i == 0 {
             return normal_tail(rng, u);
@@ -245,9 +250,9 @@ static ZIG_NORM_F: [f64; 257] =
 
 #[cfg(test)]
 mod tests {
-    use rand_chacha::ChaCha8Rng;
     use super::*;
     use rand::{RngExt, SeedableRng};
+    use rand_chacha::ChaCha8Rng;
     use rand_distr::{Open01, StandardNormal};
 
     /// Enough draws that the tail (about 1 in 4,000 draws) and the wedges (about 1 in 100) are
