@@ -421,8 +421,11 @@ impl UnitRules<'_> {
             };
             let hazard = route.reach * voluntary + compulsory;
             // 1 - exp(-h) <= h, so a draw at or above h cannot adopt: skip the exp.
+            if u >= hazard {
+                return;
+            }
             let start = -(-hazard).exp_m1();
-            if u < hazard && u < start {
+            if u < start {
                 unit.stage = TRIAL;
                 unit.months = 0;
                 // The route that started it, drawn in proportion to the routes' hazards with
