@@ -667,7 +667,16 @@ mod tests {
     #[test]
     fn round_half_up_rounds_as_round_does() {
         let grid = (0..=200_000).map(|k| f64::from(k) / 1000.0);
-        let edges = [0.49999999999999994, 0.5, 1.5, 2.5, 199.5, 200.0, 1e-300, 0.0];
+        let edges = [
+            0.49999999999999994,
+            0.5,
+            1.5,
+            2.5,
+            199.5,
+            200.0,
+            1e-300,
+            0.0,
+        ];
         for x in grid.chain(edges) {
             assert_eq!(round_half_up(x), x.round() as usize, "{x}");
             let below = f64::from_bits(x.to_bits().saturating_sub(1));
