@@ -41,7 +41,7 @@ impl World<'_> {
         // Each GP's role as two masks kept with its willingness (`set_gp_role`): 1 where it
         // takes the role burden (any role) and the sidelining (the CCG's own roles), else 0.
         // Subtracting a burden times 0 leaves every bit as it was, so the update below gives
-        // the formula's bits without a branch, over contiguous arrays the compiler vectorises.
+        // the formula's bits without a branch, over contiguous arrays.
         let w = &mut self.willingness;
         for (practice, &seen) in self.practices.iter().zip(&self.seen) {
             w.visible[practice.gps.start as usize..practice.gps.end as usize]
@@ -234,7 +234,8 @@ impl World<'_> {
 
 /// GPs' willingness and disillusionment now, and the month's scratch for moving them: one
 /// entry a GP, by index, in arrays apart from [`Gp`] so that the monthly update runs over
-/// contiguous memory and the compiler vectorises it (structure of arrays).
+/// contiguous memory without a branch (structure of arrays; 54 K fewer instructions a baseline
+/// replication with the two changes made with it, callgrind).
 #[derive(Debug, Clone, Default)]
 pub(super) struct Willingness {
     /// Willingness to take up leadership now.
