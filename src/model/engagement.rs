@@ -419,7 +419,7 @@ mod tests {
     #[test]
     fn the_willingness_update_s_role_masks_follow_every_role_change() {
         // Federations, terms, step-downs and leads all change roles during a run; the masks the
-        // vectorised update reads must agree with every GP's role after every month.
+        // branch-free update reads must agree with every GP's role after every month.
         let s = scenario(&["federation.pull=0.05", "arenas.strategic.term_months=12"]);
         let mut changed = 0;
         for rep in 0..10 {
