@@ -10,14 +10,21 @@ use std::path::{Path, PathBuf};
 use common::{run_in, scenario, scratch, stderr};
 use redesign_sim::two_sample::{Kind, compare_runs};
 
-/// Runs the baseline with `extra` settings into `dir/name` and returns the folder.
+/// Runs the baseline, 1,500 replications, with `extra` settings into `dir/name` and returns the
+/// folder.
 fn baseline(dir: &Path, name: &str, extra: &[&str]) -> PathBuf {
+    run_baseline(dir, name, "1500", extra)
+}
+
+/// Runs the baseline with `replications` and `extra` settings into `dir/name` and returns the
+/// folder.
+fn run_baseline(dir: &Path, name: &str, replications: &str, extra: &[&str]) -> PathBuf {
     let base = scenario("baseline.toml").display().to_string();
     let mut args = vec![
         "run",
         &base,
         "-n",
-        "1500",
+        replications,
         "--no-plots",
         "--quiet",
         "--out",
@@ -78,25 +85,9 @@ fn batches(dir: &Path, name: &str, first_seed: u64, batches: u64, extra: &[&str]
     std::fs::create_dir_all(dir.join(name)).unwrap();
     for i in 0..batches {
         let seed = (first_seed + i).to_string();
-        let folder = format!("{name}/s{}", i + 1);
-        let base = scenario("baseline.toml").display().to_string();
-        let mut args = vec![
-            "run",
-            &base,
-            "-n",
-            "100",
-            "--seed",
-            &seed,
-            "--threads",
-            "2",
-            "--no-plots",
-            "--quiet",
-            "--out",
-            &folder,
-        ];
+        let mut args = vec!["--seed", &seed, "--threads", "2"];
         args.extend(extra);
-        let out = run_in(dir, &args);
-        assert!(out.status.success(), "{args:?}: {}", stderr(&out));
+        run_baseline(dir, &format!("{name}/s{}", i + 1), "100", &args);
     }
     dir.join(name)
 }
