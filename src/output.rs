@@ -491,6 +491,9 @@ fn sanitise(name: &str) -> String {
 /// Writes one row per replication and initiative of `replications.csv`, as results arrive.
 pub struct ReplicationRows<W: Write> {
     out: csv::Writer<W>,
+    /// One field's text, reused for every field: a row costs no allocation (a run writes a row
+    /// per replication and initiative, and the allocations were a measurable part of it).
+    field: String,
 }
 
 /// The columns of `replications.csv`, in their public order. `scenario` (the scenario's name)
@@ -527,6 +530,7 @@ impl<W: Write> ReplicationRows<W> {
     pub fn headless(w: W) -> Self {
         ReplicationRows {
             out: csv::WriterBuilder::new().has_headers(false).from_writer(w),
+            field: String::new(),
         }
     }
 
@@ -541,7 +545,10 @@ impl<W: Write> ReplicationRows<W> {
                 .map(String::as_str)
                 .chain(REPLICATION_COLUMNS[1..].iter().copied()),
         )?;
-        Ok(ReplicationRows { out })
+        Ok(ReplicationRows {
+            out,
+            field: String::new(),
+        })
     }
 
     /// Writes the rows of one replication.
@@ -552,45 +559,68 @@ impl<W: Write> ReplicationRows<W> {
         replication: u32,
         r: &ReplicationOutcome,
     ) -> Result<(), csv::Error> {
-        self.push_with(&[point.to_string()], s, replication, r)
+        self.push_with(&[point], s, replication, r)
     }
 
     /// Writes the rows of one replication, each starting with the `leading` values (one per
     /// leading column).
-    pub fn push_with(
+    pub fn push_with<L: std::fmt::Display>(
         &mut self,
-        leading: &[String],
+        leading: &[L],
         s: &Scenario,
         replication: u32,
         r: &ReplicationOutcome,
     ) -> Result<(), csv::Error> {
         for (init, o) in s.initiative.iter().zip(&r.initiatives) {
-            let fields = [
-                replication.to_string(),
-                init.name.clone(),
-                (o.months_to_success.is_some() as u8).to_string(),
-                o.months_to_success
-                    .map(|m| m.to_string())
-                    .unwrap_or_default(),
-                o.mode.name().to_string(),
-                fmt(o.peak_mandate),
-                fmt(o.peak_design),
-                fmt(o.peak_adoption),
-                fmt(o.final_routinised),
-                o.episodes[0].to_string(),
-                o.episodes[1].to_string(),
-                o.episodes[2].to_string(),
-                r.providers_destabilised.to_string(),
-                fmt(r.gp_seats_filled_share),
-                o.design_rounds.to_string(),
-                o.months_to_mature_design
-                    .map(|m| m.to_string())
-                    .unwrap_or_default(),
-                s.simulation.name.clone(),
-            ];
-            self.out.write_record(leading.iter().chain(&fields))?;
+            for value in leading {
+                self.display(value)?;
+            }
+            self.display(replication)?;
+            self.out.write_field(&init.name)?;
+            self.display(u8::from(o.months_to_success.is_some()))?;
+            self.optional(o.months_to_success)?;
+            self.out.write_field(o.mode.name())?;
+            self.share(o.peak_mandate)?;
+            self.share(o.peak_design)?;
+            self.share(o.peak_adoption)?;
+            self.share(o.final_routinised)?;
+            for episodes in o.episodes {
+                self.display(episodes)?;
+            }
+            self.display(r.providers_destabilised)?;
+            self.share(r.gp_seats_filled_share)?;
+            self.display(o.design_rounds)?;
+            self.optional(o.months_to_mature_design)?;
+            self.out.write_field(&s.simulation.name)?;
+            // No more fields: ends the record.
+            self.out.write_record(None::<&[u8]>)?;
         }
         Ok(())
+    }
+
+    /// Writes `value` as its `Display` text, as `to_string` would, into the reused buffer.
+    fn display(&mut self, value: impl std::fmt::Display) -> Result<(), csv::Error> {
+        use std::fmt::Write as _;
+        self.field.clear();
+        // Writing into a String cannot fail.
+        let _ = write!(self.field, "{value}");
+        self.out.write_field(&self.field)
+    }
+
+    /// A month or a count that may be absent: empty when it is.
+    fn optional(&mut self, value: Option<u32>) -> Result<(), csv::Error> {
+        match value {
+            Some(v) => self.display(v),
+            None => self.out.write_field(""),
+        }
+    }
+
+    /// A share as [`fmt`] writes it.
+    fn share(&mut self, x: f64) -> Result<(), csv::Error> {
+        match rounded(x) {
+            Some(r) => self.display(r),
+            None => self.out.write_field("0"),
+        }
     }
 
     /// Flushes and returns the writer.
@@ -603,8 +633,16 @@ impl<W: Write> ReplicationRows<W> {
 
 /// A number rounded to six decimals, the precision of every CSV figure.
 pub fn fmt(x: f64) -> String {
+    match rounded(x) {
+        Some(r) => r.to_string(),
+        None => "0".into(),
+    }
+}
+
+/// `x` rounded to six decimals, or none when that is zero (written `0`, never `-0`).
+fn rounded(x: f64) -> Option<f64> {
     let r = (x * 1e6).round() / 1e6;
-    if r == 0.0 { "0".into() } else { r.to_string() }
+    (r != 0.0).then_some(r)
 }
 
 /// `timeseries.csv`: per month, initiative and quantity, the mean and 5/50/95th percentiles.
@@ -778,7 +816,12 @@ impl crate::experiment::CellRows for CellRowsFile {
         o: &ReplicationOutcome,
     ) -> Result<()> {
         self.rows
-            .push_with(&[cell.label.clone(), point.to_string()], s, replication, o)
+            .push_with(
+                &[&cell.label as &dyn std::fmt::Display, &point],
+                s,
+                replication,
+                o,
+            )
             .map_err(|e| Error::write(&self.path, std::io::Error::other(e.to_string())))
     }
 }
