@@ -235,15 +235,15 @@ impl World<'_> {
                 init.routinised = 0.0;
             } else {
                 // Units read last month's peer signals, so the order in which units are visited
-                // does not matter.
-                for ((signal, unit), &strength) in self
-                    .peer_signal
-                    .iter_mut()
-                    .zip(&init.units)
-                    .zip(&self.places.signal_strength)
-                {
-                    *signal = if unit.stage >= ADOPTED { strength } else { 0.0 };
-                }
+                // does not matter: which practices had adopted last month is kept in one half of
+                // the initiative's flags while this month's are written into the other (about
+                // 25 K instructions a baseline replication less than copying them first).
+                let flip = &mut self.places.flip[k];
+                let halves =
+                    &mut self.places.adopted[2 * k * n_practices..2 * (k + 1) * n_practices];
+                let (a, b) = halves.split_at_mut(n_practices);
+                let (last_adopted, now_adopted) = if *flip { (b, a) } else { (a, b) };
+                *flip = !*flip;
                 let rules = UnitRules {
                     practice_on,
                     pull: pa.pull_rate * (d + m_backed),
@@ -252,7 +252,8 @@ impl World<'_> {
                     routinisation,
                     reversion: Reversion::new(pa, m_backed, m, d),
                     adjacency: &self.adjacency,
-                    signal: &self.peer_signal,
+                    adopted: last_adopted,
+                    strength: &self.places.signal_strength,
                 };
                 let mut counts = 0u64;
                 let (practice_units, team_units) = init.units.split_at_mut(n_practices);
@@ -267,14 +268,16 @@ impl World<'_> {
                 let draws = &mut self.unit_draws[..practice_units.len() + team_units.len()];
                 rng.fill(draws);
                 let (practice_draws, team_draws) = draws.split_at(practice_units.len());
-                for (((unit, at), adopters), &bits) in practice_units
+                for ((((unit, at), adopters), &bits), now) in practice_units
                     .iter_mut()
                     .zip(&self.places.practices)
                     .zip(&mut self.adopters)
                     .zip(practice_draws)
+                    .zip(now_adopted.iter_mut())
                 {
                     rules.advance(unit, bits, at, &practice_route, &mut counts);
-                    *adopters += u32::from(unit.stage >= ADOPTED);
+                    *now = unit.stage >= ADOPTED;
+                    *adopters += u32::from(*now);
                 }
                 for ((unit, &t), &bits) in
                     team_units.iter_mut().zip(&init.unit_teams).zip(team_draws)
@@ -368,6 +371,11 @@ pub(super) struct Places {
     gp_practical: Vec<f64>,
     /// The GPs credible enough to lead informally, in GP order: the others never do.
     credible: Vec<CredibleGp>,
+    /// For each initiative, two halves of one flag a practice: whether it had adopted at the
+    /// end of last month, and at the end of this month.
+    adopted: Vec<bool>,
+    /// For each initiative, which half holds last month's flags.
+    flip: Vec<bool>,
 }
 
 /// A practice's number of GPs, and of them in [`Places::credible`].
@@ -387,12 +395,14 @@ struct CredibleGp {
 }
 
 impl Places {
-    /// Scratch for `practices` (which tile `gps` in order) and `teams` teams, with the GPs at
-    /// or above `informal_credibility` the only possible informal leaders.
+    /// Scratch for `practices` (which tile `gps` in order), `teams` teams and `initiatives`
+    /// initiatives, with the GPs at or above `informal_credibility` the only possible informal
+    /// leaders.
     pub(super) fn new(
         practices: &[Practice],
         gps: &[Gp],
         teams: usize,
+        initiatives: usize,
         informal_credibility: f64,
     ) -> Self {
         let mut credible = Vec::new();
@@ -430,6 +440,9 @@ impl Places {
             counts,
             gp_practical: gps.iter().map(|gp| gp.practical).collect(),
             credible,
+            // No unit has adopted before the first month.
+            adopted: vec![false; 2 * initiatives * practices.len()],
+            flip: vec![false; initiatives],
         }
     }
 }
@@ -451,8 +464,11 @@ struct UnitRules<'a> {
     routinisation: u32,
     reversion: Reversion,
     adjacency: &'a [u32],
-    /// Last month's peer signal of each practice for this initiative.
-    signal: &'a [f64],
+    /// Whether each practice had adopted this initiative last month: it then sends its peer
+    /// signal.
+    adopted: &'a [bool],
+    /// Each practice's peer-signal strength.
+    strength: &'a [f64],
 }
 
 /// The compulsory routes and the resistance that the units of one initiative meet at one kind of
@@ -503,7 +519,18 @@ impl UnitRules<'_> {
                 let peer = if peers.is_empty() {
                     0.0
                 } else {
-                    peers.iter().map(|&q| self.signal[q as usize]).sum::<f64>() / peers.len() as f64
+                    peers
+                        .iter()
+                        .map(|&q| {
+                            let q = q as usize;
+                            if self.adopted[q] {
+                                self.strength[q]
+                            } else {
+                                0.0
+                            }
+                        })
+                        .sum::<f64>()
+                        / peers.len() as f64
                 };
                 led + self.peer_rate * peer * at.network + at.grassroots
             } else {
@@ -771,7 +798,8 @@ mod tests {
             routinisation: 12,
             reversion: Reversion::new(&pa, 0.0, 0.0, 0.0),
             adjacency: &[],
-            signal: &[],
+            adopted: &[],
+            strength: &[],
         };
         // Without support the hazard is the exposure itself.
         let route = UnitRoutes {
@@ -816,7 +844,8 @@ mod tests {
                 routinisation: 12,
                 reversion: Reversion::new(&pa, 0.0, 0.0, 0.0),
                 adjacency: &[],
-                signal: &[],
+                adopted: &[],
+                strength: &[],
             };
             let mut unit = Unit::default();
             // A draw at half the chance of starting starts a trial and, what the start leaves

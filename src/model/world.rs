@@ -166,7 +166,6 @@ pub struct World<'s> {
     /// The units' draws of one initiative's month, one 32-bit word a unit (the practice arena's
     /// scratch): drawn together, at less cost than a call a unit.
     pub(super) unit_draws: Vec<u32>,
-    pub(super) peer_signal: Vec<f64>,
     pub(super) places: Places,
     pub(super) members: Vec<Member>,
     pub(super) scores: Vec<f64>,
@@ -319,6 +318,7 @@ impl<'s> World<'s> {
             &area.practices,
             &area.gps,
             n_teams,
+            n_initiatives,
             s.gp.informal_credibility,
         );
         World {
@@ -358,7 +358,6 @@ impl<'s> World<'s> {
             seen: vec![0.0; n_practices],
             seat_weights: vec![0.0; n_gps],
             unit_draws: vec![0; max_units],
-            peer_signal: vec![0.0; n_practices],
             places,
             members: Vec::with_capacity(max_members),
             scores: vec![0.0; n_initiatives],
