@@ -237,7 +237,7 @@ impl World<'_> {
                 // Units read last month's peer signals, so the order in which units are visited
                 // does not matter: which practices had adopted last month is kept in one half of
                 // the initiative's flags while this month's are written into the other (about
-                // 25 K instructions a baseline replication less than copying them first).
+                // 22 K instructions a baseline replication less than copying them first).
                 let flip = &mut self.places.flip[k];
                 let halves =
                     &mut self.places.adopted[2 * k * n_practices..2 * (k + 1) * n_practices];
