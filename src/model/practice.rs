@@ -5,7 +5,7 @@
 use rand::RngExt;
 use rand_chacha::ChaCha8Rng;
 
-use super::agents::{HIERARCHY, Leader, NETWORK};
+use super::agents::{Gp, HIERARCHY, Leader, NETWORK, Practice};
 use super::world::{PRACTICE, World};
 
 /// 2^-32: turns a 32-bit integer into a uniform number in [0, 1).
@@ -52,7 +52,6 @@ impl World<'_> {
         let practice_on = pa.enabled;
         // GPs' practical and informal leadership belongs to this arena's clinical switch.
         let clinical = self.dynamics.clinical()[PRACTICE];
-        let informal_min = self.s.gp.informal_credibility;
         // Policy turmoil opens room for deviant innovation by a few credible, least conforming
         // GPs while it lowers most GPs' willingness (docs/ODD.md §7.5; Storey et al., HS&DR
         // report: it "help[s] to create space for deviant innovation from a small number of
@@ -71,17 +70,50 @@ impl World<'_> {
                 network: 0.5 + network,
                 peers: (peers.start, peers.end),
             };
-        // Practical and informal leadership at each practice, from its GPs this month.
-        for (p, practice) in self.practices.iter().enumerate() {
-            let range = practice.gps.start as usize..practice.gps.end as usize;
-            let mut practical = 0.0f64;
-            let mut informal = 0.0f64;
-            for (gp, &willingness) in self.gps[range.clone()]
-                .iter()
-                .zip(&self.willingness.now[range])
+        // Each adopted practice sends a peer signal weighted by its credibility: the weights
+        // change only with the clinical switch (credibility is fixed for the run).
+        if self.places.signal_clinical != Some(clinical) {
+            for (strength, &credibility) in self
+                .places
+                .signal_strength
+                .iter_mut()
+                .zip(&self.practice_credibility)
             {
-                practical = larger(practical, gp.practical * willingness);
-                if gp.credibility >= informal_min {
+                *strength = (0.5 + leadership_credibility * credibility) / 1.5;
+            }
+            self.places.signal_clinical = Some(clinical);
+        }
+        // Practical and informal leadership at each practice, from its GPs this month. The
+        // practices tile the GPs in order, so each practice's GPs are the next `n` of the rest;
+        // zipped slices need no bounds check a practice (about 0.1 M instructions a baseline
+        // replication less than indexing each array, with the per-GP arrays below).
+        let leading = practice_on && clinical;
+        let (scale, shift) = (self.drift.scale, self.drift.shift[NETWORK]);
+        let places = &mut self.places;
+        let mut skills = &places.gp_practical[..];
+        let mut willing = &self.willingness.now[..];
+        let mut credible = &places.credible[..];
+        for ((((at, counts), practical_out), informal_out), &network_start) in places
+            .practices
+            .iter_mut()
+            .zip(&places.counts)
+            .zip(&mut self.practical_leadership)
+            .zip(&mut self.informal_leadership)
+            .zip(&self.practice_network_start)
+        {
+            let (own_skills, rest) = skills.split_at(counts.gps as usize);
+            skills = rest;
+            let (own_willing, rest) = willing.split_at(counts.gps as usize);
+            willing = rest;
+            let (own_credible, rest) = credible.split_at(counts.credible as usize);
+            credible = rest;
+            let (mut practical, mut informal) = (0.0f64, 0.0f64);
+            if leading {
+                for (&skill, &willingness) in own_skills.iter().zip(own_willing) {
+                    practical = larger(practical, skill * willingness);
+                }
+                for gp in own_credible {
+                    let willingness = own_willing[gp.at as usize];
                     let w = if gp.deviant {
                         (willingness + opening).min(1.0)
                     } else {
@@ -90,20 +122,13 @@ impl World<'_> {
                     informal = larger(informal, gp.credibility * w);
                 }
             }
-            let leading = practice_on && clinical;
-            self.practical_leadership[p] = if leading { practical } else { 0.0 };
-            self.informal_leadership[p] = if leading { informal } else { 0.0 };
-            self.practice_network[p] =
-                self.drift.scale * self.practice_network_start[p] + self.drift.shift[NETWORK];
-            self.places.practices[p] = place(
-                self.practical_leadership[p],
-                self.informal_leadership[p],
-                self.practice_network[p],
-                &practice.peers,
-            );
-            // Each adopted practice sends a peer signal weighted by its credibility.
-            self.places.signal_strength[p] =
-                (0.5 + leadership_credibility * self.practice_credibility[p]) / 1.5;
+            *practical_out = practical;
+            *informal_out = informal;
+            // Its peers were set when the world was built; the rest moves every month.
+            at.leadership = practical;
+            at.led = floor + (1.0 - floor) * practical;
+            at.grassroots = grassroots * informal;
+            at.network = 0.5 + (scale * network_start + shift);
         }
         let on = if practice_on { 1.0 } else { 0.0 };
         let rate = pa.reversion_rate * pa.reversion_base;
@@ -210,27 +235,27 @@ impl World<'_> {
                 init.routinised = 0.0;
             } else {
                 // Units read last month's peer signals, so the order in which units are visited
-                // does not matter.
-                for ((signal, unit), &strength) in self
-                    .peer_signal
-                    .iter_mut()
-                    .zip(&init.units)
-                    .zip(&self.places.signal_strength)
-                {
-                    *signal = if unit.stage >= ADOPTED { strength } else { 0.0 };
-                }
+                // does not matter: which practices had adopted last month is kept in one half of
+                // the initiative's flags while this month's are written into the other (about
+                // 22 K instructions a baseline replication less than copying them first).
+                let flip = &mut self.places.flip[k];
+                let halves =
+                    &mut self.places.adopted[2 * k * n_practices..2 * (k + 1) * n_practices];
+                let (a, b) = halves.split_at_mut(n_practices);
+                let (last_adopted, now_adopted) = if *flip { (b, a) } else { (a, b) };
+                *flip = !*flip;
                 let rules = UnitRules {
                     practice_on,
-                    live: init.live_month.is_some(),
                     pull: pa.pull_rate * (d + m_backed),
                     peer_rate: pa.peer_rate,
                     trial_confirm: pa.trial_confirm,
                     routinisation,
                     reversion: Reversion::new(pa, m_backed, m, d),
                     adjacency: &self.adjacency,
-                    signal: &self.peer_signal,
+                    adopted: last_adopted,
+                    strength: &self.places.signal_strength,
                 };
-                let mut counts = [0usize; 2];
+                let mut counts = 0u64;
                 let (practice_units, team_units) = init.units.split_at_mut(n_practices);
                 let practice_route = UnitRoutes {
                     directive,
@@ -242,17 +267,21 @@ impl World<'_> {
                 // order.
                 let draws = &mut self.unit_draws[..practice_units.len() + team_units.len()];
                 rng.fill(draws);
-                let mut draws = draws.iter().copied();
-                for ((unit, at), adopters) in practice_units
+                let (practice_draws, team_draws) = draws.split_at(practice_units.len());
+                for ((((unit, at), adopters), &bits), now) in practice_units
                     .iter_mut()
                     .zip(&self.places.practices)
                     .zip(&mut self.adopters)
+                    .zip(practice_draws)
+                    .zip(now_adopted.iter_mut())
                 {
-                    let bits = draws.next().unwrap_or_default();
                     rules.advance(unit, bits, at, &practice_route, &mut counts);
-                    *adopters += u32::from(unit.stage >= ADOPTED);
+                    *now = unit.stage >= ADOPTED;
+                    *adopters += u32::from(*now);
                 }
-                for ((unit, &t), bits) in team_units.iter_mut().zip(&init.unit_teams).zip(draws) {
+                for ((unit, &t), &bits) in
+                    team_units.iter_mut().zip(&init.unit_teams).zip(team_draws)
+                {
                     let at = &self.places.teams[t as usize];
                     let route = UnitRoutes {
                         directive: if at.directed { directive } else { 0.0 },
@@ -262,7 +291,7 @@ impl World<'_> {
                     };
                     rules.advance(unit, bits, &at.place, &route, &mut counts);
                 }
-                let [adopted, routinised] = counts;
+                let (adopted, routinised) = (counts & u64::from(u32::MAX), counts >> 32);
                 let n = init.units.len().max(1) as f64;
                 init.adoption = adopted as f64 / n;
                 init.routinised = routinised as f64 / n;
@@ -327,31 +356,107 @@ pub(super) struct TeamPlace {
 }
 
 /// Month-by-month scratch for the practice arena, sized when the world is built: one
-/// [`Place`] per practice and per frontline team, and each practice's peer-signal strength.
+/// [`Place`] per practice and per frontline team, and each practice's peer-signal strength;
+/// and what of the GPs the arena reads, laid out for its monthly pass (fixed for the run).
 #[derive(Debug, Clone, Default)]
 pub(super) struct Places {
     pub(super) practices: Vec<Place>,
     pub(super) teams: Vec<TeamPlace>,
     pub(super) signal_strength: Vec<f64>,
+    /// The clinical switch `signal_strength` was worked out for (`None` before the first month).
+    signal_clinical: Option<bool>,
+    /// Each practice's number of GPs and of credible GPs.
+    counts: Vec<GpCounts>,
+    /// Each GP's practical skill, in GP order.
+    gp_practical: Vec<f64>,
+    /// The GPs credible enough to lead informally, in GP order: the others never do.
+    credible: Vec<CredibleGp>,
+    /// For each initiative, two halves of one flag a practice: whether it had adopted at the
+    /// end of last month, and at the end of this month.
+    adopted: Vec<bool>,
+    /// For each initiative, which half holds last month's flags.
+    flip: Vec<bool>,
+}
+
+/// A practice's number of GPs, and of them in [`Places::credible`].
+#[derive(Debug, Clone, Copy, Default)]
+struct GpCounts {
+    gps: u32,
+    credible: u32,
+}
+
+/// A GP at or above the informal-leadership credibility.
+#[derive(Debug, Clone, Copy, Default)]
+struct CredibleGp {
+    credibility: f64,
+    /// Its index among its practice's GPs.
+    at: u32,
+    deviant: bool,
 }
 
 impl Places {
-    /// Scratch for `practices` practices and `teams` teams.
-    pub(super) fn new(practices: usize, teams: usize) -> Self {
+    /// Scratch for `practices` (which tile `gps` in order), `teams` teams and `initiatives`
+    /// initiatives, with the GPs at or above `informal_credibility` the only possible informal
+    /// leaders.
+    pub(super) fn new(
+        practices: &[Practice],
+        gps: &[Gp],
+        teams: usize,
+        initiatives: usize,
+        informal_credibility: f64,
+    ) -> Self {
+        let mut credible = Vec::new();
+        let counts = practices
+            .iter()
+            .map(|practice| {
+                let own = &gps[practice.gps.start as usize..practice.gps.end as usize];
+                let before = credible.len();
+                for (at, gp) in own.iter().enumerate() {
+                    if gp.credibility >= informal_credibility {
+                        credible.push(CredibleGp {
+                            credibility: gp.credibility,
+                            at: at as u32,
+                            deviant: gp.deviant,
+                        });
+                    }
+                }
+                GpCounts {
+                    gps: own.len() as u32,
+                    credible: (credible.len() - before) as u32,
+                }
+            })
+            .collect();
         Places {
-            practices: vec![Place::default(); practices],
+            practices: practices
+                .iter()
+                .map(|practice| Place {
+                    peers: (practice.peers.start, practice.peers.end),
+                    ..Place::default()
+                })
+                .collect(),
             teams: vec![TeamPlace::default(); teams],
-            signal_strength: vec![0.0; practices],
+            signal_strength: vec![0.0; practices.len()],
+            signal_clinical: None,
+            counts,
+            gp_practical: gps.iter().map(|gp| gp.practical).collect(),
+            credible,
+            // No unit has adopted before the first month.
+            adopted: vec![false; 2 * initiatives * practices.len()],
+            flip: vec![false; initiatives],
         }
     }
 }
 
+/// What a unit at each stage adds to [`UnitRules::advance`]'s counts: one to the adopted (low
+/// 32 bits) at adopted and routinised, and one to the routinised (high 32 bits) at routinised.
+/// One addition a unit: two counters kept apart cost ten instructions a unit.
+const COUNTED: [u64; 4] = [0, 0, 1, 1 | 1 << 32];
+
 /// What every unit of one initiative shares this month.
+/// Only the units of a live initiative (led, and its implementation work done) are advanced:
+/// no unit starts before.
 struct UnitRules<'a> {
     practice_on: bool,
-    /// Whether the initiative has been led and its implementation work done: no unit starts
-    /// before.
-    live: bool,
     /// `pull_rate · (D + max(M, B))`.
     pull: f64,
     peer_rate: f64,
@@ -359,8 +464,11 @@ struct UnitRules<'a> {
     routinisation: u32,
     reversion: Reversion,
     adjacency: &'a [u32],
-    /// Last month's peer signal of each practice for this initiative.
-    signal: &'a [f64],
+    /// Whether each practice had adopted this initiative last month: it then sends its peer
+    /// signal.
+    adopted: &'a [bool],
+    /// Each practice's peer-signal strength.
+    strength: &'a [f64],
 }
 
 /// The compulsory routes and the resistance that the units of one initiative meet at one kind of
@@ -381,7 +489,8 @@ impl UnitRules<'_> {
     /// month, a uniform of 32 bits (ample for monthly hazards). Where the month has a second
     /// event to decide, the part of the uniform the first left unread decides it: given that
     /// `u < p`, `u/p` is uniform on [0, 1) and independent of the first outcome, and likewise
-    /// `(u − p)/(1 − p)` given `u ≥ p`. `counts` gathers [adopted or routinised, routinised].
+    /// `(u − p)/(1 − p)` given `u ≥ p`. `counts` gathers the units adopted or routinised in its
+    /// low 32 bits and the routinised in its high 32 bits ([`COUNTED`]).
     #[inline(always)]
     fn advance(
         &self,
@@ -389,13 +498,10 @@ impl UnitRules<'_> {
         bits: u32,
         at: &Place,
         route: &UnitRoutes,
-        counts: &mut [usize; 2],
+        counts: &mut u64,
     ) {
         let u = f64::from(bits) * UNIT_SCALE;
         if unit.stage == NONE {
-            if !self.live {
-                return;
-            }
             let compulsory = route.directive + route.reach * route.contract;
             let voluntary = if self.practice_on {
                 let led = self.pull * at.led;
@@ -413,7 +519,18 @@ impl UnitRules<'_> {
                 let peer = if peers.is_empty() {
                     0.0
                 } else {
-                    peers.iter().map(|&q| self.signal[q as usize]).sum::<f64>() / peers.len() as f64
+                    peers
+                        .iter()
+                        .map(|&q| {
+                            let q = q as usize;
+                            if self.adopted[q] {
+                                self.strength[q]
+                            } else {
+                                0.0
+                            }
+                        })
+                        .sum::<f64>()
+                        / peers.len() as f64
                 };
                 led + self.peer_rate * peer * at.network + at.grassroots
             } else {
@@ -464,8 +581,7 @@ impl UnitRules<'_> {
         {
             *unit = Unit::default();
         }
-        counts[0] += (unit.stage >= ADOPTED) as usize;
-        counts[1] += (unit.stage == ROUTINISED) as usize;
+        *counts += COUNTED[unit.stage as usize & 3];
     }
 }
 
@@ -676,14 +792,14 @@ mod tests {
         let (c, r) = (0.3, 0.2);
         let rules = UnitRules {
             practice_on: true,
-            live: true,
             pull: 0.0,
             peer_rate: 0.0,
             trial_confirm: c,
             routinisation: 12,
             reversion: Reversion::new(&pa, 0.0, 0.0, 0.0),
             adjacency: &[],
-            signal: &[],
+            adopted: &[],
+            strength: &[],
         };
         // Without support the hazard is the exposure itself.
         let route = UnitRoutes {
@@ -701,7 +817,7 @@ mod tests {
                 ..Unit::default()
             };
             let bits = (u * 4_294_967_296.0) as u32;
-            rules.advance(&mut unit, bits, &Place::default(), &route, &mut [0; 2]);
+            rules.advance(&mut unit, bits, &Place::default(), &route, &mut 0);
             seen[unit.stage as usize] += 1;
         }
         let share = |x: u32| f64::from(x) / f64::from(n);
@@ -722,14 +838,14 @@ mod tests {
         let start = |directive: f64, contract: f64, voluntary: bool| {
             let rules = UnitRules {
                 practice_on: voluntary,
-                live: true,
                 pull: 0.0,
                 peer_rate: 0.0,
                 trial_confirm: 0.3,
                 routinisation: 12,
                 reversion: Reversion::new(&pa, 0.0, 0.0, 0.0),
                 adjacency: &[],
-                signal: &[],
+                adopted: &[],
+                strength: &[],
             };
             let mut unit = Unit::default();
             // A draw at half the chance of starting starts a trial and, what the start leaves
@@ -746,7 +862,7 @@ mod tests {
                 exposure: 0.0,
                 reach: 1.0,
             };
-            rules.advance(&mut unit, bits, &place, &route, &mut [0; 2]);
+            rules.advance(&mut unit, bits, &place, &route, &mut 0);
             assert_eq!(unit.stage, TRIAL);
             unit.compliance
         };

@@ -154,7 +154,6 @@ pub struct World<'s> {
     // Scratch buffers, sized once.
     pub(super) practical_leadership: Vec<f64>,
     pub(super) informal_leadership: Vec<f64>,
-    pub(super) practice_network: Vec<f64>,
     pub(super) visible: Vec<f64>,
     /// Initiatives adopted at each practice, counted by the practice arena for next month's
     /// engagement (only the practice arena moves units).
@@ -167,7 +166,6 @@ pub struct World<'s> {
     /// The units' draws of one initiative's month, one 32-bit word a unit (the practice arena's
     /// scratch): drawn together, at less cost than a call a unit.
     pub(super) unit_draws: Vec<u32>,
-    pub(super) peer_signal: Vec<f64>,
     pub(super) places: Places,
     pub(super) members: Vec<Member>,
     pub(super) scores: Vec<f64>,
@@ -316,6 +314,13 @@ impl<'s> World<'s> {
         let max_members = 3 + s.provider.len() + 1;
         let max_units = initiatives.iter().map(|i| i.units.len()).max().unwrap_or(0);
         let gp_seats = s.arenas.strategic.gp_seats as usize;
+        let places = Places::new(
+            &area.practices,
+            &area.gps,
+            n_teams,
+            n_initiatives,
+            s.gp.informal_credibility,
+        );
         World {
             s,
             dynamics: Dynamics {
@@ -347,15 +352,13 @@ impl<'s> World<'s> {
             mean_logic_start,
             practical_leadership: vec![0.0; n_practices],
             informal_leadership: vec![0.0; n_practices],
-            practice_network: vec![0.0; n_practices],
             visible: vec![0.0; n_practices],
             adopters: vec![0; n_practices],
             visible_steps: visible_steps(n_initiatives),
             seen: vec![0.0; n_practices],
             seat_weights: vec![0.0; n_gps],
             unit_draws: vec![0; max_units],
-            peer_signal: vec![0.0; n_practices],
-            places: Places::new(n_practices, n_teams),
+            places,
             members: Vec::with_capacity(max_members),
             scores: vec![0.0; n_initiatives],
             ranking: (0..n_initiatives).collect(),
