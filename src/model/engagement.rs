@@ -16,25 +16,15 @@ impl World<'_> {
     #[inline(never)]
     pub(super) fn engagement(&mut self, month: u32, rng: &mut Draws) {
         let g = &self.s.gp;
-        // A practice's visible adoption is `1/n_init` added once per initiative it has adopted
-        // (counted by last month's practice arena), read from `visible_steps` (the same sums).
-        for (v, &c) in self.visible.iter_mut().zip(&self.adopters) {
-            *v = self.visible_steps[c as usize];
-        }
-        // What a GP sees: adoption in its own practice and, on average, in its peers'.
-        for (p, practice) in self.practices.iter().enumerate() {
-            let peers = &self.adjacency[practice.peers.start as usize..practice.peers.end as usize];
-            let near = if peers.is_empty() {
-                0.0
-            } else {
-                peers.iter().map(|&q| self.visible[q as usize]).sum::<f64>() / peers.len() as f64
-            };
-            self.seen[p] = 0.5 * (self.visible[p] + near);
+        // What GPs see moves only with the practices' adoption counts: in a month after which
+        // the practice arena changed none (a third of baseline months), `visible`, `seen` and
+        // the GPs' visible push would be the same sums of the same numbers, so they stay.
+        if self.adopters != self.seen_adopters {
+            self.see_adoption();
         }
         // The same push for every GP this month: uncertainty lowers willingness.
         let push = -g.uncertainty_effect * self.dynamics.environment.policy_uncertainty;
-        let (recovery, visibility, burden) =
-            (g.willingness_recovery, g.visibility_effect, g.role_burden);
+        let (recovery, burden) = (g.willingness_recovery, g.role_burden);
         let stepdown = g.stepdown_threshold;
         // GPs in the CCG's own roles feel it sidelined by a larger footprint (docs/ODD.md §7.1).
         let sidelined = g.sidelining_effect * self.dynamics.arenas.strategic.footprint;
@@ -43,10 +33,6 @@ impl World<'_> {
         // Subtracting a burden times 0 leaves every bit as it was, so the update below gives
         // the formula's bits without a branch, over contiguous arrays.
         let w = &mut self.willingness;
-        for (practice, &seen) in self.practices.iter().zip(&self.seen) {
-            w.visible[practice.gps.start as usize..practice.gps.end as usize]
-                .fill(visibility * seen);
-        }
         let n = w.now.len();
         let (base, disillusion, visible) = (&w.base[..n], &mut w.disillusion[..n], &w.visible[..n]);
         let (any_role, commissioning) = (&w.any_role[..n], &w.commissioning[..n]);
@@ -109,6 +95,40 @@ impl World<'_> {
             && self.seats[..active].iter().any(Option::is_none)
         {
             self.offer_seats(month, rng);
+        }
+    }
+
+    /// What each GP sees of adoption: in its own practice and, on average, in its peers', from
+    /// last month's adoption counts (`adopters`), times the visibility effect.
+    fn see_adoption(&mut self) {
+        // A practice's visible adoption is `1/n_init` added once per initiative it has adopted,
+        // read from `visible_steps` (the same sums).
+        for ((v, seen), &c) in self
+            .visible
+            .iter_mut()
+            .zip(&mut self.seen_adopters)
+            .zip(&self.adopters)
+        {
+            *v = self.visible_steps[c as usize];
+            *seen = c;
+        }
+        let visibility = self.s.gp.visibility_effect;
+        let visible = &self.visible[..];
+        let gp_visible = &mut self.willingness.visible;
+        for ((practice, seen), &own) in self.practices.iter().zip(&mut self.seen).zip(visible) {
+            let peers = &self.adjacency[practice.peers.start as usize..practice.peers.end as usize];
+            let near = if peers.is_empty() {
+                0.0
+            } else {
+                peers.iter().map(|&q| visible[q as usize]).sum::<f64>() / peers.len() as f64
+            };
+            let now = 0.5 * (own + near);
+            // The practice's GPs are pushed as last month when they see the same bits.
+            if now.to_bits() != seen.to_bits() {
+                *seen = now;
+                gp_visible[practice.gps.start as usize..practice.gps.end as usize]
+                    .fill(visibility * now);
+            }
         }
     }
 

@@ -162,6 +162,10 @@ pub struct World<'s> {
     /// `visible_steps[c]`: `1/n_initiatives` added `c` times from 0, a practice's visible
     /// adoption with `c` adopted initiatives.
     pub(super) visible_steps: Vec<f64>,
+    /// The `adopters` counts `visible` and `seen` were last worked out from: engagement works
+    /// them out again only when the counts change.
+    pub(super) seen_adopters: Vec<u32>,
+    /// What each practice's GPs see of adoption, as last worked out.
     pub(super) seen: Vec<f64>,
     pub(super) seat_weights: Vec<f64>,
     /// The units' draws of one initiative's month, one 32-bit word a unit (the practice arena's
@@ -351,7 +355,10 @@ impl<'s> World<'s> {
             visible: vec![0.0; n_practices],
             adopters: vec![0; n_practices],
             visible_steps: visible_steps(n_initiatives),
-            seen: vec![0.0; n_practices],
+            // No count is `u32::MAX` and no sight is NaN: the first month works out every
+            // practice's sight and every GP's push.
+            seen_adopters: vec![u32::MAX; n_practices],
+            seen: vec![f64::NAN; n_practices],
             seat_weights: vec![0.0; n_gps],
             unit_draws: vec![0; max_units],
             peer_signal: vec![0.0; n_practices],
