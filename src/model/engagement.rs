@@ -99,23 +99,42 @@ impl World<'_> {
     }
 
     /// What each GP sees of adoption: in its own practice and, on average, in its peers', from
-    /// last month's adoption counts (`adopters`), times the visibility effect.
+    /// last month's adoption counts (`adopters`), times the visibility effect. Only the
+    /// practices whose count changed, and those that count them among their peers, see anew
+    /// (about half of them in a month with a change): the others' sums are of the same numbers.
     fn see_adoption(&mut self) {
         // A practice's visible adoption is `1/n_init` added once per initiative it has adopted,
         // read from `visible_steps` (the same sums).
-        for ((v, seen), &c) in self
+        for (p, ((v, seen), &c)) in self
             .visible
             .iter_mut()
             .zip(&mut self.seen_adopters)
             .zip(&self.adopters)
+            .enumerate()
         {
-            *v = self.visible_steps[c as usize];
-            *seen = c;
+            if *seen != c {
+                *v = self.visible_steps[c as usize];
+                *seen = c;
+                self.resee[p] = true;
+                for &q in &self.watchers[p] {
+                    self.resee[q as usize] = true;
+                }
+            }
         }
         let visibility = self.s.gp.visibility_effect;
         let visible = &self.visible[..];
         let gp_visible = &mut self.willingness.visible;
-        for ((practice, seen), &own) in self.practices.iter().zip(&mut self.seen).zip(visible) {
+        for (((practice, seen), &own), resee) in self
+            .practices
+            .iter()
+            .zip(&mut self.seen)
+            .zip(visible)
+            .zip(&mut self.resee)
+        {
+            if !*resee {
+                continue;
+            }
+            *resee = false;
             let peers = &self.adjacency[practice.peers.start as usize..practice.peers.end as usize];
             let near = if peers.is_empty() {
                 0.0
