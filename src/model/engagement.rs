@@ -180,10 +180,20 @@ impl World<'_> {
             return;
         }
         let accept = self.s.gp.accept_threshold;
-        for i in 0..self.gps.len() {
-            if self.gps[i].role == Role::Federation || self.willingness.now[i] < accept {
-                continue;
-            }
+        // The next GP who could take such a role, found over the contiguous role and
+        // willingness arrays; a draw changes only the role of the GP drawn for, behind the scan.
+        let mut from = 0;
+        loop {
+            let w = &self.willingness;
+            let Some(k) = w.role[from..]
+                .iter()
+                .zip(&w.now[from..])
+                .position(|(&role, &now)| !(role == Role::Federation || now < accept))
+            else {
+                break;
+            };
+            let i = from + k;
+            from = i + 1;
             if rng.random::<f64>() < pull {
                 self.step_down(Leader::Gp(i as u32));
                 self.set_gp_role(i, Role::Federation);
@@ -230,14 +240,15 @@ impl World<'_> {
         } else {
             self.seat_weights[from - 1]
         };
-        for ((c, gp), &willingness) in self.seat_weights[from..]
+        // A GP who is offered no seat has an offer skill of 0: adding its willingness times 0
+        // (+0 or −0) leaves the sum's bits as skipping it would, as the sum is never −0.
+        let w = &self.willingness;
+        for ((c, &willingness), &skill) in self.seat_weights[from..]
             .iter_mut()
-            .zip(&self.gps[from..])
-            .zip(&self.willingness.now[from..])
+            .zip(&w.now[from..])
+            .zip(&w.offer_skill[from..])
         {
-            if matches!(gp.role, Role::None | Role::Lead) {
-                total += willingness * gp.strategic;
-            }
+            total += willingness * skill;
             *c = total;
         }
         total
@@ -289,6 +300,12 @@ pub(super) struct Willingness {
     any_role: Vec<f64>,
     /// 1 when the GP holds one of the CCG's own roles (a larger footprint sidelines it), else 0.
     commissioning: Vec<f64>,
+    /// The GP's role, as `Gp::role`, for the scans over every GP.
+    role: Vec<Role>,
+    /// Strategic skill, where the GP may be offered a seat (no role, or a lead), else 0.
+    offer_skill: Vec<f64>,
+    /// Strategic skill (`Gp::strategic`).
+    strategic: Vec<f64>,
 }
 
 impl Willingness {
@@ -303,6 +320,12 @@ impl Willingness {
             visible: vec![0.0; n],
             any_role: gps.iter().map(|g| mask(g.role != Role::None)).collect(),
             commissioning: gps.iter().map(|g| mask(g.role.commissioning())).collect(),
+            role: gps.iter().map(|g| g.role).collect(),
+            offer_skill: gps
+                .iter()
+                .map(|g| offer_skill(g.role, g.strategic))
+                .collect(),
+            strategic: gps.iter().map(|g| g.strategic).collect(),
         }
     }
 
@@ -310,6 +333,17 @@ impl Willingness {
     fn set_role(&mut self, i: usize, role: Role) {
         self.any_role[i] = mask(role != Role::None);
         self.commissioning[i] = mask(role.commissioning());
+        self.role[i] = role;
+        self.offer_skill[i] = offer_skill(role, self.strategic[i]);
+    }
+}
+
+/// A GP's strategic skill where a GP in `role` may be offered a seat, else 0.
+fn offer_skill(role: Role, strategic: f64) -> f64 {
+    if matches!(role, Role::None | Role::Lead) {
+        strategic
+    } else {
+        0.0
     }
 }
 
