@@ -114,6 +114,9 @@ pub(super) struct Initiative {
     pub(super) implementation: f64,
     /// The month the implementation work was done and the front line could start.
     pub(super) live_month: Option<u32>,
+    /// The programme board's last skill product and its cube root, the board's skill mix
+    /// (NaN before the board first meets).
+    pub(super) skill_memo: [f64; 2],
 }
 
 /// One local health economy in the middle of a run.
@@ -275,6 +278,7 @@ impl<'s> World<'s> {
                     mature_design_month: None,
                     implementation: 0.0,
                     live_month: None,
+                    skill_memo: [f64::NAN; 2],
                 }
             })
             .collect();
