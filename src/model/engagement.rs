@@ -182,6 +182,9 @@ impl World<'_> {
         let accept = self.s.gp.accept_threshold;
         // The next GP who could take such a role, found over the contiguous role and
         // willingness arrays; a draw changes only the role of the GP drawn for, behind the scan.
+        // The generator's state kept in a local while drawing, so that it is not written back
+        // to memory after every draw.
+        let mut local = rng.clone();
         let mut from = 0;
         loop {
             let w = &self.willingness;
@@ -194,11 +197,12 @@ impl World<'_> {
             };
             let i = from + k;
             from = i + 1;
-            if rng.random::<f64>() < pull {
+            if local.random::<f64>() < pull {
                 self.step_down(Leader::Gp(i as u32));
                 self.set_gp_role(i, Role::Federation);
             }
         }
+        *rng = local;
     }
 
     /// Offers each vacant seat to one GP without a seat, drawn with weight willingness ×
