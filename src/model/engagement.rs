@@ -518,6 +518,16 @@ mod tests {
                         mask(gp.role.commissioning()),
                         "GP {i} in month {month}"
                     );
+                    assert_eq!(
+                        world.willingness.role[i], gp.role,
+                        "GP {i} in month {month}"
+                    );
+                    let offered = matches!(gp.role, Role::None | Role::Lead);
+                    assert_eq!(
+                        world.willingness.offer_skill[i],
+                        if offered { gp.strategic } else { 0.0 },
+                        "GP {i} in month {month}"
+                    );
                 }
             }
         }
@@ -525,6 +535,45 @@ mod tests {
             changed > 100,
             "only {changed} role changes: the test tests little"
         );
+    }
+
+    #[test]
+    fn what_gps_see_equals_a_full_recount_every_month() {
+        // Engagement works out only the practices whose sight may have changed; after every
+        // month each GP's push must have the bits a full recount of last month's counts gives.
+        let s = scenario(&[]);
+        let mut changed = 0;
+        for rep in 0..5 {
+            let mut streams = runner::streams(s.simulation.seed, 0, rep, false);
+            let mut world = World::new(&s, &mut streams.population);
+            for month in 0..s.simulation.months {
+                let counts = world.adopters.clone();
+                world.step(month, &mut streams);
+                changed += usize::from(world.adopters != counts);
+                let visible: Vec<f64> = counts
+                    .iter()
+                    .map(|&c| world.visible_steps[c as usize])
+                    .collect();
+                for (practice, &own) in world.practices.iter().zip(&visible) {
+                    let peers = &world.adjacency
+                        [practice.peers.start as usize..practice.peers.end as usize];
+                    let near = if peers.is_empty() {
+                        0.0
+                    } else {
+                        peers.iter().map(|&q| visible[q as usize]).sum::<f64>() / peers.len() as f64
+                    };
+                    let push = s.gp.visibility_effect * (0.5 * (own + near));
+                    for i in practice.gps.start as usize..practice.gps.end as usize {
+                        assert_eq!(
+                            world.willingness.visible[i].to_bits(),
+                            push.to_bits(),
+                            "GP {i} in month {month} of replication {rep}"
+                        );
+                    }
+                }
+            }
+        }
+        assert!(changed > 50, "counts changed in {changed} months only");
     }
 
     #[test]
