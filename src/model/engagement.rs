@@ -16,25 +16,15 @@ impl World<'_> {
     #[inline(never)]
     pub(super) fn engagement(&mut self, month: u32, rng: &mut Draws) {
         let g = &self.s.gp;
-        // A practice's visible adoption is `1/n_init` added once per initiative it has adopted
-        // (counted by last month's practice arena), read from `visible_steps` (the same sums).
-        for (v, &c) in self.visible.iter_mut().zip(&self.adopters) {
-            *v = self.visible_steps[c as usize];
-        }
-        // What a GP sees: adoption in its own practice and, on average, in its peers'.
-        for (p, practice) in self.practices.iter().enumerate() {
-            let peers = &self.adjacency[practice.peers.start as usize..practice.peers.end as usize];
-            let near = if peers.is_empty() {
-                0.0
-            } else {
-                peers.iter().map(|&q| self.visible[q as usize]).sum::<f64>() / peers.len() as f64
-            };
-            self.seen[p] = 0.5 * (self.visible[p] + near);
+        // What GPs see moves only with the practices' adoption counts: in a month after which
+        // the practice arena changed none (a third of baseline months), `visible`, `seen` and
+        // the GPs' visible push would be the same sums of the same numbers, so they stay.
+        if self.adopters != self.seen_adopters {
+            self.see_adoption();
         }
         // The same push for every GP this month: uncertainty lowers willingness.
         let push = -g.uncertainty_effect * self.dynamics.environment.policy_uncertainty;
-        let (recovery, visibility, burden) =
-            (g.willingness_recovery, g.visibility_effect, g.role_burden);
+        let (recovery, burden) = (g.willingness_recovery, g.role_burden);
         let stepdown = g.stepdown_threshold;
         // GPs in the CCG's own roles feel it sidelined by a larger footprint (docs/ODD.md §7.1).
         let sidelined = g.sidelining_effect * self.dynamics.arenas.strategic.footprint;
@@ -43,10 +33,6 @@ impl World<'_> {
         // Subtracting a burden times 0 leaves every bit as it was, so the update below gives
         // the formula's bits without a branch, over contiguous arrays.
         let w = &mut self.willingness;
-        for (practice, &seen) in self.practices.iter().zip(&self.seen) {
-            w.visible[practice.gps.start as usize..practice.gps.end as usize]
-                .fill(visibility * seen);
-        }
         let n = w.now.len();
         let (base, disillusion, visible) = (&w.base[..n], &mut w.disillusion[..n], &w.visible[..n]);
         let (any_role, commissioning) = (&w.any_role[..n], &w.commissioning[..n]);
@@ -112,6 +98,59 @@ impl World<'_> {
         }
     }
 
+    /// What each GP sees of adoption: in its own practice and, on average, in its peers', from
+    /// last month's adoption counts (`adopters`), times the visibility effect. Only the
+    /// practices whose count changed, and those that count them among their peers, see anew
+    /// (about half of them in a month with a change): the others' sums are of the same numbers.
+    fn see_adoption(&mut self) {
+        // A practice's visible adoption is `1/n_init` added once per initiative it has adopted,
+        // read from `visible_steps` (the same sums).
+        for (p, ((v, seen), &c)) in self
+            .visible
+            .iter_mut()
+            .zip(&mut self.seen_adopters)
+            .zip(&self.adopters)
+            .enumerate()
+        {
+            if *seen != c {
+                *v = self.visible_steps[c as usize];
+                *seen = c;
+                self.resee[p] = true;
+                for &q in &self.watchers[p] {
+                    self.resee[q as usize] = true;
+                }
+            }
+        }
+        let visibility = self.s.gp.visibility_effect;
+        let visible = &self.visible[..];
+        let gp_visible = &mut self.willingness.visible;
+        for (((practice, seen), &own), resee) in self
+            .practices
+            .iter()
+            .zip(&mut self.seen)
+            .zip(visible)
+            .zip(&mut self.resee)
+        {
+            if !*resee {
+                continue;
+            }
+            *resee = false;
+            let peers = &self.adjacency[practice.peers.start as usize..practice.peers.end as usize];
+            let near = if peers.is_empty() {
+                0.0
+            } else {
+                peers.iter().map(|&q| visible[q as usize]).sum::<f64>() / peers.len() as f64
+            };
+            let now = 0.5 * (own + near);
+            // The practice's GPs are pushed as last month when they see the same bits.
+            if now.to_bits() != seen.to_bits() {
+                *seen = now;
+                gp_visible[practice.gps.start as usize..practice.gps.end as usize]
+                    .fill(visibility * now);
+            }
+        }
+    }
+
     /// The GP seats this area holds on its governing body now: `round(gp_seats·seat_share)`.
     pub(super) fn active_seats(&self) -> usize {
         let share = self.dynamics.arenas.strategic.seat_share;
@@ -141,15 +180,29 @@ impl World<'_> {
             return;
         }
         let accept = self.s.gp.accept_threshold;
-        for i in 0..self.gps.len() {
-            if self.gps[i].role == Role::Federation || self.willingness.now[i] < accept {
-                continue;
-            }
-            if rng.random::<f64>() < pull {
+        // The next GP who could take such a role, found over the contiguous role and
+        // willingness arrays; a draw changes only the role of the GP drawn for, behind the scan.
+        // The generator's state kept in a local while drawing, so that it is not written back
+        // to memory after every draw.
+        let mut local = rng.clone();
+        let mut from = 0;
+        loop {
+            let w = &self.willingness;
+            let Some(k) = w.role[from..]
+                .iter()
+                .zip(&w.now[from..])
+                .position(|(&role, &now)| !(role == Role::Federation || now < accept))
+            else {
+                break;
+            };
+            let i = from + k;
+            from = i + 1;
+            if local.random::<f64>() < pull {
                 self.step_down(Leader::Gp(i as u32));
                 self.set_gp_role(i, Role::Federation);
             }
         }
+        *rng = local;
     }
 
     /// Offers each vacant seat to one GP without a seat, drawn with weight willingness ×
@@ -191,14 +244,15 @@ impl World<'_> {
         } else {
             self.seat_weights[from - 1]
         };
-        for ((c, gp), &willingness) in self.seat_weights[from..]
+        // A GP who is offered no seat has an offer skill of 0: adding its willingness times 0
+        // (+0 or −0) leaves the sum's bits as skipping it would, as the sum is never −0.
+        let w = &self.willingness;
+        for ((c, &willingness), &skill) in self.seat_weights[from..]
             .iter_mut()
-            .zip(&self.gps[from..])
-            .zip(&self.willingness.now[from..])
+            .zip(&w.now[from..])
+            .zip(&w.offer_skill[from..])
         {
-            if matches!(gp.role, Role::None | Role::Lead) {
-                total += willingness * gp.strategic;
-            }
+            total += willingness * skill;
             *c = total;
         }
         total
@@ -250,6 +304,12 @@ pub(super) struct Willingness {
     any_role: Vec<f64>,
     /// 1 when the GP holds one of the CCG's own roles (a larger footprint sidelines it), else 0.
     commissioning: Vec<f64>,
+    /// The GP's role, as `Gp::role`, for the scans over every GP.
+    role: Vec<Role>,
+    /// Strategic skill, where the GP may be offered a seat (no role, or a lead), else 0.
+    offer_skill: Vec<f64>,
+    /// Strategic skill (`Gp::strategic`).
+    strategic: Vec<f64>,
 }
 
 impl Willingness {
@@ -264,6 +324,12 @@ impl Willingness {
             visible: vec![0.0; n],
             any_role: gps.iter().map(|g| mask(g.role != Role::None)).collect(),
             commissioning: gps.iter().map(|g| mask(g.role.commissioning())).collect(),
+            role: gps.iter().map(|g| g.role).collect(),
+            offer_skill: gps
+                .iter()
+                .map(|g| offer_skill(g.role, g.strategic))
+                .collect(),
+            strategic: gps.iter().map(|g| g.strategic).collect(),
         }
     }
 
@@ -271,6 +337,17 @@ impl Willingness {
     fn set_role(&mut self, i: usize, role: Role) {
         self.any_role[i] = mask(role != Role::None);
         self.commissioning[i] = mask(role.commissioning());
+        self.role[i] = role;
+        self.offer_skill[i] = offer_skill(role, self.strategic[i]);
+    }
+}
+
+/// A GP's strategic skill where a GP in `role` may be offered a seat, else 0.
+fn offer_skill(role: Role, strategic: f64) -> f64 {
+    if matches!(role, Role::None | Role::Lead) {
+        strategic
+    } else {
+        0.0
     }
 }
 
@@ -441,6 +518,16 @@ mod tests {
                         mask(gp.role.commissioning()),
                         "GP {i} in month {month}"
                     );
+                    assert_eq!(
+                        world.willingness.role[i], gp.role,
+                        "GP {i} in month {month}"
+                    );
+                    let offered = matches!(gp.role, Role::None | Role::Lead);
+                    assert_eq!(
+                        world.willingness.offer_skill[i],
+                        if offered { gp.strategic } else { 0.0 },
+                        "GP {i} in month {month}"
+                    );
                 }
             }
         }
@@ -448,6 +535,45 @@ mod tests {
             changed > 100,
             "only {changed} role changes: the test tests little"
         );
+    }
+
+    #[test]
+    fn what_gps_see_equals_a_full_recount_every_month() {
+        // Engagement works out only the practices whose sight may have changed; after every
+        // month each GP's push must have the bits a full recount of last month's counts gives.
+        let s = scenario(&[]);
+        let mut changed = 0;
+        for rep in 0..5 {
+            let mut streams = runner::streams(s.simulation.seed, 0, rep, false);
+            let mut world = World::new(&s, &mut streams.population);
+            for month in 0..s.simulation.months {
+                let counts = world.adopters.clone();
+                world.step(month, &mut streams);
+                changed += usize::from(world.adopters != counts);
+                let visible: Vec<f64> = counts
+                    .iter()
+                    .map(|&c| world.visible_steps[c as usize])
+                    .collect();
+                for (practice, &own) in world.practices.iter().zip(&visible) {
+                    let peers = &world.adjacency
+                        [practice.peers.start as usize..practice.peers.end as usize];
+                    let near = if peers.is_empty() {
+                        0.0
+                    } else {
+                        peers.iter().map(|&q| visible[q as usize]).sum::<f64>() / peers.len() as f64
+                    };
+                    let push = s.gp.visibility_effect * (0.5 * (own + near));
+                    for i in practice.gps.start as usize..practice.gps.end as usize {
+                        assert_eq!(
+                            world.willingness.visible[i].to_bits(),
+                            push.to_bits(),
+                            "GP {i} in month {month} of replication {rep}"
+                        );
+                    }
+                }
+            }
+        }
+        assert!(changed > 50, "counts changed in {changed} months only");
     }
 
     #[test]

@@ -193,8 +193,16 @@ impl World<'_> {
                 best[1],
                 pr.mediation_effect,
             );
-            // Skill mix: complementary skills are worth most together (geometric mean).
-            let skill = (best[0] * best[1] * best[2]).cbrt();
+            // Skill mix: complementary skills are worth most together (geometric mean). The
+            // members' skills are fixed, so a board keeps its product from month to month, and
+            // its cube root (about 150 instructions) is read back.
+            let product = best[0] * best[1] * best[2];
+            let [memo_product, memo_skill] = &mut self.initiatives[k].skill_memo;
+            if product.to_bits() != memo_product.to_bits() {
+                *memo_product = product;
+                *memo_skill = product.cbrt();
+            }
+            let skill = *memo_skill;
             let speed = 1.0 + pr.market_speed * mix[MARKET] - pr.network_slowness * mix[NETWORK];
             let init = &mut self.initiatives[k];
             let floor = pr.mandate_floor;
@@ -278,20 +286,35 @@ fn divergence(members: &[Member]) -> f64 {
     if n < 2 {
         return 0.0;
     }
-    let mut sum = 0.0;
-    for a in 0..n {
-        for b in a + 1..n {
-            let (a, b) = (&members[a], &members[b]);
-            // `similarity(&a.logic, &b.logic)`, the same value with the norms read, not redone.
-            let dot = a.logic[0] * b.logic[0] + a.logic[1] * b.logic[1] + a.logic[2] * b.logic[2];
-            sum += if a.norm == 0.0 || b.norm == 0.0 {
+    // `similarity(&a.logic, &b.logic)`, the same value with the norms read, not redone; a
+    // board with no zero norm (every board in practice) needs no test per pair.
+    let cosine = |a: &Member, b: &Member| {
+        let dot = a.logic[0] * b.logic[0] + a.logic[1] * b.logic[1] + a.logic[2] * b.logic[2];
+        dot / (a.norm * b.norm)
+    };
+    let sum = if members.iter().all(|m| m.norm != 0.0) {
+        pair_sum(members, cosine)
+    } else {
+        pair_sum(members, |a, b| {
+            if a.norm == 0.0 || b.norm == 0.0 {
                 1.0
             } else {
-                dot / (a.norm * b.norm)
-            };
+                cosine(a, b)
+            }
+        })
+    };
+    1.0 - sum / (n * (n - 1) / 2) as f64
+}
+
+/// The sum of `f` over every pair of members, in the order (0, 1), (0, 2), …, (1, 2), ….
+fn pair_sum(members: &[Member], f: impl Fn(&Member, &Member) -> f64) -> f64 {
+    let mut sum = 0.0;
+    for (k, a) in members.iter().enumerate() {
+        for b in &members[k + 1..] {
+            sum += f(a, b);
         }
     }
-    1.0 - sum / (n * (n - 1) / 2) as f64
+    sum
 }
 
 /// Conflict on a programme board: competing logics plus the threat the design poses to

@@ -114,6 +114,9 @@ pub(super) struct Initiative {
     pub(super) implementation: f64,
     /// The month the implementation work was done and the front line could start.
     pub(super) live_month: Option<u32>,
+    /// The programme board's last skill product and its cube root, the board's skill mix
+    /// (NaN before the board first meets).
+    pub(super) skill_memo: [f64; 2],
 }
 
 /// One local health economy in the middle of a run.
@@ -161,7 +164,16 @@ pub struct World<'s> {
     /// `visible_steps[c]`: `1/n_initiatives` added `c` times from 0, a practice's visible
     /// adoption with `c` adopted initiatives.
     pub(super) visible_steps: Vec<f64>,
+    /// The `adopters` counts `visible` and `seen` were last worked out from: engagement works
+    /// them out again only when the counts change.
+    pub(super) seen_adopters: Vec<u32>,
+    /// What each practice's GPs see of adoption, as last worked out.
     pub(super) seen: Vec<f64>,
+    /// The practices that count each practice among their peers: they see anew when its
+    /// adoption count changes.
+    pub(super) watchers: Vec<Vec<u32>>,
+    /// Scratch: the practices whose sight is to be worked out again this month.
+    pub(super) resee: Vec<bool>,
     pub(super) seat_weights: Vec<f64>,
     /// The units' draws of one initiative's month, one 32-bit word a unit (the practice arena's
     /// scratch): drawn together, at less cost than a call a unit.
@@ -264,6 +276,7 @@ impl<'s> World<'s> {
                     mature_design_month: None,
                     implementation: 0.0,
                     live_month: None,
+                    skill_memo: [f64::NAN; 2],
                 }
             })
             .collect();
@@ -308,6 +321,12 @@ impl<'s> World<'s> {
         }
         let agents = (area.gps.len() + area.managers.len() + area.providers.len()).max(1) as f64;
         mean_logic_start.iter_mut().for_each(|x| *x /= agents);
+        let mut watchers = vec![Vec::new(); n_practices];
+        for (p, practice) in area.practices.iter().enumerate() {
+            for &q in &area.adjacency[practice.peers.start as usize..practice.peers.end as usize] {
+                watchers[q as usize].push(p as u32);
+            }
+        }
         let n_gps = area.gps.len();
         let n_teams = area.teams.len();
         let n_initiatives = initiatives.len();
@@ -355,7 +374,12 @@ impl<'s> World<'s> {
             visible: vec![0.0; n_practices],
             adopters: vec![0; n_practices],
             visible_steps: visible_steps(n_initiatives),
-            seen: vec![0.0; n_practices],
+            // No count is `u32::MAX` and no sight is NaN: the first month works out every
+            // practice's sight and every GP's push.
+            seen_adopters: vec![u32::MAX; n_practices],
+            seen: vec![f64::NAN; n_practices],
+            watchers,
+            resee: vec![false; n_practices],
             seat_weights: vec![0.0; n_gps],
             unit_draws: vec![0; max_units],
             places,
