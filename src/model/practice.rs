@@ -5,7 +5,7 @@
 use rand::RngExt;
 use rand_chacha::ChaCha8Rng;
 
-use super::agents::{Gp, HIERARCHY, Leader, NETWORK, Practice};
+use super::agents::{Gp, HIERARCHY, Leader, NETWORK, Practice, Team};
 use super::world::{PRACTICE, World};
 
 /// 2^-32: turns a 32-bit integer into a uniform number in [0, 1).
@@ -47,124 +47,38 @@ impl World<'_> {
     // profiles attribute instructions to each step of docs/ODD.md §3.
     #[inline(never)]
     pub(super) fn practice_arena(&mut self, month: u32, rng: &mut ChaCha8Rng) {
+        // Plans reach the front line only once the implementation work is done (Storey et al.,
+        // HS&DR report: "plans were constructed at the strategic level which failed to make a
+        // difference because the additional implementation work was not adequately done"); the
+        // work starts when someone first leads the initiative, in any arena. Implementation
+        // work a month, before an initiative's complexity: the area's capacity times the share
+        // of its managers' time left to it (a merger shares the management team).
+        let work_months = self.s.implementation.months;
+        let work = self.implementation_capacity * self.dynamics.arenas.programme.manager_time;
+        let mut live = false;
+        for init in &mut self.initiatives {
+            if init.ever_led && init.live_month.is_none() {
+                init.implementation = if work_months > 0.0 {
+                    init.implementation + work / (work_months * (0.5 + init.complexity))
+                } else {
+                    1.0
+                };
+                if init.implementation >= 1.0 {
+                    init.live_month = Some(month);
+                }
+            }
+            live |= init.live_month.is_some();
+        }
+        // Units move only once their initiative is live: before any is, the places they would
+        // read need not be worked out (a quarter of the baseline's months or so).
+        if live {
+            self.place_practices();
+            self.place_teams();
+        }
         let pa = &self.dynamics.arenas.practice;
         let st = &self.dynamics.arenas.strategic;
         let practice_on = pa.enabled;
-        // GPs' practical and informal leadership belongs to this arena's clinical switch.
-        let clinical = self.dynamics.clinical()[PRACTICE];
-        // Policy turmoil opens room for deviant innovation by a few credible, least conforming
-        // GPs while it lowers most GPs' willingness (docs/ODD.md §7.5; Storey et al., HS&DR
-        // report: it "help[s] to create space for deviant innovation from a small number of
-        // clinicians").
-        let opening = self.s.gp.deviance_effect * self.dynamics.environment.policy_uncertainty;
-        let floor = pa.leadership_floor;
-        let grassroots = pa.grassroots_adoption * pa.grassroots_rate;
-        let leadership_credibility = if clinical { 1.0 } else { 0.0 };
-        // What every unit at a practice or team shares this month, whatever the initiative:
-        // computed once here, not once per initiative and unit.
-        let place =
-            |leadership: f64, informal: f64, network: f64, peers: &std::ops::Range<u32>| Place {
-                leadership,
-                led: floor + (1.0 - floor) * leadership,
-                grassroots: grassroots * informal,
-                network: 0.5 + network,
-                peers: (peers.start, peers.end),
-            };
-        // Each adopted practice sends a peer signal weighted by its credibility: the weights
-        // change only with the clinical switch (credibility is fixed for the run).
-        if self.places.signal_clinical != Some(clinical) {
-            for (strength, &credibility) in self
-                .places
-                .signal_strength
-                .iter_mut()
-                .zip(&self.practice_credibility)
-            {
-                *strength = (0.5 + leadership_credibility * credibility) / 1.5;
-            }
-            self.places.signal_clinical = Some(clinical);
-        }
-        // Practical and informal leadership at each practice, from its GPs this month. The
-        // practices tile the GPs in order, so each practice's GPs are the next `n` of the rest;
-        // zipped slices need no bounds check a practice (about 0.1 M instructions a baseline
-        // replication less than indexing each array, with the per-GP arrays below).
-        let leading = practice_on && clinical;
-        let (scale, shift) = (self.drift.scale, self.drift.shift[NETWORK]);
-        let places = &mut self.places;
-        let mut skills = &places.gp_practical[..];
-        let mut willing = &self.willingness.now[..];
-        let mut credible = &places.credible[..];
-        for ((((at, counts), practical_out), informal_out), &network_start) in places
-            .practices
-            .iter_mut()
-            .zip(&places.counts)
-            .zip(&mut self.practical_leadership)
-            .zip(&mut self.informal_leadership)
-            .zip(&self.practice_network_start)
-        {
-            let (own_skills, rest) = skills.split_at(counts.gps as usize);
-            skills = rest;
-            let (own_willing, rest) = willing.split_at(counts.gps as usize);
-            willing = rest;
-            let (own_credible, rest) = credible.split_at(counts.credible as usize);
-            credible = rest;
-            let (mut practical, mut informal) = (0.0f64, 0.0f64);
-            if leading {
-                for (&skill, &willingness) in own_skills.iter().zip(own_willing) {
-                    practical = larger(practical, skill * willingness);
-                }
-                for gp in own_credible {
-                    let willingness = own_willing[gp.at as usize];
-                    let w = if gp.deviant {
-                        (willingness + opening).min(1.0)
-                    } else {
-                        willingness
-                    };
-                    informal = larger(informal, gp.credibility * w);
-                }
-            }
-            *practical_out = practical;
-            *informal_out = informal;
-            // Its peers were set when the world was built; the rest moves every month.
-            at.leadership = practical;
-            at.led = floor + (1.0 - floor) * practical;
-            at.grassroots = grassroots * informal;
-            at.network = 0.5 + (scale * network_start + shift);
-        }
-        let on = if practice_on { 1.0 } else { 0.0 };
         let rate = pa.reversion_rate * pa.reversion_base;
-        for (team, at) in self.teams.iter().zip(&mut self.places.teams) {
-            // A social-care team answers to the council: the CCG's directive does not reach
-            // it, every other route reaches it only as far as the council wants to integrate
-            // (its appetite), and it feels the council's resistance (docs/ODD.md §7.5).
-            let (network, directed, defensiveness, reach) = match team.provider {
-                Some(p) => {
-                    let provider = &self.providers[p as usize];
-                    (
-                        self.drift.apply(&provider.logic)[NETWORK],
-                        true,
-                        provider.defensiveness,
-                        1.0,
-                    )
-                }
-                None => (
-                    self.drift.apply(&self.council.logic)[NETWORK],
-                    false,
-                    self.council.resistance(),
-                    self.council.appetite,
-                ),
-            };
-            *at = TeamPlace {
-                place: place(
-                    on * team.practical,
-                    on * team.informal,
-                    network,
-                    &team.peers,
-                ),
-                directed,
-                exposure: rate * (0.3 + defensiveness),
-                reach,
-            };
-        }
         let pressure = self.dynamics.environment.central_pressure;
         let hierarchy = self.board_mix[HIERARCHY];
         let n_practices = self.practices.len();
@@ -178,51 +92,9 @@ impl World<'_> {
         let sustain = self.s.success.sustain_months;
         let routinisation = self.s.arenas.practice.routinisation_months;
         let practice_reach = self.dynamics.arenas.programme.contract_practice_reach;
-        // Implementation work a month, before an initiative's complexity: the area's capacity
-        // times the share of its managers' time left to it (a merger shares the management team).
-        let work_months = self.s.implementation.months;
-        let work = self.implementation_capacity * self.dynamics.arenas.programme.manager_time;
         self.adopters.fill(0);
         for k in 0..self.initiatives.len() {
             let init = &mut self.initiatives[k];
-            // Plans reach the front line only once the implementation work is done (Storey et
-            // al., HS&DR report: "plans were constructed at the strategic level which failed to
-            // make a difference because the additional implementation work was not adequately
-            // done"); the work starts when someone first leads the initiative, in any arena.
-            if init.ever_led && init.live_month.is_none() {
-                init.implementation = if work_months > 0.0 {
-                    init.implementation + work / (work_months * (0.5 + init.complexity))
-                } else {
-                    1.0
-                };
-                if init.implementation >= 1.0 {
-                    init.live_month = Some(month);
-                }
-            }
-            let (m, d) = (init.mandate, init.design);
-            // The health and wellbeing board's backing stands in for mandate in the pull and the
-            // support against reversion (docs/ODD.md §7.3); the directive reads M alone.
-            let m_backed = m.max(init.backing);
-            // Practices feel the established interests of the providers in scope, or of all.
-            let scope_defensiveness = if init.scope.is_empty() {
-                all_defensiveness
-            } else {
-                init.scope
-                    .iter()
-                    .map(|&p| self.providers[p as usize].defensiveness)
-                    .sum::<f64>()
-                    / init.scope.len() as f64
-            };
-            let directive = if st.enabled && init.attention {
-                st.directive_strength
-                    * st.directive_rate
-                    * m
-                    * (0.5 + hierarchy)
-                    * (1.0 + if init.national { pressure } else { 0.0 })
-            } else {
-                0.0
-            };
-            let contract = init.contract_hazard;
             if init.live_month.is_none() {
                 // No unit starts before the initiative is live, so every unit is at NONE and
                 // stays there: skip its draws (one 32-bit word a unit) in the units stream, which
@@ -234,6 +106,30 @@ impl World<'_> {
                 init.adoption = 0.0;
                 init.routinised = 0.0;
             } else {
+                let (m, d) = (init.mandate, init.design);
+                // The health and wellbeing board's backing stands in for mandate in the pull and
+                // the support against reversion (docs/ODD.md §7.3); the directive reads M alone.
+                let m_backed = m.max(init.backing);
+                // Practices feel the established interests of the providers in scope, or of all.
+                let scope_defensiveness = if init.scope.is_empty() {
+                    all_defensiveness
+                } else {
+                    init.scope
+                        .iter()
+                        .map(|&p| self.providers[p as usize].defensiveness)
+                        .sum::<f64>()
+                        / init.scope.len() as f64
+                };
+                let directive = if st.enabled && init.attention {
+                    st.directive_strength
+                        * st.directive_rate
+                        * m
+                        * (0.5 + hierarchy)
+                        * (1.0 + if init.national { pressure } else { 0.0 })
+                } else {
+                    0.0
+                };
+                let contract = init.contract_hazard;
                 // Units read last month's peer signals, so the order in which units are visited
                 // does not matter: which practices had adopted last month is kept in one half of
                 // the initiative's flags while this month's are written into the other (about
@@ -318,6 +214,132 @@ impl World<'_> {
             }
         }
     }
+
+    /// Practical and informal leadership at each practice from its GPs this month, and what
+    /// every unit there shares whatever the initiative ([`Place`]): worked out once a month, not
+    /// once per initiative and unit.
+    pub(super) fn place_practices(&mut self) {
+        let pa = &self.dynamics.arenas.practice;
+        // GPs' practical and informal leadership belongs to this arena's clinical switch.
+        let clinical = self.dynamics.clinical()[PRACTICE];
+        // Policy turmoil opens room for deviant innovation by a few credible, least conforming
+        // GPs while it lowers most GPs' willingness (docs/ODD.md §7.5; Storey et al., HS&DR
+        // report: it "help[s] to create space for deviant innovation from a small number of
+        // clinicians").
+        let opening = self.s.gp.deviance_effect * self.dynamics.environment.policy_uncertainty;
+        let floor = pa.leadership_floor;
+        let grassroots = pa.grassroots_adoption * pa.grassroots_rate;
+        let leadership_credibility = if clinical { 1.0 } else { 0.0 };
+        // Each adopted practice sends a peer signal weighted by its credibility: the weights
+        // change only with the clinical switch (credibility is fixed for the run).
+        if self.places.signal_clinical != Some(clinical) {
+            for (strength, &credibility) in self
+                .places
+                .signal_strength
+                .iter_mut()
+                .zip(&self.practice_credibility)
+            {
+                *strength = (0.5 + leadership_credibility * credibility) / 1.5;
+            }
+            self.places.signal_clinical = Some(clinical);
+        }
+        // The practices tile the GPs in order, so each practice's GPs are the next `n` of the
+        // rest; zipped slices need no bounds check a practice (about 0.1 M instructions a
+        // baseline replication less than indexing each array, with the per-GP arrays).
+        let leading = pa.enabled && clinical;
+        let (scale, shift) = (self.drift.scale, self.drift.shift[NETWORK]);
+        let places = &mut self.places;
+        let mut skills = &places.gp_practical[..];
+        let mut willing = &self.willingness.now[..];
+        let mut credible = &places.credible[..];
+        for ((at, counts), &network_start) in places
+            .practices
+            .iter_mut()
+            .zip(&places.counts)
+            .zip(&self.practice_network_start)
+        {
+            let (own_skills, rest) = skills.split_at(counts.gps as usize);
+            skills = rest;
+            let (own_willing, rest) = willing.split_at(counts.gps as usize);
+            willing = rest;
+            let (own_credible, rest) = credible.split_at(counts.credible as usize);
+            credible = rest;
+            let (mut practical, mut informal) = (0.0f64, 0.0f64);
+            if leading {
+                for (&skill, &willingness) in own_skills.iter().zip(own_willing) {
+                    practical = larger(practical, skill * willingness);
+                }
+                for gp in own_credible {
+                    let willingness = own_willing[gp.at as usize];
+                    let w = if gp.deviant {
+                        (willingness + opening).min(1.0)
+                    } else {
+                        willingness
+                    };
+                    informal = larger(informal, gp.credibility * w);
+                }
+            }
+            // Its peers were set when the world was built; the rest moves every month.
+            at.leadership = practical;
+            at.informal = informal;
+            at.led = floor + (1.0 - floor) * practical;
+            at.grassroots = grassroots * informal;
+            at.network = 0.5 + (scale * network_start + shift);
+        }
+    }
+
+    /// What the units at each frontline team share this month: its provider's (or the
+    /// council's) network logic and established interests are worked out once for all its
+    /// teams, not once a team.
+    fn place_teams(&mut self) {
+        let pa = &self.dynamics.arenas.practice;
+        let floor = pa.leadership_floor;
+        let grassroots = pa.grassroots_adoption * pa.grassroots_rate;
+        let on = if pa.enabled { 1.0 } else { 0.0 };
+        let rate = pa.reversion_rate * pa.reversion_base;
+        let place = |team: &Team, network: f64, directed: bool, exposure: f64, reach: f64| {
+            let (leadership, informal) = (on * team.practical, on * team.informal);
+            TeamPlace {
+                place: Place {
+                    leadership,
+                    informal,
+                    led: floor + (1.0 - floor) * leadership,
+                    grassroots: grassroots * informal,
+                    network: 0.5 + network,
+                    peers: (team.peers.start, team.peers.end),
+                },
+                directed,
+                exposure,
+                reach,
+            }
+        };
+        // The teams are every provider's in provider order, then the council's.
+        let team_range = |r: &std::ops::Range<u32>| r.start as usize..r.end as usize;
+        for provider in &self.providers {
+            let range = team_range(&provider.teams);
+            let network = self.drift.apply(&provider.logic)[NETWORK];
+            let exposure = rate * (0.3 + provider.defensiveness);
+            for (team, at) in self.teams[range.clone()]
+                .iter()
+                .zip(&mut self.places.teams[range])
+            {
+                *at = place(team, network, true, exposure, 1.0);
+            }
+        }
+        // A social-care team answers to the council: the CCG's directive does not reach it,
+        // every other route reaches it only as far as the council wants to integrate (its
+        // appetite), and it feels the council's resistance (docs/ODD.md §7.5).
+        let council = &self.council;
+        let range = team_range(&council.teams);
+        let network = self.drift.apply(&council.logic)[NETWORK];
+        let exposure = rate * (0.3 + council.resistance());
+        for (team, at) in self.teams[range.clone()]
+            .iter()
+            .zip(&mut self.places.teams[range])
+        {
+            *at = place(team, network, false, exposure, council.appetite);
+        }
+    }
 }
 
 /// The larger of two shares. `f64::max` would give the same for the finite shares here; its
@@ -331,7 +353,9 @@ fn larger(a: f64, b: f64) -> f64 {
 #[derive(Debug, Clone, Copy, Default)]
 pub(super) struct Place {
     /// Practical leadership there (it supports adopted units against reversion).
-    leadership: f64,
+    pub(super) leadership: f64,
+    /// Informal leadership there (the grassroots route's strength).
+    pub(super) informal: f64,
     /// `leadership_floor + (1 − leadership_floor)·leadership`: the share of the pull it feels.
     led: f64,
     /// `grassroots_adoption · grassroots_rate · informal`: the grassroots route's hazard.
@@ -673,10 +697,12 @@ mod tests {
             let mut world = World::new(&s, &mut streams.population);
             for month in 0..24 {
                 world.step(month, &mut streams);
-                for (p, practice) in world.practices.iter().enumerate() {
+                // The arena works out leadership only in months it is needed: ask for it.
+                world.place_practices();
+                for (practice, at) in world.practices.iter().zip(&world.places.practices) {
                     let gps = &world.gps[practice.gps.start as usize..practice.gps.end as usize];
                     if gps.iter().any(|g| g.deviant) {
-                        informal += world.informal_leadership[p];
+                        informal += at.informal;
                     }
                 }
                 willingness += world.willingness.now.iter().sum::<f64>();

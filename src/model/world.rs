@@ -155,8 +155,6 @@ pub struct World<'s> {
     /// Mean starting logic of GPs, managers and providers together.
     pub(super) mean_logic_start: LogicMix,
     // Scratch buffers, sized once.
-    pub(super) practical_leadership: Vec<f64>,
-    pub(super) informal_leadership: Vec<f64>,
     pub(super) visible: Vec<f64>,
     /// Initiatives adopted at each practice, counted by the practice arena for next month's
     /// engagement (only the practice arena moves units).
@@ -369,8 +367,6 @@ impl<'s> World<'s> {
             drift: Drift::default(),
             practice_network_start,
             mean_logic_start,
-            practical_leadership: vec![0.0; n_practices],
-            informal_leadership: vec![0.0; n_practices],
             visible: vec![0.0; n_practices],
             adopters: vec![0; n_practices],
             visible_steps: visible_steps(n_initiatives),
@@ -569,6 +565,8 @@ mod tests {
             let mut world = World::new(s, &mut streams.population);
             for month in 0..s.simulation.months {
                 world.step(month, &mut streams);
+                // The arena works out leadership only in months it is needed: ask for it.
+                world.place_practices();
                 let w = &world;
                 seen[0] += w.seats.iter().any(Option::is_some) as u32;
                 seen[1] += w.initiatives.iter().any(|i| i.gp_on_board) as u32;
@@ -577,11 +575,11 @@ mod tests {
                         matches!(i.lead, Some(Leader::Gp(_))) && i.lead_arena == Some(arena)
                     }) as u32;
                 }
-                seen[5] += w
-                    .practical_leadership
-                    .iter()
-                    .chain(&w.informal_leadership)
-                    .any(|&l| l > 0.0) as u32;
+                seen[5] +=
+                    w.places
+                        .practices
+                        .iter()
+                        .any(|p| p.leadership > 0.0 || p.informal > 0.0) as u32;
             }
             adoption += world.initiatives.iter().map(|i| i.peak[2]).sum::<f64>();
         }
