@@ -116,7 +116,10 @@ impl World<'_> {
                 *v = self.visible_steps[c as usize];
                 *seen = c;
                 self.resee[p] = true;
-                for &q in &self.watchers[p] {
+                // Peer ties go both ways (`population::draw`), so the practices that count p
+                // among their peers are p's own peers.
+                let peers = &self.practices[p].peers;
+                for &q in &self.adjacency[peers.start as usize..peers.end as usize] {
                     self.resee[q as usize] = true;
                 }
             }

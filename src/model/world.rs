@@ -167,9 +167,6 @@ pub struct World<'s> {
     pub(super) seen_adopters: Vec<u32>,
     /// What each practice's GPs see of adoption, as last worked out.
     pub(super) seen: Vec<f64>,
-    /// The practices that count each practice among their peers: they see anew when its
-    /// adoption count changes.
-    pub(super) watchers: Vec<Vec<u32>>,
     /// Scratch: the practices whose sight is to be worked out again this month.
     pub(super) resee: Vec<bool>,
     pub(super) seat_weights: Vec<f64>,
@@ -319,12 +316,6 @@ impl<'s> World<'s> {
         }
         let agents = (area.gps.len() + area.managers.len() + area.providers.len()).max(1) as f64;
         mean_logic_start.iter_mut().for_each(|x| *x /= agents);
-        let mut watchers = vec![Vec::new(); n_practices];
-        for (p, practice) in area.practices.iter().enumerate() {
-            for &q in &area.adjacency[practice.peers.start as usize..practice.peers.end as usize] {
-                watchers[q as usize].push(p as u32);
-            }
-        }
         let n_gps = area.gps.len();
         let n_teams = area.teams.len();
         let n_initiatives = initiatives.len();
@@ -374,7 +365,6 @@ impl<'s> World<'s> {
             // practice's sight and every GP's push.
             seen_adopters: vec![u32::MAX; n_practices],
             seen: vec![f64::NAN; n_practices],
-            watchers,
             resee: vec![false; n_practices],
             seat_weights: vec![0.0; n_gps],
             unit_draws: vec![0; max_units],
