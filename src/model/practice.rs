@@ -543,15 +543,14 @@ impl UnitRules<'_> {
                 let peer = if peers.is_empty() {
                     0.0
                 } else {
+                    // Each peer's strength times 1 or 0: `s·0 = +0` for the non-negative
+                    // strengths, the same term as leaving it out, and no branch on whether a
+                    // peer adopted (which went either way, peer after peer).
                     peers
                         .iter()
                         .map(|&q| {
                             let q = q as usize;
-                            if self.adopted[q] {
-                                self.strength[q]
-                            } else {
-                                0.0
-                            }
+                            self.strength[q] * f64::from(u8::from(self.adopted[q]))
                         })
                         .sum::<f64>()
                         / peers.len() as f64
