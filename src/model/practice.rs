@@ -16,8 +16,9 @@ const UNIT_SCALE: f64 = 1.0 / 4_294_967_296.0;
 pub(super) struct Unit {
     /// 0 none, 1 trialling, 2 adopted, 3 routinised.
     pub(super) stage: u8,
-    /// Months in the current stage.
-    pub(super) months: u16,
+    /// The month of its next change of stage: confirmation while trialling, routinisation
+    /// once adopted ([`NEVER`] otherwise), drawn when it enters the stage (docs/ODD.md §7.5).
+    pub(super) due: u16,
     /// Whether it started under a compulsory route, and which one.
     pub(super) compliance: Compliance,
 }
@@ -34,6 +35,9 @@ pub(super) enum Compliance {
     /// By a programme board's contract (market): bears `contract_compliance` of it.
     Contract,
 }
+
+/// A month no run reaches (runs are at most 1,200 months): a change that never comes.
+const NEVER: u16 = u16::MAX;
 
 // The stages of a unit, in order: other steps compare them (`stage >= ADOPTED`).
 pub(super) const NONE: u8 = 0;
@@ -90,7 +94,9 @@ impl World<'_> {
         };
         let threshold = self.s.success.threshold;
         let sustain = self.s.success.sustain_months;
-        let routinisation = self.s.arenas.practice.routinisation_months;
+        // Confirmed in month t, routinised in month t + routinisation_months (t + 1 at 0).
+        let routinisation = self.s.arenas.practice.routinisation_months.max(1) as u16;
+        let stage_key = stage_key(rng);
         let practice_reach = self.dynamics.arenas.programme.contract_practice_reach;
         self.adopters.fill(0);
         for k in 0..self.initiatives.len() {
@@ -140,12 +146,33 @@ impl World<'_> {
                 let (a, b) = halves.split_at_mut(n_practices);
                 let (last_adopted, now_adopted) = if *flip { (b, a) } else { (a, b) };
                 *flip = !*flip;
+                // A trial's confirmation is drawn as a waiting time when it starts; when
+                // `trial_confirm` changes, every trial's wait is drawn again from this month
+                // (a geometric wait has no memory).
+                if pa.trial_confirm.to_bits() != init.confirm.chance.to_bits() {
+                    init.confirm = Chance::new(pa.trial_confirm);
+                    let draws = StageDraws {
+                        key: stage_key,
+                        initiative: k,
+                        month: month as u16,
+                    };
+                    for (j, unit) in init.units.iter_mut().enumerate() {
+                        if unit.stage == TRIAL {
+                            unit.due = draws.due(init.confirm, j, Purpose::Redraw) - 1;
+                        }
+                    }
+                }
                 let rules = UnitRules {
                     practice_on,
                     pull: pa.pull_rate * (d + m_backed),
                     peer_rate: pa.peer_rate,
-                    trial_confirm: pa.trial_confirm,
+                    confirm: init.confirm,
                     routinisation,
+                    draws: StageDraws {
+                        key: stage_key,
+                        initiative: k,
+                        month: month as u16,
+                    },
                     reversion: Reversion::new(pa, m_backed, m, d),
                     adjacency: &self.adjacency,
                     adopted: last_adopted,
@@ -164,19 +191,23 @@ impl World<'_> {
                 let draws = &mut self.unit_draws[..practice_units.len() + team_units.len()];
                 rng.fill(draws);
                 let (practice_draws, team_draws) = draws.split_at(practice_units.len());
-                for ((((unit, at), adopters), &bits), now) in practice_units
+                for (j, ((((unit, at), adopters), &bits), now)) in practice_units
                     .iter_mut()
                     .zip(&self.places.practices)
                     .zip(&mut self.adopters)
                     .zip(practice_draws)
                     .zip(now_adopted.iter_mut())
+                    .enumerate()
                 {
-                    rules.advance(unit, bits, at, &practice_route, &mut counts);
+                    rules.advance(unit, j, bits, at, &practice_route, &mut counts);
                     *now = unit.stage >= ADOPTED;
                     *adopters += u32::from(*now);
                 }
-                for ((unit, &t), &bits) in
-                    team_units.iter_mut().zip(&init.unit_teams).zip(team_draws)
+                for (j, ((unit, &t), &bits)) in team_units
+                    .iter_mut()
+                    .zip(&init.unit_teams)
+                    .zip(team_draws)
+                    .enumerate()
                 {
                     let at = &self.places.teams[t as usize];
                     let route = UnitRoutes {
@@ -185,7 +216,7 @@ impl World<'_> {
                         exposure: at.exposure,
                         reach: at.reach,
                     };
-                    rules.advance(unit, bits, &at.place, &route, &mut counts);
+                    rules.advance(unit, n_practices + j, bits, &at.place, &route, &mut counts);
                 }
                 let (adopted, routinised) = (counts & u64::from(u32::MAX), counts >> 32);
                 let n = init.units.len().max(1) as f64;
@@ -471,6 +502,108 @@ impl Places {
     }
 }
 
+/// A monthly chance and `ln(1 − chance)`, from which geometric waiting times are drawn.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Chance {
+    chance: f64,
+    /// `ln(1 − chance)`: −∞ at a chance of 1, 0 at a chance of 0.
+    log_miss: f64,
+}
+
+impl Chance {
+    fn new(chance: f64) -> Self {
+        Chance {
+            chance,
+            log_miss: (-chance).ln_1p(),
+        }
+    }
+
+    /// Months to the first success of independent monthly trials at this chance, at least 1,
+    /// from a uniform `u` in (0, 1]: `1 + ⌊ln u / ln(1 − chance)⌋` (inversion of the geometric
+    /// distribution), capped at [`NEVER`].
+    #[inline]
+    fn wait(self, u: f64) -> u16 {
+        // At a chance of 1, ln u / −∞ = −0 and the wait is 1; at 0, ln u / 0 is +∞ or NaN
+        // (u = 1), and the saturating casts give NEVER.
+        let months = u.ln() / self.log_miss;
+        if months >= f64::from(NEVER) || months.is_nan() {
+            NEVER
+        } else {
+            // Not negative, so the cast truncates to the floor.
+            (months as u16).saturating_add(1)
+        }
+    }
+}
+
+impl Default for Chance {
+    /// Not a chance any scenario sets: the first live month draws with the real one.
+    fn default() -> Self {
+        Chance {
+            chance: f64::NAN,
+            log_miss: f64::NAN,
+        }
+    }
+}
+
+/// What a draw for a change of stage is for.
+#[derive(Clone, Copy)]
+enum Purpose {
+    /// A trial's confirmation, drawn when it starts.
+    Start = 0,
+    /// A trial's confirmation drawn again when `trial_confirm` changes.
+    Redraw = 1,
+}
+
+/// The key of a replication's stage draws: the SplitMix64 output function folded over the
+/// units stream's seed and stream number (which the runner derives from the scenario seed, the
+/// design point and the replication).
+fn stage_key(rng: &ChaCha8Rng) -> u64 {
+    rng.get_seed()
+        .chunks_exact(8)
+        .fold(mix(rng.get_stream()), |key, word| {
+            let word = u64::from_le_bytes(word.try_into().expect("chunks of 8 bytes"));
+            mix(key ^ word)
+        })
+}
+
+/// The SplitMix64 output function (Steele, Lea and Flood, 2014).
+#[inline]
+fn mix(z: u64) -> u64 {
+    let z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    let z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
+}
+
+/// The draws for one initiative's changes of stage this month (docs/ODD.md §7.5, "Stage
+/// draws"): each a fixed function of the replication, the initiative, the unit, the month and
+/// the purpose, so that a unit that starts in the same month in two cells of an experiment
+/// waits as long in both.
+#[derive(Clone, Copy)]
+struct StageDraws {
+    key: u64,
+    initiative: usize,
+    month: u16,
+}
+
+impl StageDraws {
+    /// The month a change at `chance` a month, drawn this month for unit `unit`, comes due:
+    /// this month plus a geometric wait from SplitMix64 at the counter
+    /// `initiative·2^45 + unit·2^13 + month·2 + purpose` (months < 2^11, units < 2^32).
+    #[inline]
+    fn due(&self, chance: Chance, unit: usize, purpose: Purpose) -> u16 {
+        let counter = ((self.initiative as u64) << 45)
+            ^ ((unit as u64 & 0xFFFF_FFFF) << 13)
+            ^ (u64::from(self.month) << 1)
+            ^ purpose as u64;
+        let z = mix(self
+            .key
+            .wrapping_add(counter.wrapping_add(1).wrapping_mul(0x9E37_79B9_7F4A_7C15)));
+        // A uniform on (0, 1] from the top 53 bits.
+        let u = ((z >> 11) + 1) as f64 * (1.0 / (1u64 << 53) as f64);
+        self.month.saturating_add(chance.wait(u))
+    }
+}
+
 /// What a unit at each stage adds to [`UnitRules::advance`]'s counts: one to the adopted (low
 /// 32 bits) at adopted and routinised, and one to the routinised (high 32 bits) at routinised.
 /// One addition a unit: two counters kept apart cost ten instructions a unit.
@@ -484,8 +617,11 @@ struct UnitRules<'a> {
     /// `pull_rate · (D + max(M, B))`.
     pull: f64,
     peer_rate: f64,
-    trial_confirm: f64,
-    routinisation: u32,
+    /// The monthly chance that a trial is confirmed, `trial_confirm`.
+    confirm: Chance,
+    /// Months from confirmation to routinisation (at least 1).
+    routinisation: u16,
+    draws: StageDraws,
     reversion: Reversion,
     adjacency: &'a [u32],
     /// Whether each practice had adopted this initiative last month: it then sends its peer
@@ -519,6 +655,7 @@ impl UnitRules<'_> {
     fn advance(
         &self,
         unit: &mut Unit,
+        j: usize,
         bits: u32,
         at: &Place,
         route: &UnitRoutes,
@@ -567,7 +704,7 @@ impl UnitRules<'_> {
             let start = -(-hazard).exp_m1();
             if u < start {
                 unit.stage = TRIAL;
-                unit.months = 0;
+                unit.due = self.draws.due(self.confirm, j, Purpose::Start);
                 // The route that started it, drawn in proportion to the routes' hazards with
                 // what the start left of the draw (`u/start` is uniform on [0, 1)).
                 let route_draw = u / start * hazard;
@@ -581,27 +718,21 @@ impl UnitRules<'_> {
             }
             return;
         }
-        unit.months = unit.months.saturating_add(1);
-        // The reversion draw: the draw itself, or what confirmation left of it.
-        let mut u_revert = u;
-        if unit.stage == TRIAL {
-            let confirm = self.trial_confirm;
-            if u < confirm {
+        // Confirmation or routinisation, when due this month, comes before reversion.
+        if unit.due == self.draws.month {
+            if unit.stage == TRIAL {
                 unit.stage = ADOPTED;
-                unit.months = 0;
-                u_revert = u / confirm;
+                unit.due = self.draws.month + self.routinisation;
             } else {
-                u_revert = (u - confirm) / (1.0 - confirm);
+                unit.stage = ROUTINISED;
+                unit.due = NEVER;
             }
-        } else if unit.stage == ADOPTED && unit.months as u32 >= self.routinisation {
-            unit.stage = ROUTINISED;
         }
         // Support is never negative and the routinised factor never above 1, so the hazard is
         // at most exposure times the unit's compliance price (rounding is monotone): a draw at
         // or above that cannot revert, and the support need not be worked out.
         let most = route.exposure * self.reversion.compliance[unit.compliance as usize];
-        if u_revert < most && u_revert < self.reversion.hazard(route.exposure, at.leadership, unit)
-        {
+        if u < most && u < self.reversion.hazard(route.exposure, at.leadership, unit) {
             *unit = Unit::default();
         }
         *counts += COUNTED[unit.stage as usize & 3];
