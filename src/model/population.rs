@@ -1,10 +1,13 @@
 //! Drawing one area: its agents, organisations, peer network and initiatives (docs/ODD.md §5).
 
+use std::rc::Rc;
+
 use rand::{Rng, RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rand_distr::{Distribution, Gamma};
 
 use super::agents::{Council, Gp, HIERARCHY, LogicMix, Manager, Practice, Provider, Role, Team};
+use super::share_table::ShareTable;
 use super::world::Draws;
 use super::ziggurat::{open01, out_of_line, standard_normal};
 use crate::scenario::{Dist, Logic, Scenario};
@@ -70,26 +73,36 @@ pub(crate) struct ShareDraw {
     /// Beta(a, b) as X / (X + Y) with X ~ Gamma(a), Y ~ Gamma(b): the same distribution as
     /// `rand_distr::Beta`, at less than half its cost (measured 24 ns against 62 ns a draw).
     gammas: Option<(UnitGamma, UnitGamma)>,
+    /// The same Beta from a table built once per shape ([`ShareTable`]), where it has one.
+    table: Option<Rc<ShareTable>>,
 }
 
 impl ShareDraw {
     /// A Beta with `mean` and `sd` (the mean clipped into the open interval, the variance capped
-    /// below its maximum so the shape parameters stay positive).
+    /// below its maximum so the shape parameters stay positive), drawn as a ratio of gammas.
     pub(crate) fn new(mean: f64, sd: f64) -> Self {
         let mean = mean.clamp(1e-3, 1.0 - 1e-3);
-        let var = (sd * sd).min(mean * (1.0 - mean) * 0.95);
-        let gammas = (var > 0.0)
-            .then(|| {
-                let k = mean * (1.0 - mean) / var - 1.0;
-                Some((UnitGamma::new(mean * k)?, UnitGamma::new((1.0 - mean) * k)?))
-            })
-            .flatten();
-        ShareDraw { mean, gammas }
+        let gammas =
+            beta_shapes(mean, sd).and_then(|(a, b)| Some((UnitGamma::new(a)?, UnitGamma::new(b)?)));
+        ShareDraw {
+            mean,
+            gammas,
+            table: None,
+        }
     }
 
-    /// From a scenario distribution, with its mean shifted by an area effect.
+    /// From a scenario distribution, with its mean shifted by an area effect (the shapes move
+    /// with every area, so they are drawn as a ratio of gammas).
     pub(crate) fn shifted(d: &Dist, shift: f64) -> Self {
         Self::new(d.mean + shift, d.sd)
+    }
+
+    /// From a scenario distribution whose shapes are the same in every area: from a table where
+    /// the Beta has one (both shapes at least 1, not too narrow), else as [`ShareDraw::new`].
+    pub(crate) fn fixed(d: &Dist) -> Self {
+        let mut draw = Self::new(d.mean, d.sd);
+        draw.table = beta_shapes(draw.mean, d.sd).and_then(|(a, b)| ShareTable::cached(a, b));
+        draw
     }
 
     /// One draw.
@@ -97,6 +110,9 @@ impl ShareDraw {
     // cost some 17 K instructions a replication over its 1,000 draws (callgrind).
     #[inline(always)]
     pub(crate) fn sample<R: Rng + Clone>(&self, rng: &mut R) -> f64 {
+        if let Some(table) = &self.table {
+            return table.sample(rng);
+        }
         match &self.gammas {
             Some((a, b)) => {
                 // Both gammas draw from a local copy of the generator, written back once: the
@@ -113,6 +129,16 @@ impl ShareDraw {
             None => self.mean,
         }
     }
+}
+
+/// The Beta's shapes `(a, b)` for a mean in the open interval and `sd`, the variance capped at
+/// 95% of its maximum; none when `sd` is 0 (every draw is the mean).
+fn beta_shapes(mean: f64, sd: f64) -> Option<(f64, f64)> {
+    let var = (sd * sd).min(mean * (1.0 - mean) * 0.95);
+    (var > 0.0).then(|| {
+        let k = mean * (1.0 - mean) / var - 1.0;
+        (mean * k, (1.0 - mean) * k)
+    })
 }
 
 /// Draws individual logic mixes around a mean, as a Dirichlet with a given concentration.
@@ -209,11 +235,11 @@ pub(crate) fn draw(s: &Scenario, rng: &mut ChaCha8Rng) -> Area {
     let n_gps = s.population.gps as usize;
     let n_practices = s.population.practices as usize;
     let willingness = ShareDraw::shifted(&g.willingness, willingness_effect);
-    let credibility = ShareDraw::shifted(&g.credibility, 0.0);
-    let strategic = ShareDraw::shifted(&g.strategic_skill, 0.0);
-    let mediation = ShareDraw::shifted(&g.mediation_skill, 0.0);
-    let practical = ShareDraw::shifted(&g.practical_skill, 0.0);
-    let loyalty = ShareDraw::shifted(&g.loyalty, 0.0);
+    let credibility = ShareDraw::fixed(&g.credibility);
+    let strategic = ShareDraw::fixed(&g.strategic_skill);
+    let mediation = ShareDraw::fixed(&g.mediation_skill);
+    let practical = ShareDraw::fixed(&g.practical_skill);
+    let loyalty = ShareDraw::fixed(&g.loyalty);
     let gp_logic = LogicDraw::new(&g.logic, g.logic_concentration);
     let mean_hierarchy = g.logic.weights()[HIERARCHY];
     let gps: Vec<Gp> = (0..n_gps)
@@ -321,9 +347,9 @@ pub(crate) fn draw(s: &Scenario, rng: &mut ChaCha8Rng) -> Area {
     adjacency.truncate(kept);
 
     let m = &s.manager;
-    let m_strategic = ShareDraw::shifted(&m.strategic_skill, 0.0);
-    let m_mediation = ShareDraw::shifted(&m.mediation_skill, 0.0);
-    let m_practical = ShareDraw::shifted(&m.practical_skill, 0.0);
+    let m_strategic = ShareDraw::fixed(&m.strategic_skill);
+    let m_mediation = ShareDraw::fixed(&m.mediation_skill);
+    let m_practical = ShareDraw::fixed(&m.practical_skill);
     let m_logic = LogicDraw::new(&m.logic, m.logic_concentration);
     let managers: Vec<Manager> = (0..m.count)
         .map(|_| {
