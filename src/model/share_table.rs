@@ -200,13 +200,16 @@ fn alias_table(weight: &[u64; PARTS]) -> ([u32; PARTS], [u16; PARTS]) {
     (threshold, alias)
 }
 
+/// A cached table (or its absence) by the bits of its two shapes.
+type Cached = ((u64, u64), Option<Rc<ShareTable>>);
+
 impl ShareTable {
     /// The table for Beta(a, b) from this thread's cache, built on first use; none as
     /// [`ShareTable::new`]. Keyed by the shapes' bits, so the same shapes always give the same
     /// table and the same draws.
     pub(crate) fn cached(a: f64, b: f64) -> Option<Rc<ShareTable>> {
         thread_local! {
-            static TABLES: RefCell<Vec<((u64, u64), Option<Rc<ShareTable>>)>> =
+            static TABLES: RefCell<Vec<Cached>> =
                 const { RefCell::new(Vec::new()) };
         }
         let key = (a.to_bits(), b.to_bits());
