@@ -558,6 +558,42 @@ mod tests {
     }
 
     #[test]
+    fn stick_broken_logic_draws_agree_with_the_gamma_dirichlet() {
+        // The two Beta tables and the three gammas for the same Dirichlet (the baseline GPs'
+        // logic at concentration 12): each weight's two-sample KS at 50,000 a side within the
+        // 0.1% critical value 0.0123, and the means of the products of weights (the Dirichlet's
+        // covariances) alike.
+        let mean = Logic::new(0.2, 0.35, 0.45);
+        let sticks = LogicDraw::new(&mean, 12.0);
+        assert!(sticks.sticks.is_some());
+        let mut gammas = LogicDraw::new(&mean, 12.0);
+        gammas.sticks = None;
+        let mut rng = ChaCha8Rng::seed_from_u64(5);
+        let n = 50_000;
+        let x: Vec<LogicMix> = (0..n).map(|_| sticks.sample(&mut rng)).collect();
+        let y: Vec<LogicMix> = (0..n).map(|_| gammas.sample(&mut rng)).collect();
+        assert!(x.iter().all(|l| (l.iter().sum::<f64>() - 1.0).abs() < 1e-12));
+        for k in 0..3 {
+            let mut a: Vec<f64> = x.iter().map(|l| l[k]).collect();
+            let mut b: Vec<f64> = y.iter().map(|l| l[k]).collect();
+            a.sort_by(f64::total_cmp);
+            b.sort_by(f64::total_cmp);
+            let mut d: f64 = 0.0;
+            for v in a.iter().chain(&b) {
+                let fa = a.partition_point(|&t| t <= *v) as f64 / n as f64;
+                let fb = b.partition_point(|&t| t <= *v) as f64 / n as f64;
+                d = d.max((fa - fb).abs());
+            }
+            assert!(d < 0.0123, "weight {k}: two-sample KS {d}");
+        }
+        for (i, j) in [(0, 1), (0, 2), (1, 2)] {
+            let product = |v: &[LogicMix]| v.iter().map(|l| l[i] * l[j]).sum::<f64>() / n as f64;
+            // E[XᵢXⱼ] = αᵢαⱼ/(α₀(α₀ + 1)) is about 0.02 to 0.05; its standard error about 2e-4.
+            assert!((product(&x) - product(&y)).abs() < 1.5e-3, "weights {i} and {j}");
+        }
+    }
+
+    #[test]
     fn every_gp_is_in_a_practice_and_peers_are_practices() {
         let s = Scenario::default();
         let mut rng = ChaCha8Rng::seed_from_u64(3);

@@ -886,7 +886,7 @@ mod tests {
         let pa = Scenario::default().arenas.practice;
         let unit = Unit {
             stage: ADOPTED,
-            months: 3,
+            due: NEVER,
             compliance: Compliance::None,
         };
         let low = reversion_hazard(&pa, 0.2, 0.2, 0.2, 0.2, 0.2, &unit);
@@ -914,7 +914,7 @@ mod tests {
         let at = |pa: &crate::scenario::Practice, compliance| {
             let unit = Unit {
                 stage: ADOPTED,
-                months: 3,
+                due: NEVER,
                 compliance,
             };
             reversion_hazard(pa, 0.2, 0.2, 0.2, 0.2, 0.5, &unit)
@@ -936,27 +936,99 @@ mod tests {
         assert_eq!(at(&pa, Compliance::None), choice);
     }
 
+    /// Rules for one initiative's units in `month` with no adoption routes: confirmation at
+    /// chance `c`, routinisation after 12 months, and the stage draws of replication 0.
+    fn rules_at(pa: &crate::scenario::Practice, c: f64, month: u16) -> UnitRules<'static> {
+        UnitRules {
+            practice_on: true,
+            pull: 0.0,
+            peer_rate: 0.0,
+            confirm: Chance::new(c),
+            routinisation: 12,
+            draws: StageDraws {
+                key: stage_key(&runner::streams(1, 0, 0, false).units),
+                initiative: 0,
+                month,
+            },
+            reversion: Reversion::new(pa, 0.0, 0.0, 0.0),
+            adjacency: &[],
+            adopted: &[],
+            strength: &[],
+        }
+    }
+
     #[test]
-    fn one_draw_decides_confirmation_and_reversion_independently() {
-        // A trialling unit is confirmed with chance c and reverts with chance r, independently:
-        // over draws evenly spread on [0, 1) it stays trialling in (1 − c)(1 − r) of them, is
-        // adopted in c(1 − r) and reverts in r, to within the grid's step.
+    fn a_wait_is_geometric() {
+        // Over uniforms evenly spread on (0, 1], a wait of k months comes in c(1 − c)^(k − 1)
+        // of them, to within the grid's step; chances of 1 and 0 give 1 and never.
+        let n = 200_000u32;
+        for c in [0.05, 0.3, 0.9] {
+            let chance = Chance::new(c);
+            let mut seen = vec![0u32; 64];
+            for k in 0..n {
+                let u = (f64::from(k) + 1.0) / f64::from(n);
+                let wait = chance.wait(u);
+                assert!(wait >= 1);
+                if let Some(slot) = seen.get_mut(usize::from(wait)) {
+                    *slot += 1;
+                }
+            }
+            for (k, &count) in seen.iter().enumerate().skip(1).take(10) {
+                let expected = c * (1.0 - c).powi(k as i32 - 1);
+                let share = f64::from(count) / f64::from(n);
+                assert!((share - expected).abs() < 2e-5, "c {c}, wait {k}: {share} against {expected}");
+            }
+        }
+        assert_eq!(Chance::new(1.0).wait(0.3), 1);
+        assert_eq!(Chance::new(0.0).wait(0.3), NEVER);
+        assert_eq!(Chance::new(0.0).wait(1.0), NEVER);
+    }
+
+    #[test]
+    fn stage_draws_are_geometric_and_apart_by_unit_month_and_purpose() {
+        // The waits drawn for many units have the geometric's mean and spread, and the waits for
+        // the same unit and month but another purpose, or another month, are uncorrelated.
+        let pa = Scenario::default().arenas.practice;
+        let c = 0.3;
+        let chance = Chance::new(c);
+        let (here, later) = (rules_at(&pa, c, 5).draws, rules_at(&pa, c, 6).draws);
+        let n = 50_000;
+        let wait = |d: &StageDraws, j: usize, p: Purpose| f64::from(d.due(chance, j, p) - d.month);
+        let start: Vec<f64> = (0..n).map(|j| wait(&here, j, Purpose::Start)).collect();
+        let redraw: Vec<f64> = (0..n).map(|j| wait(&here, j, Purpose::Redraw)).collect();
+        let next: Vec<f64> = (0..n).map(|j| wait(&later, j, Purpose::Start)).collect();
+        let mean = |x: &[f64]| x.iter().sum::<f64>() / x.len() as f64;
+        let var = |x: &[f64]| {
+            let m = mean(x);
+            x.iter().map(|v| (v - m) * (v - m)).sum::<f64>() / (x.len() - 1) as f64
+        };
+        let corr = |x: &[f64], y: &[f64]| {
+            let (mx, my) = (mean(x), mean(y));
+            let cov = x.iter().zip(y).map(|(a, b)| (a - mx) * (b - my)).sum::<f64>()
+                / (x.len() - 1) as f64;
+            cov / (var(x) * var(y)).sqrt()
+        };
+        // Mean 1/c = 3.33 and variance (1 − c)/c² = 7.78; standard errors about 0.013 and 0.1.
+        assert!((mean(&start) - 1.0 / c).abs() < 0.06, "{}", mean(&start));
+        assert!((var(&start) - (1.0 - c) / (c * c)).abs() < 0.5, "{}", var(&start));
+        // Uncorrelated: within 4.5 standard errors (1/√n = 0.0045) of 0.
+        assert!(corr(&start, &redraw).abs() < 0.02);
+        assert!(corr(&start, &next).abs() < 0.02);
+        assert!(corr(&start[1..], &start[..n - 1]).abs() < 0.02);
+    }
+
+    #[test]
+    fn confirmation_comes_when_due_and_reversion_is_decided_apart() {
+        // A trialling unit due this month is confirmed (and will be routinised 12 months on);
+        // one due later stays trialling; over draws evenly spread on [0, 1) either reverts in a
+        // share r of them, whatever its confirmation.
         let mut pa = Scenario::default().arenas.practice;
         pa.support_mandate = 0.0;
         pa.support_design = 0.0;
         pa.support_leadership = 0.0;
-        let (c, r) = (0.3, 0.2);
-        let rules = UnitRules {
-            practice_on: true,
-            pull: 0.0,
-            peer_rate: 0.0,
-            trial_confirm: c,
-            routinisation: 12,
-            reversion: Reversion::new(&pa, 0.0, 0.0, 0.0),
-            adjacency: &[],
-            adopted: &[],
-            strength: &[],
-        };
+        let r = 0.2;
+        let month = 7;
+        let rules = rules_at(&pa, 0.3, month);
         // Without support the hazard is the exposure itself.
         let route = UnitRoutes {
             directive: 0.0,
@@ -965,27 +1037,27 @@ mod tests {
             reach: 1.0,
         };
         let n = 100_000u32;
-        let mut seen = [0u32; 4];
-        for k in 0..n {
-            let u = (f64::from(k) + 0.5) / f64::from(n);
-            let mut unit = Unit {
-                stage: TRIAL,
-                ..Unit::default()
-            };
-            let bits = (u * 4_294_967_296.0) as u32;
-            rules.advance(&mut unit, bits, &Place::default(), &route, &mut 0);
-            seen[unit.stage as usize] += 1;
+        for due in [month, month + 1] {
+            let mut seen = [0u32; 4];
+            for k in 0..n {
+                let u = (f64::from(k) + 0.5) / f64::from(n);
+                let mut unit = Unit {
+                    stage: TRIAL,
+                    due,
+                    ..Unit::default()
+                };
+                let bits = (u * 4_294_967_296.0) as u32;
+                rules.advance(&mut unit, 0, bits, &Place::default(), &route, &mut 0);
+                seen[unit.stage as usize] += 1;
+                if unit.stage == ADOPTED {
+                    assert_eq!(unit.due, month + 12);
+                }
+            }
+            let share = |x: u32| f64::from(x) / f64::from(n);
+            assert!((share(seen[NONE as usize]) - r).abs() < 1e-4, "{seen:?}");
+            let stays = if due == month { ADOPTED } else { TRIAL };
+            assert!((share(seen[stays as usize]) - (1.0 - r)).abs() < 1e-4, "{seen:?}");
         }
-        let share = |x: u32| f64::from(x) / f64::from(n);
-        assert!((share(seen[NONE as usize]) - r).abs() < 1e-4, "{seen:?}");
-        assert!(
-            (share(seen[ADOPTED as usize]) - c * (1.0 - r)).abs() < 1e-4,
-            "{seen:?}"
-        );
-        assert!(
-            (share(seen[TRIAL as usize]) - (1.0 - c) * (1.0 - r)).abs() < 1e-4,
-            "{seen:?}"
-        );
     }
 
     #[test]
@@ -994,14 +1066,7 @@ mod tests {
         let start = |directive: f64, contract: f64, voluntary: bool| {
             let rules = UnitRules {
                 practice_on: voluntary,
-                pull: 0.0,
-                peer_rate: 0.0,
-                trial_confirm: 0.3,
-                routinisation: 12,
-                reversion: Reversion::new(&pa, 0.0, 0.0, 0.0),
-                adjacency: &[],
-                adopted: &[],
-                strength: &[],
+                ..rules_at(&pa, 0.3, 0)
             };
             let mut unit = Unit::default();
             // A draw at half the chance of starting starts a trial and, what the start leaves
@@ -1018,7 +1083,7 @@ mod tests {
                 exposure: 0.0,
                 reach: 1.0,
             };
-            rules.advance(&mut unit, bits, &place, &route, &mut 0);
+            rules.advance(&mut unit, 0, bits, &place, &route, &mut 0);
             assert_eq!(unit.stage, TRIAL);
             unit.compliance
         };
