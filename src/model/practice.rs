@@ -1061,6 +1061,42 @@ mod tests {
     }
 
     #[test]
+    fn a_change_of_the_confirmation_chance_draws_every_trial_s_wait_again() {
+        // An event that makes confirmation certain in month 30: every unit trialling at the end
+        // of month 29 is confirmed (or reverts) in month 30, none still trials; the waits drawn
+        // under the old chance are not kept.
+        let text = "[[event]]\nmonth = 30\nname = \"confirm at once\"\n\
+                    set = { \"arenas.practice.trial_confirm\" = 1.0 }\n";
+        let s = crate::scenario::load_str(text, std::path::Path::new("t.toml"))
+            .unwrap()
+            .resolve(&[])
+            .unwrap();
+        let mut trialling = 0;
+        for rep in 0..20 {
+            let mut streams = runner::streams(s.simulation.seed, 0, rep, false);
+            let mut world = World::new(&s, &mut streams.population);
+            for month in 0..30 {
+                world.step(month, &mut streams);
+            }
+            let before: Vec<Vec<u8>> = world
+                .initiatives
+                .iter()
+                .map(|i| i.units.iter().map(|u| u.stage).collect())
+                .collect();
+            world.step(30, &mut streams);
+            for (init, was) in world.initiatives.iter().zip(&before) {
+                for (unit, &stage) in init.units.iter().zip(was) {
+                    if stage == TRIAL {
+                        trialling += 1;
+                        assert_ne!(unit.stage, TRIAL);
+                    }
+                }
+            }
+        }
+        assert!(trialling > 20, "only {trialling} trials: the test tests little");
+    }
+
+    #[test]
     fn a_unit_remembers_which_compulsory_route_started_it() {
         let pa = Scenario::default().arenas.practice;
         let start = |directive: f64, contract: f64, voluntary: bool| {
