@@ -1,4 +1,4 @@
-//! Beta draws from a table built once per shape (docs/ODD.md §5, "Drawing shares"): rejection
+//! Beta draws from a table built once per shape (docs/ODD.md §5, "Beta(mean, sd)"): rejection
 //! from a step function over equal strips of [0, 1], the strip and the part of it chosen by an
 //! alias table. Nearly every draw takes one 64-bit number and no logarithm, where a Beta drawn
 //! as a ratio of two gamma draws takes four numbers or more.
