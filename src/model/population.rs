@@ -572,7 +572,10 @@ mod tests {
         let n = 50_000;
         let x: Vec<LogicMix> = (0..n).map(|_| sticks.sample(&mut rng)).collect();
         let y: Vec<LogicMix> = (0..n).map(|_| gammas.sample(&mut rng)).collect();
-        assert!(x.iter().all(|l| (l.iter().sum::<f64>() - 1.0).abs() < 1e-12));
+        assert!(
+            x.iter()
+                .all(|l| (l.iter().sum::<f64>() - 1.0).abs() < 1e-12)
+        );
         for k in 0..3 {
             let mut a: Vec<f64> = x.iter().map(|l| l[k]).collect();
             let mut b: Vec<f64> = y.iter().map(|l| l[k]).collect();
@@ -589,7 +592,10 @@ mod tests {
         for (i, j) in [(0, 1), (0, 2), (1, 2)] {
             let product = |v: &[LogicMix]| v.iter().map(|l| l[i] * l[j]).sum::<f64>() / n as f64;
             // E[XᵢXⱼ] = αᵢαⱼ/(α₀(α₀ + 1)) is about 0.02 to 0.05; its standard error about 2e-4.
-            assert!((product(&x) - product(&y)).abs() < 1.5e-3, "weights {i} and {j}");
+            assert!(
+                (product(&x) - product(&y)).abs() < 1.5e-3,
+                "weights {i} and {j}"
+            );
         }
     }
 

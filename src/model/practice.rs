@@ -976,7 +976,10 @@ mod tests {
             for (k, &count) in seen.iter().enumerate().skip(1).take(10) {
                 let expected = c * (1.0 - c).powi(k as i32 - 1);
                 let share = f64::from(count) / f64::from(n);
-                assert!((share - expected).abs() < 2e-5, "c {c}, wait {k}: {share} against {expected}");
+                assert!(
+                    (share - expected).abs() < 2e-5,
+                    "c {c}, wait {k}: {share} against {expected}"
+                );
             }
         }
         assert_eq!(Chance::new(1.0).wait(0.3), 1);
@@ -1004,13 +1007,21 @@ mod tests {
         };
         let corr = |x: &[f64], y: &[f64]| {
             let (mx, my) = (mean(x), mean(y));
-            let cov = x.iter().zip(y).map(|(a, b)| (a - mx) * (b - my)).sum::<f64>()
+            let cov = x
+                .iter()
+                .zip(y)
+                .map(|(a, b)| (a - mx) * (b - my))
+                .sum::<f64>()
                 / (x.len() - 1) as f64;
             cov / (var(x) * var(y)).sqrt()
         };
         // Mean 1/c = 3.33 and variance (1 − c)/c² = 7.78; standard errors about 0.013 and 0.1.
         assert!((mean(&start) - 1.0 / c).abs() < 0.06, "{}", mean(&start));
-        assert!((var(&start) - (1.0 - c) / (c * c)).abs() < 0.5, "{}", var(&start));
+        assert!(
+            (var(&start) - (1.0 - c) / (c * c)).abs() < 0.5,
+            "{}",
+            var(&start)
+        );
         // Uncorrelated: within 4.5 standard errors (1/√n = 0.0045) of 0.
         assert!(corr(&start, &redraw).abs() < 0.02);
         assert!(corr(&start, &next).abs() < 0.02);
@@ -1056,7 +1067,10 @@ mod tests {
             let share = |x: u32| f64::from(x) / f64::from(n);
             assert!((share(seen[NONE as usize]) - r).abs() < 1e-4, "{seen:?}");
             let stays = if due == month { ADOPTED } else { TRIAL };
-            assert!((share(seen[stays as usize]) - (1.0 - r)).abs() < 1e-4, "{seen:?}");
+            assert!(
+                (share(seen[stays as usize]) - (1.0 - r)).abs() < 1e-4,
+                "{seen:?}"
+            );
         }
     }
 
@@ -1093,7 +1107,10 @@ mod tests {
                 }
             }
         }
-        assert!(trialling > 20, "only {trialling} trials: the test tests little");
+        assert!(
+            trialling > 20,
+            "only {trialling} trials: the test tests little"
+        );
     }
 
     #[test]
