@@ -19,6 +19,7 @@ mod feedback;
 mod ideas;
 mod practice;
 mod programme;
+mod share_table;
 mod strategic;
 mod survey;
 mod world;

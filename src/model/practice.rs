@@ -16,8 +16,9 @@ const UNIT_SCALE: f64 = 1.0 / 4_294_967_296.0;
 pub(super) struct Unit {
     /// 0 none, 1 trialling, 2 adopted, 3 routinised.
     pub(super) stage: u8,
-    /// Months in the current stage.
-    pub(super) months: u16,
+    /// The month of its next change of stage: confirmation while trialling, routinisation
+    /// once adopted ([`NEVER`] otherwise), drawn when it enters the stage (docs/ODD.md §7.5).
+    pub(super) due: u16,
     /// Whether it started under a compulsory route, and which one.
     pub(super) compliance: Compliance,
 }
@@ -34,6 +35,9 @@ pub(super) enum Compliance {
     /// By a programme board's contract (market): bears `contract_compliance` of it.
     Contract,
 }
+
+/// A month no run reaches (runs are at most 1,200 months): a change that never comes.
+const NEVER: u16 = u16::MAX;
 
 // The stages of a unit, in order: other steps compare them (`stage >= ADOPTED`).
 pub(super) const NONE: u8 = 0;
@@ -90,7 +94,9 @@ impl World<'_> {
         };
         let threshold = self.s.success.threshold;
         let sustain = self.s.success.sustain_months;
-        let routinisation = self.s.arenas.practice.routinisation_months;
+        // Confirmed in month t, routinised in month t + routinisation_months (t + 1 at 0).
+        let routinisation = self.s.arenas.practice.routinisation_months.max(1) as u16;
+        let stage_key = stage_key(rng);
         let practice_reach = self.dynamics.arenas.programme.contract_practice_reach;
         self.adopters.fill(0);
         for k in 0..self.initiatives.len() {
@@ -140,12 +146,33 @@ impl World<'_> {
                 let (a, b) = halves.split_at_mut(n_practices);
                 let (last_adopted, now_adopted) = if *flip { (b, a) } else { (a, b) };
                 *flip = !*flip;
+                // A trial's confirmation is drawn as a waiting time when it starts; when
+                // `trial_confirm` changes, every trial's wait is drawn again from this month
+                // (a geometric wait has no memory).
+                if pa.trial_confirm.to_bits() != init.confirm.chance.to_bits() {
+                    init.confirm = Chance::new(pa.trial_confirm);
+                    let draws = StageDraws {
+                        key: stage_key,
+                        initiative: k,
+                        month: month as u16,
+                    };
+                    for (j, unit) in init.units.iter_mut().enumerate() {
+                        if unit.stage == TRIAL {
+                            unit.due = draws.due(init.confirm, j, Purpose::Redraw) - 1;
+                        }
+                    }
+                }
                 let rules = UnitRules {
                     practice_on,
                     pull: pa.pull_rate * (d + m_backed),
                     peer_rate: pa.peer_rate,
-                    trial_confirm: pa.trial_confirm,
+                    confirm: init.confirm,
                     routinisation,
+                    draws: StageDraws {
+                        key: stage_key,
+                        initiative: k,
+                        month: month as u16,
+                    },
                     reversion: Reversion::new(pa, m_backed, m, d),
                     adjacency: &self.adjacency,
                     adopted: last_adopted,
@@ -164,19 +191,23 @@ impl World<'_> {
                 let draws = &mut self.unit_draws[..practice_units.len() + team_units.len()];
                 rng.fill(draws);
                 let (practice_draws, team_draws) = draws.split_at(practice_units.len());
-                for ((((unit, at), adopters), &bits), now) in practice_units
+                for (j, ((((unit, at), adopters), &bits), now)) in practice_units
                     .iter_mut()
                     .zip(&self.places.practices)
                     .zip(&mut self.adopters)
                     .zip(practice_draws)
                     .zip(now_adopted.iter_mut())
+                    .enumerate()
                 {
-                    rules.advance(unit, bits, at, &practice_route, &mut counts);
+                    rules.advance(unit, j, bits, at, &practice_route, &mut counts);
                     *now = unit.stage >= ADOPTED;
                     *adopters += u32::from(*now);
                 }
-                for ((unit, &t), &bits) in
-                    team_units.iter_mut().zip(&init.unit_teams).zip(team_draws)
+                for (j, ((unit, &t), &bits)) in team_units
+                    .iter_mut()
+                    .zip(&init.unit_teams)
+                    .zip(team_draws)
+                    .enumerate()
                 {
                     let at = &self.places.teams[t as usize];
                     let route = UnitRoutes {
@@ -185,7 +216,7 @@ impl World<'_> {
                         exposure: at.exposure,
                         reach: at.reach,
                     };
-                    rules.advance(unit, bits, &at.place, &route, &mut counts);
+                    rules.advance(unit, n_practices + j, bits, &at.place, &route, &mut counts);
                 }
                 let (adopted, routinised) = (counts & u64::from(u32::MAX), counts >> 32);
                 let n = init.units.len().max(1) as f64;
@@ -471,6 +502,108 @@ impl Places {
     }
 }
 
+/// A monthly chance and `ln(1 − chance)`, from which geometric waiting times are drawn.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Chance {
+    chance: f64,
+    /// `ln(1 − chance)`: −∞ at a chance of 1, 0 at a chance of 0.
+    log_miss: f64,
+}
+
+impl Chance {
+    fn new(chance: f64) -> Self {
+        Chance {
+            chance,
+            log_miss: (-chance).ln_1p(),
+        }
+    }
+
+    /// Months to the first success of independent monthly trials at this chance, at least 1,
+    /// from a uniform `u` in (0, 1]: `1 + ⌊ln u / ln(1 − chance)⌋` (inversion of the geometric
+    /// distribution), capped at [`NEVER`].
+    #[inline]
+    fn wait(self, u: f64) -> u16 {
+        // At a chance of 1, ln u / −∞ = −0 and the wait is 1; at 0, ln u / 0 is +∞ or NaN
+        // (u = 1), and the saturating casts give NEVER.
+        let months = u.ln() / self.log_miss;
+        if months >= f64::from(NEVER) || months.is_nan() {
+            NEVER
+        } else {
+            // Not negative, so the cast truncates to the floor.
+            (months as u16).saturating_add(1)
+        }
+    }
+}
+
+impl Default for Chance {
+    /// Not a chance any scenario sets: the first live month draws with the real one.
+    fn default() -> Self {
+        Chance {
+            chance: f64::NAN,
+            log_miss: f64::NAN,
+        }
+    }
+}
+
+/// What a draw for a change of stage is for.
+#[derive(Clone, Copy)]
+enum Purpose {
+    /// A trial's confirmation, drawn when it starts.
+    Start = 0,
+    /// A trial's confirmation drawn again when `trial_confirm` changes.
+    Redraw = 1,
+}
+
+/// The key of a replication's stage draws: the SplitMix64 output function folded over the
+/// units stream's seed and stream number (which the runner derives from the scenario seed, the
+/// design point and the replication).
+fn stage_key(rng: &ChaCha8Rng) -> u64 {
+    rng.get_seed()
+        .chunks_exact(8)
+        .fold(mix(rng.get_stream()), |key, word| {
+            let word = u64::from_le_bytes(word.try_into().expect("chunks of 8 bytes"));
+            mix(key ^ word)
+        })
+}
+
+/// The SplitMix64 output function (Steele, Lea and Flood, 2014).
+#[inline]
+fn mix(z: u64) -> u64 {
+    let z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    let z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
+}
+
+/// The draws for one initiative's changes of stage this month (docs/ODD.md §7.5, "Stage
+/// draws"): each a fixed function of the replication, the initiative, the unit, the month and
+/// the purpose, so that a unit that starts in the same month in two cells of an experiment
+/// waits as long in both.
+#[derive(Clone, Copy)]
+struct StageDraws {
+    key: u64,
+    initiative: usize,
+    month: u16,
+}
+
+impl StageDraws {
+    /// The month a change at `chance` a month, drawn this month for unit `unit`, comes due:
+    /// this month plus a geometric wait from SplitMix64 at the counter
+    /// `initiative·2^45 + unit·2^13 + month·2 + purpose` (months < 2^11, units < 2^32).
+    #[inline]
+    fn due(&self, chance: Chance, unit: usize, purpose: Purpose) -> u16 {
+        let counter = ((self.initiative as u64) << 45)
+            ^ ((unit as u64 & 0xFFFF_FFFF) << 13)
+            ^ (u64::from(self.month) << 1)
+            ^ purpose as u64;
+        let z = mix(self
+            .key
+            .wrapping_add(counter.wrapping_add(1).wrapping_mul(0x9E37_79B9_7F4A_7C15)));
+        // A uniform on (0, 1] from the top 53 bits.
+        let u = ((z >> 11) + 1) as f64 * (1.0 / (1u64 << 53) as f64);
+        self.month.saturating_add(chance.wait(u))
+    }
+}
+
 /// What a unit at each stage adds to [`UnitRules::advance`]'s counts: one to the adopted (low
 /// 32 bits) at adopted and routinised, and one to the routinised (high 32 bits) at routinised.
 /// One addition a unit: two counters kept apart cost ten instructions a unit.
@@ -484,8 +617,11 @@ struct UnitRules<'a> {
     /// `pull_rate · (D + max(M, B))`.
     pull: f64,
     peer_rate: f64,
-    trial_confirm: f64,
-    routinisation: u32,
+    /// The monthly chance that a trial is confirmed, `trial_confirm`.
+    confirm: Chance,
+    /// Months from confirmation to routinisation (at least 1).
+    routinisation: u16,
+    draws: StageDraws,
     reversion: Reversion,
     adjacency: &'a [u32],
     /// Whether each practice had adopted this initiative last month: it then sends its peer
@@ -519,6 +655,7 @@ impl UnitRules<'_> {
     fn advance(
         &self,
         unit: &mut Unit,
+        j: usize,
         bits: u32,
         at: &Place,
         route: &UnitRoutes,
@@ -567,7 +704,7 @@ impl UnitRules<'_> {
             let start = -(-hazard).exp_m1();
             if u < start {
                 unit.stage = TRIAL;
-                unit.months = 0;
+                unit.due = self.draws.due(self.confirm, j, Purpose::Start);
                 // The route that started it, drawn in proportion to the routes' hazards with
                 // what the start left of the draw (`u/start` is uniform on [0, 1)).
                 let route_draw = u / start * hazard;
@@ -581,27 +718,21 @@ impl UnitRules<'_> {
             }
             return;
         }
-        unit.months = unit.months.saturating_add(1);
-        // The reversion draw: the draw itself, or what confirmation left of it.
-        let mut u_revert = u;
-        if unit.stage == TRIAL {
-            let confirm = self.trial_confirm;
-            if u < confirm {
+        // Confirmation or routinisation, when due this month, comes before reversion.
+        if unit.due == self.draws.month {
+            if unit.stage == TRIAL {
                 unit.stage = ADOPTED;
-                unit.months = 0;
-                u_revert = u / confirm;
+                unit.due = self.draws.month + self.routinisation;
             } else {
-                u_revert = (u - confirm) / (1.0 - confirm);
+                unit.stage = ROUTINISED;
+                unit.due = NEVER;
             }
-        } else if unit.stage == ADOPTED && unit.months as u32 >= self.routinisation {
-            unit.stage = ROUTINISED;
         }
         // Support is never negative and the routinised factor never above 1, so the hazard is
         // at most exposure times the unit's compliance price (rounding is monotone): a draw at
         // or above that cannot revert, and the support need not be worked out.
         let most = route.exposure * self.reversion.compliance[unit.compliance as usize];
-        if u_revert < most && u_revert < self.reversion.hazard(route.exposure, at.leadership, unit)
-        {
+        if u < most && u < self.reversion.hazard(route.exposure, at.leadership, unit) {
             *unit = Unit::default();
         }
         *counts += COUNTED[unit.stage as usize & 3];
@@ -755,7 +886,7 @@ mod tests {
         let pa = Scenario::default().arenas.practice;
         let unit = Unit {
             stage: ADOPTED,
-            months: 3,
+            due: NEVER,
             compliance: Compliance::None,
         };
         let low = reversion_hazard(&pa, 0.2, 0.2, 0.2, 0.2, 0.2, &unit);
@@ -783,7 +914,7 @@ mod tests {
         let at = |pa: &crate::scenario::Practice, compliance| {
             let unit = Unit {
                 stage: ADOPTED,
-                months: 3,
+                due: NEVER,
                 compliance,
             };
             reversion_hazard(pa, 0.2, 0.2, 0.2, 0.2, 0.5, &unit)
@@ -805,27 +936,110 @@ mod tests {
         assert_eq!(at(&pa, Compliance::None), choice);
     }
 
+    /// Rules for one initiative's units in `month` with no adoption routes: confirmation at
+    /// chance `c`, routinisation after 12 months, and the stage draws of replication 0.
+    fn rules_at(pa: &crate::scenario::Practice, c: f64, month: u16) -> UnitRules<'static> {
+        UnitRules {
+            practice_on: true,
+            pull: 0.0,
+            peer_rate: 0.0,
+            confirm: Chance::new(c),
+            routinisation: 12,
+            draws: StageDraws {
+                key: stage_key(&runner::streams(1, 0, 0, false).units),
+                initiative: 0,
+                month,
+            },
+            reversion: Reversion::new(pa, 0.0, 0.0, 0.0),
+            adjacency: &[],
+            adopted: &[],
+            strength: &[],
+        }
+    }
+
     #[test]
-    fn one_draw_decides_confirmation_and_reversion_independently() {
-        // A trialling unit is confirmed with chance c and reverts with chance r, independently:
-        // over draws evenly spread on [0, 1) it stays trialling in (1 − c)(1 − r) of them, is
-        // adopted in c(1 − r) and reverts in r, to within the grid's step.
+    fn a_wait_is_geometric() {
+        // Over uniforms evenly spread on (0, 1], a wait of k months comes in c(1 − c)^(k − 1)
+        // of them, to within the grid's step; chances of 1 and 0 give 1 and never.
+        let n = 200_000u32;
+        for c in [0.05, 0.3, 0.9] {
+            let chance = Chance::new(c);
+            let mut seen = vec![0u32; 64];
+            for k in 0..n {
+                let u = (f64::from(k) + 1.0) / f64::from(n);
+                let wait = chance.wait(u);
+                assert!(wait >= 1);
+                if let Some(slot) = seen.get_mut(usize::from(wait)) {
+                    *slot += 1;
+                }
+            }
+            for (k, &count) in seen.iter().enumerate().skip(1).take(10) {
+                let expected = c * (1.0 - c).powi(k as i32 - 1);
+                let share = f64::from(count) / f64::from(n);
+                assert!(
+                    (share - expected).abs() < 2e-5,
+                    "c {c}, wait {k}: {share} against {expected}"
+                );
+            }
+        }
+        assert_eq!(Chance::new(1.0).wait(0.3), 1);
+        assert_eq!(Chance::new(0.0).wait(0.3), NEVER);
+        assert_eq!(Chance::new(0.0).wait(1.0), NEVER);
+    }
+
+    #[test]
+    fn stage_draws_are_geometric_and_apart_by_unit_month_and_purpose() {
+        // The waits drawn for many units have the geometric's mean and spread, and the waits for
+        // the same unit and month but another purpose, or another month, are uncorrelated.
+        let pa = Scenario::default().arenas.practice;
+        let c = 0.3;
+        let chance = Chance::new(c);
+        let (here, later) = (rules_at(&pa, c, 5).draws, rules_at(&pa, c, 6).draws);
+        let n = 50_000;
+        let wait = |d: &StageDraws, j: usize, p: Purpose| f64::from(d.due(chance, j, p) - d.month);
+        let start: Vec<f64> = (0..n).map(|j| wait(&here, j, Purpose::Start)).collect();
+        let redraw: Vec<f64> = (0..n).map(|j| wait(&here, j, Purpose::Redraw)).collect();
+        let next: Vec<f64> = (0..n).map(|j| wait(&later, j, Purpose::Start)).collect();
+        let mean = |x: &[f64]| x.iter().sum::<f64>() / x.len() as f64;
+        let var = |x: &[f64]| {
+            let m = mean(x);
+            x.iter().map(|v| (v - m) * (v - m)).sum::<f64>() / (x.len() - 1) as f64
+        };
+        let corr = |x: &[f64], y: &[f64]| {
+            let (mx, my) = (mean(x), mean(y));
+            let cov = x
+                .iter()
+                .zip(y)
+                .map(|(a, b)| (a - mx) * (b - my))
+                .sum::<f64>()
+                / (x.len() - 1) as f64;
+            cov / (var(x) * var(y)).sqrt()
+        };
+        // Mean 1/c = 3.33 and variance (1 − c)/c² = 7.78; standard errors about 0.013 and 0.1.
+        assert!((mean(&start) - 1.0 / c).abs() < 0.06, "{}", mean(&start));
+        assert!(
+            (var(&start) - (1.0 - c) / (c * c)).abs() < 0.5,
+            "{}",
+            var(&start)
+        );
+        // Uncorrelated: within 4.5 standard errors (1/√n = 0.0045) of 0.
+        assert!(corr(&start, &redraw).abs() < 0.02);
+        assert!(corr(&start, &next).abs() < 0.02);
+        assert!(corr(&start[1..], &start[..n - 1]).abs() < 0.02);
+    }
+
+    #[test]
+    fn confirmation_comes_when_due_and_reversion_is_decided_apart() {
+        // A trialling unit due this month is confirmed (and will be routinised 12 months on);
+        // one due later stays trialling; over draws evenly spread on [0, 1) either reverts in a
+        // share r of them, whatever its confirmation.
         let mut pa = Scenario::default().arenas.practice;
         pa.support_mandate = 0.0;
         pa.support_design = 0.0;
         pa.support_leadership = 0.0;
-        let (c, r) = (0.3, 0.2);
-        let rules = UnitRules {
-            practice_on: true,
-            pull: 0.0,
-            peer_rate: 0.0,
-            trial_confirm: c,
-            routinisation: 12,
-            reversion: Reversion::new(&pa, 0.0, 0.0, 0.0),
-            adjacency: &[],
-            adopted: &[],
-            strength: &[],
-        };
+        let r = 0.2;
+        let month = 7;
+        let rules = rules_at(&pa, 0.3, month);
         // Without support the hazard is the exposure itself.
         let route = UnitRoutes {
             directive: 0.0,
@@ -834,26 +1048,68 @@ mod tests {
             reach: 1.0,
         };
         let n = 100_000u32;
-        let mut seen = [0u32; 4];
-        for k in 0..n {
-            let u = (f64::from(k) + 0.5) / f64::from(n);
-            let mut unit = Unit {
-                stage: TRIAL,
-                ..Unit::default()
-            };
-            let bits = (u * 4_294_967_296.0) as u32;
-            rules.advance(&mut unit, bits, &Place::default(), &route, &mut 0);
-            seen[unit.stage as usize] += 1;
+        for due in [month, month + 1] {
+            let mut seen = [0u32; 4];
+            for k in 0..n {
+                let u = (f64::from(k) + 0.5) / f64::from(n);
+                let mut unit = Unit {
+                    stage: TRIAL,
+                    due,
+                    ..Unit::default()
+                };
+                let bits = (u * 4_294_967_296.0) as u32;
+                rules.advance(&mut unit, 0, bits, &Place::default(), &route, &mut 0);
+                seen[unit.stage as usize] += 1;
+                if unit.stage == ADOPTED {
+                    assert_eq!(unit.due, month + 12);
+                }
+            }
+            let share = |x: u32| f64::from(x) / f64::from(n);
+            assert!((share(seen[NONE as usize]) - r).abs() < 1e-4, "{seen:?}");
+            let stays = if due == month { ADOPTED } else { TRIAL };
+            assert!(
+                (share(seen[stays as usize]) - (1.0 - r)).abs() < 1e-4,
+                "{seen:?}"
+            );
         }
-        let share = |x: u32| f64::from(x) / f64::from(n);
-        assert!((share(seen[NONE as usize]) - r).abs() < 1e-4, "{seen:?}");
+    }
+
+    #[test]
+    fn a_change_of_the_confirmation_chance_draws_every_trial_s_wait_again() {
+        // An event that makes confirmation certain in month 30: every unit trialling at the end
+        // of month 29 is confirmed (or reverts) in month 30, none still trials; the waits drawn
+        // under the old chance are not kept.
+        let text = "[[event]]\nmonth = 30\nname = \"confirm at once\"\n\
+                    set = { \"arenas.practice.trial_confirm\" = 1.0 }\n";
+        let s = crate::scenario::load_str(text, std::path::Path::new("t.toml"))
+            .unwrap()
+            .resolve(&[])
+            .unwrap();
+        let mut trialling = 0;
+        for rep in 0..20 {
+            let mut streams = runner::streams(s.simulation.seed, 0, rep, false);
+            let mut world = World::new(&s, &mut streams.population);
+            for month in 0..30 {
+                world.step(month, &mut streams);
+            }
+            let before: Vec<Vec<u8>> = world
+                .initiatives
+                .iter()
+                .map(|i| i.units.iter().map(|u| u.stage).collect())
+                .collect();
+            world.step(30, &mut streams);
+            for (init, was) in world.initiatives.iter().zip(&before) {
+                for (unit, &stage) in init.units.iter().zip(was) {
+                    if stage == TRIAL {
+                        trialling += 1;
+                        assert_ne!(unit.stage, TRIAL);
+                    }
+                }
+            }
+        }
         assert!(
-            (share(seen[ADOPTED as usize]) - c * (1.0 - r)).abs() < 1e-4,
-            "{seen:?}"
-        );
-        assert!(
-            (share(seen[TRIAL as usize]) - (1.0 - c) * (1.0 - r)).abs() < 1e-4,
-            "{seen:?}"
+            trialling > 20,
+            "only {trialling} trials: the test tests little"
         );
     }
 
@@ -863,14 +1119,7 @@ mod tests {
         let start = |directive: f64, contract: f64, voluntary: bool| {
             let rules = UnitRules {
                 practice_on: voluntary,
-                pull: 0.0,
-                peer_rate: 0.0,
-                trial_confirm: 0.3,
-                routinisation: 12,
-                reversion: Reversion::new(&pa, 0.0, 0.0, 0.0),
-                adjacency: &[],
-                adopted: &[],
-                strength: &[],
+                ..rules_at(&pa, 0.3, 0)
             };
             let mut unit = Unit::default();
             // A draw at half the chance of starting starts a trial and, what the start leaves
@@ -887,7 +1136,7 @@ mod tests {
                 exposure: 0.0,
                 reach: 1.0,
             };
-            rules.advance(&mut unit, bits, &place, &route, &mut 0);
+            rules.advance(&mut unit, 0, bits, &place, &route, &mut 0);
             assert_eq!(unit.stage, TRIAL);
             unit.compliance
         };

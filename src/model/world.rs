@@ -10,7 +10,7 @@ use super::agents::{
 use super::engagement::Willingness;
 use super::outcome::{InitiativeOutcome, ReplicationOutcome, SurveyWave, Trajectory, classify};
 use super::population::{self, Area};
-use super::practice::{Places, Unit};
+use super::practice::{Chance, Places, Unit};
 use super::programme::{Member, add_mix};
 use crate::scenario::{Access, Arenas, Environment, Leadership, Scenario, Slot};
 
@@ -117,6 +117,8 @@ pub(super) struct Initiative {
     /// The programme board's last skill product and its cube root, the board's skill mix
     /// (NaN before the board first meets).
     pub(super) skill_memo: [f64; 2],
+    /// The confirmation chance its trials' waits were drawn with (ODD §7.5).
+    pub(super) confirm: Chance,
 }
 
 /// One local health economy in the middle of a run.
@@ -272,6 +274,7 @@ impl<'s> World<'s> {
                     implementation: 0.0,
                     live_month: None,
                     skill_memo: [f64::NAN; 2],
+                    confirm: Chance::default(),
                 }
             })
             .collect();
