@@ -212,6 +212,31 @@ impl World<'_> {
     /// strategic skill; the GP declines when its willingness is under the acceptance threshold
     /// (docs/ODD.md §7.1).
     fn offer_seats(&mut self, month: u32, rng: &mut Draws) {
+        // Whoever is drawn declines when no GP who can be drawn (a positive weight) is willing
+        // enough to accept, as in more than half the baseline's months with a vacant seat. Then
+        // each vacant seat's offer only spends its uniform (and, with no weight at all, the
+        // first one stops the offers), and the chain of additions that cumulates every GP's
+        // weight need not be run: the same draws and the same outcome.
+        let accept = self.s.gp.accept_threshold;
+        let w = &self.willingness;
+        let mut drawable = false;
+        let mut willing = false;
+        for (&now, &skill) in w.now.iter().zip(&w.offer_skill) {
+            let positive = now * skill > 0.0;
+            drawable |= positive;
+            willing |= positive & (now >= accept);
+        }
+        if !willing {
+            for seat in 0..self.active_seats() {
+                if self.seats[seat].is_none() {
+                    rng.random::<f64>();
+                    if !drawable {
+                        return;
+                    }
+                }
+            }
+            return;
+        }
         let mut total = self.cumulate_seat_weights(0);
         for seat in 0..self.active_seats() {
             if self.seats[seat].is_some() {
@@ -377,6 +402,37 @@ mod tests {
     use crate::model::agents::{Leader, Role};
     use crate::model::world::test_support::scenario;
     use crate::runner;
+
+    #[test]
+    fn offers_nobody_would_accept_spend_one_uniform_a_vacant_seat_and_fill_none() {
+        use rand::RngExt;
+        // Every GP unwilling to accept: each vacant seat's offer spends its uniform and fills
+        // nothing; with no GP to draw at all, the first offer stops them. Both as the full
+        // cumulative draw would do.
+        let s = scenario(&[]);
+        let mut streams = runner::streams(s.simulation.seed, 0, 0, false);
+        let mut world = World::new(&s, &mut streams.population);
+        let accept = s.gp.accept_threshold;
+        for now in &mut world.willingness.now {
+            *now = 0.5 * accept;
+        }
+        world.seats.fill(None);
+        let vacant = world.active_seats();
+        assert!(vacant > 1);
+        for (drawable, spent) in [(true, vacant), (false, 1)] {
+            if !drawable {
+                world.willingness.now.fill(0.0);
+            }
+            let mut rng = streams.decisions.clone();
+            world.offer_seats(0, &mut rng);
+            assert!(world.seats.iter().all(Option::is_none));
+            let mut expected = streams.decisions.clone();
+            for _ in 0..spent {
+                expected.random::<f64>();
+            }
+            assert_eq!(rng.random::<u64>(), expected.random::<u64>());
+        }
+    }
 
     #[test]
     fn staggered_terms_keep_seats_from_emptying_together_when_the_first_term_ends() {
