@@ -215,8 +215,8 @@ impl World<'_> {
         // Whoever is drawn declines when no GP who can be drawn (a positive weight) is willing
         // enough to accept, as in more than half the baseline's months with a vacant seat. Then
         // each vacant seat's offer only spends its uniform (and, with no weight at all, the
-        // first one stops the offers), and the chain of additions that cumulates every GP's
-        // weight need not be run: the same draws and the same outcome.
+        // first one stops the offers, as a total of 0 does), and the chain of additions that
+        // cumulates every GP's weight need not be run: the same draws and the same outcome.
         let accept = self.s.gp.accept_threshold;
         let w = &self.willingness;
         let mut drawable = false;
@@ -226,23 +226,23 @@ impl World<'_> {
             drawable |= positive;
             willing |= positive & (now >= accept);
         }
-        if !willing {
-            for seat in 0..self.active_seats() {
-                if self.seats[seat].is_none() {
-                    rng.random::<f64>();
-                    if !drawable {
-                        return;
-                    }
-                }
-            }
-            return;
-        }
-        let mut total = self.cumulate_seat_weights(0);
+        let mut total = if willing {
+            self.cumulate_seat_weights(0)
+        } else {
+            0.0
+        };
         for seat in 0..self.active_seats() {
             if self.seats[seat].is_some() {
                 continue;
             }
-            let draw = rng.random::<f64>() * total;
+            let u = rng.random::<f64>();
+            if !willing {
+                if !drawable {
+                    return;
+                }
+                continue;
+            }
+            let draw = u * total;
             if total <= 0.0 {
                 return;
             }
@@ -251,7 +251,7 @@ impl World<'_> {
             if i >= self.gps.len() {
                 continue;
             }
-            if self.willingness.now[i] >= self.s.gp.accept_threshold {
+            if self.willingness.now[i] >= accept {
                 let weight = self.willingness.now[i] * self.gps[i].strategic;
                 self.seats[seat] = Some(i as u32);
                 self.seat_since[seat] = month;

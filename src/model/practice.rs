@@ -149,13 +149,13 @@ impl World<'_> {
                 // A trial's confirmation is drawn as a waiting time when it starts; when
                 // `trial_confirm` changes, every trial's wait is drawn again from this month
                 // (a geometric wait has no memory).
+                let draws = StageDraws {
+                    key: stage_key,
+                    initiative: k,
+                    month: month as u16,
+                };
                 if pa.trial_confirm.to_bits() != init.confirm.chance.to_bits() {
                     init.confirm = Chance::new(pa.trial_confirm);
-                    let draws = StageDraws {
-                        key: stage_key,
-                        initiative: k,
-                        month: month as u16,
-                    };
                     for (j, unit) in init.units.iter_mut().enumerate() {
                         if unit.stage == TRIAL {
                             unit.due = draws.due(init.confirm, j, Purpose::Redraw) - 1;
@@ -168,11 +168,7 @@ impl World<'_> {
                     peer_rate: pa.peer_rate,
                     confirm: init.confirm,
                     routinisation,
-                    draws: StageDraws {
-                        key: stage_key,
-                        initiative: k,
-                        month: month as u16,
-                    },
+                    draws,
                     reversion: Reversion::new(pa, m_backed, m, d),
                     adjacency: &self.adjacency,
                     adopted: last_adopted,
