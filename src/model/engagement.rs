@@ -36,7 +36,6 @@ impl World<'_> {
         let n = w.now.len();
         let (base, disillusion, visible) = (&w.base[..n], &mut w.disillusion[..n], &w.visible[..n]);
         let (any_role, commissioning) = (&w.any_role[..n], &w.commissioning[..n]);
-        let mut leaving = false;
         for i in 0..n {
             let now = w.now[i];
             let change = recovery * (base[i] - now) + push + visible[i]
@@ -46,10 +45,11 @@ impl World<'_> {
             let now = (now + change).clamp(0.0, 1.0);
             w.now[i] = now;
             disillusion[i] *= DISILLUSION_DECAY;
-            leaving |= (commissioning[i] > 0.0) & (now < stepdown);
         }
-        // Leaders who no longer want the role step down, in index order.
-        if leaving {
+        // Leaders who no longer want the role step down, in index order. Only GPs in the CCG's
+        // own roles can: each holds a seat or leads an initiative (`commissioners_hold_a_seat_
+        // or_a_lead`), a few where the GPs are 150, so they are looked for there.
+        if self.commissioner_below(stepdown) {
             for i in 0..self.gps.len() {
                 if self.gps[i].role.commissioning() && self.willingness.now[i] < stepdown {
                     self.step_down(Leader::Gp(i as u32));
@@ -96,6 +96,17 @@ impl World<'_> {
         {
             self.offer_seats(month, rng);
         }
+    }
+
+    /// Whether a GP in one of the CCG's own roles (a seat or a lead) is below `stepdown`, found
+    /// among the seats' holders and the initiatives' GP leads.
+    fn commissioner_below(&self, stepdown: f64) -> bool {
+        let below = |i: u32| self.willingness.now[i as usize] < stepdown;
+        self.seats.iter().flatten().any(|&i| below(i))
+            || self
+                .initiatives
+                .iter()
+                .any(|init| matches!(init.lead, Some(Leader::Gp(i)) if below(i)))
     }
 
     /// What each GP sees of adoption: in its own practice and, on average, in its peers', from
@@ -431,6 +442,41 @@ mod tests {
                 expected.random::<f64>();
             }
             assert_eq!(rng.random::<u64>(), expected.random::<u64>());
+        }
+    }
+
+    #[test]
+    fn commissioners_hold_a_seat_or_a_lead() {
+        // `engagement` looks for GPs who step down only among the seats' holders and the
+        // initiatives' GP leads: every GP in a commissioning role must be one of them, every
+        // month, also with federations pulling GPs out and a merger taking seats away.
+        for overrides in [
+            &[][..],
+            &["federation.pull=0.05", "arenas.strategic.term_months=12"][..],
+        ] {
+            let s = scenario(overrides);
+            for replication in 0..6 {
+                let mut streams = runner::streams(s.simulation.seed, 0, replication, false);
+                let mut world = World::new(&s, &mut streams.population);
+                let mut commissioners = 0;
+                for month in 0..s.simulation.months {
+                    world.step(month, &mut streams);
+                    for (i, gp) in world.gps.iter().enumerate() {
+                        if !gp.role.commissioning() {
+                            continue;
+                        }
+                        commissioners += 1;
+                        let i = i as u32;
+                        let seat = world.seats.contains(&Some(i));
+                        let lead = world
+                            .initiatives
+                            .iter()
+                            .any(|init| init.lead == Some(Leader::Gp(i)));
+                        assert!(seat || lead, "GP {i} in month {month}: {:?}", gp.role);
+                    }
+                }
+                assert!(commissioners > 0);
+            }
         }
     }
 
