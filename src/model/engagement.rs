@@ -28,30 +28,26 @@ impl World<'_> {
         let stepdown = g.stepdown_threshold;
         // GPs in the CCG's own roles feel it sidelined by a larger footprint (docs/ODD.md §7.1).
         let sidelined = g.sidelining_effect * self.dynamics.arenas.strategic.footprint;
-        // Each GP's role as two masks kept with its willingness (`set_gp_role`): 1 where it
-        // takes the role burden (any role) and the sidelining (the CCG's own roles), else 0.
-        // Subtracting a burden times 0 leaves every bit as it was, so the update below gives
-        // the formula's bits without a branch, over contiguous arrays.
-        let w = &mut self.willingness;
-        let n = w.now.len();
-        let (base, disillusion, visible) = (&w.base[..n], &mut w.disillusion[..n], &w.visible[..n]);
-        let (any_role, commissioning) = (&w.any_role[..n], &w.commissioning[..n]);
-        for i in 0..n {
-            let now = w.now[i];
-            let change = recovery * (base[i] - now) + push + visible[i]
-                - disillusion[i]
-                - burden * any_role[i]
-                - sidelined * commissioning[i];
-            let now = (now + change).clamp(0.0, 1.0);
-            w.now[i] = now;
-            disillusion[i] *= DISILLUSION_DECAY;
+        // Before a larger footprint (most of the baseline's months) the sidelining is +0, and
+        // subtracting +0 leaves every bit as it was, so the update runs without that term.
+        let moves = Moves {
+            recovery,
+            push,
+            burden,
+            sidelined,
+        };
+        if sidelined.to_bits() == 0 {
+            self.willingness.update::<false>(&moves);
+        } else {
+            self.willingness.update::<true>(&moves);
         }
         // Leaders who no longer want the role step down, in index order. Only GPs in the CCG's
         // own roles can: each holds a seat or leads an initiative (`commissioners_hold_a_seat_
         // or_a_lead`), a few where the GPs are 150, so they are looked for there.
         if self.commissioner_below(stepdown) {
             for i in 0..self.gps.len() {
-                if self.gps[i].role.commissioning() && self.willingness.now[i] < stepdown {
+                let w = &self.willingness;
+                if w.role[i].commissioning() && w.now[i] < stepdown {
                     self.step_down(Leader::Gp(i as u32));
                 }
             }
@@ -344,14 +340,46 @@ pub(super) struct Willingness {
     /// 1 when the GP holds one of the CCG's own roles (a larger footprint sidelines it), else 0.
     commissioning: Vec<f64>,
     /// The GP's role, as `Gp::role`, for the scans over every GP.
-    role: Vec<Role>,
+    pub(super) role: Vec<Role>,
     /// Strategic skill, where the GP may be offered a seat (no role, or a lead), else 0.
     offer_skill: Vec<f64>,
     /// Strategic skill (`Gp::strategic`).
     strategic: Vec<f64>,
 }
 
+/// What moves every GP's willingness alike this month (`Willingness::update`).
+struct Moves {
+    recovery: f64,
+    push: f64,
+    burden: f64,
+    sidelined: f64,
+}
+
 impl Willingness {
+    /// One month of every GP's willingness and disillusionment (docs/ODD.md §7.1), with the
+    /// sidelining term only where `SIDELINED` (it is +0 otherwise, which changes no bit).
+    // Each GP's role as two masks kept with its willingness (`set_role`): 1 where it takes the
+    // role burden (any role) and the sidelining (the CCG's own roles), else 0. Subtracting a
+    // burden times 0 leaves every bit as it was, so the update gives the formula's bits without
+    // a branch, over contiguous arrays.
+    fn update<const SIDELINED: bool>(&mut self, m: &Moves) {
+        let n = self.now.len();
+        let (now, base, visible) = (&mut self.now[..n], &self.base[..n], &self.visible[..n]);
+        let disillusion = &mut self.disillusion[..n];
+        let (any_role, commissioning) = (&self.any_role[..n], &self.commissioning[..n]);
+        for i in 0..n {
+            let was = now[i];
+            let mut change = m.recovery * (base[i] - was) + m.push + visible[i]
+                - disillusion[i]
+                - m.burden * any_role[i];
+            if SIDELINED {
+                change -= m.sidelined * commissioning[i];
+            }
+            now[i] = (was + change).clamp(0.0, 1.0);
+            disillusion[i] *= DISILLUSION_DECAY;
+        }
+    }
+
     /// Every GP at its base willingness, not disillusioned: the state at month 0.
     pub(super) fn new(gps: &[Gp]) -> Self {
         let n = gps.len();

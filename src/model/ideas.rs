@@ -107,10 +107,11 @@ impl World<'_> {
             }
             PROGRAMME => {
                 if clinical {
-                    for (i, (gp, &willingness)) in
-                        self.gps.iter().zip(&self.willingness.now).enumerate()
-                    {
-                        if gp.role == Role::None && willingness >= accept {
+                    // Roles read from the willingness arrays (one byte a GP), not from the
+                    // GPs (88 bytes each): the scan then touches a few cache lines, not 200.
+                    let w = &self.willingness;
+                    for (i, (&role, &willingness)) in w.role.iter().zip(&w.now).enumerate() {
+                        if role == Role::None && willingness >= accept {
                             take(Leader::Gp(i as u32), &mut count);
                         }
                     }
@@ -128,12 +129,12 @@ impl World<'_> {
                     let informal = self.s.gp.informal_credibility;
                     // Informal leaders need less willingness than formal ones: no role to accept.
                     let threshold = accept - 0.1;
-                    for (i, (gp, &willingness)) in
-                        self.gps.iter().zip(&self.willingness.now).enumerate()
-                    {
-                        if gp.role == Role::None
-                            && gp.credibility >= informal
+                    // A GP's credibility is read only for the GPs free and willing enough.
+                    let w = &self.willingness;
+                    for (i, (&role, &willingness)) in w.role.iter().zip(&w.now).enumerate() {
+                        if role == Role::None
                             && willingness >= threshold
+                            && self.gps[i].credibility >= informal
                         {
                             take(Leader::Gp(i as u32), &mut count);
                         }
