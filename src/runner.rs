@@ -12,7 +12,7 @@ use rand_chacha::ChaCha8Rng;
 use rayon::prelude::*;
 
 use crate::model::outcome::ReplicationOutcome;
-use crate::model::{Area, Draws, Streams, World, draw_area, same_area};
+use crate::model::{Area, Draws, Streams, UnitsKey, World, draw_area, same_area};
 use crate::scenario::Scenario;
 
 /// Replications whose outcomes are held at once, waiting to be handed on in order; bounds memory
@@ -44,7 +44,7 @@ pub fn streams(seed: u64, point: u64, replication: u32, independent_points: bool
     Streams {
         population: stream(0),
         decisions: Draws::from_rng(&mut stream(1)),
-        units: stream(2),
+        units: UnitsKey::new(&stream(2)),
         survey: Draws::from_rng(&mut stream(3)),
     }
 }
@@ -354,12 +354,17 @@ mod tests {
 
     #[test]
     fn streams_depend_on_seed_and_replication_only() {
-        let a = streams(7, 0, 3, false).units.random::<u64>();
-        assert_eq!(a, streams(7, 5, 3, false).units.random::<u64>());
-        assert_ne!(a, streams(7, 0, 4, false).units.random::<u64>());
-        assert_ne!(a, streams(8, 0, 3, false).units.random::<u64>());
-        assert_ne!(a, streams(7, 5, 3, true).units.random::<u64>());
+        let a = streams(7, 0, 3, false).population.random::<u64>();
+        assert_eq!(a, streams(7, 5, 3, false).population.random::<u64>());
+        assert_ne!(a, streams(7, 0, 4, false).population.random::<u64>());
+        assert_ne!(a, streams(8, 0, 3, false).population.random::<u64>());
+        assert_ne!(a, streams(7, 5, 3, true).population.random::<u64>());
         assert_ne!(a, streams(7, 0, 3, false).decisions.random::<u64>());
+        let units = streams(7, 0, 3, false).units;
+        assert_eq!(units, streams(7, 5, 3, false).units);
+        assert_ne!(units, streams(7, 0, 4, false).units);
+        assert_ne!(units, streams(8, 0, 3, false).units);
+        assert_ne!(units, streams(7, 5, 3, true).units);
     }
 
     #[test]

@@ -26,5 +26,6 @@ mod world;
 mod ziggurat;
 
 pub(crate) use population::{Area, draw as draw_area};
+pub use practice::UnitsKey;
 pub(crate) use world::same_area;
 pub use world::{Draws, Streams, World};

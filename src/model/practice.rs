@@ -2,7 +2,6 @@
 //! at every unit (practices and frontline teams), confirmation, routinisation and reversion
 //! under sedimentation, and success.
 
-use rand::RngExt;
 use rand_chacha::ChaCha8Rng;
 
 use super::agents::{Gp, HIERARCHY, Leader, NETWORK, Practice, Team};
@@ -50,7 +49,7 @@ impl World<'_> {
     // Out of line, at no measurable cost (it runs once a month or once a replication), so that
     // profiles attribute instructions to each step of docs/ODD.md §3.
     #[inline(never)]
-    pub(super) fn practice_arena(&mut self, month: u32, rng: &mut ChaCha8Rng) {
+    pub(super) fn practice_arena(&mut self, month: u32, key: UnitsKey) {
         // Plans reach the front line only once the implementation work is done (Storey et al.,
         // HS&DR report: "plans were constructed at the strategic level which failed to make a
         // difference because the additional implementation work was not adequately done"); the
@@ -96,19 +95,15 @@ impl World<'_> {
         let sustain = self.s.success.sustain_months;
         // Confirmed in month t, routinised in month t + routinisation_months (t + 1 at 0).
         let routinisation = self.s.arenas.practice.routinisation_months.max(1) as u16;
-        let stage_key = stage_key(rng);
         let practice_reach = self.dynamics.arenas.programme.contract_practice_reach;
         self.adopters.fill(0);
         for k in 0..self.initiatives.len() {
             let init = &mut self.initiatives[k];
             if init.live_month.is_none() {
                 // No unit starts before the initiative is live, so every unit is at NONE and
-                // stays there: skip its draws (one 32-bit word a unit) in the units stream, which
-                // leaves the stream where drawing them would (the same numbers after), and
-                // count no adoption.
+                // stays there: nothing is drawn (a unit's draws are keyed by its initiative,
+                // itself and the month, not by a place in a stream), and no adoption counted.
                 debug_assert!(init.units.iter().all(|u| u.stage == NONE));
-                let skip = init.units.len() as u128;
-                rng.set_word_pos(rng.get_word_pos() + skip);
                 init.adoption = 0.0;
                 init.routinised = 0.0;
             } else {
@@ -150,7 +145,7 @@ impl World<'_> {
                 // `trial_confirm` changes, every trial's wait is drawn again from this month
                 // (a geometric wait has no memory).
                 let draws = StageDraws {
-                    key: stage_key,
+                    key: key.stages,
                     initiative: k,
                     month: month as u16,
                 };
@@ -182,10 +177,9 @@ impl World<'_> {
                     exposure: rate * (0.3 + scope_defensiveness),
                     reach: 1.0,
                 };
-                // One 32-bit word a unit, in unit order, drawn together: the stream's words in
-                // order.
+                // One 32-bit uniform a unit, all of the initiative's drawn together.
                 let draws = &mut self.unit_draws[..practice_units.len() + team_units.len()];
-                rng.fill(draws);
+                key.month_draws(k, month, draws);
                 let (practice_draws, team_draws) = draws.split_at(practice_units.len());
                 // Indexed over slices cut to one length: no bounds checks, and fewer
                 // instructions a unit than five iterators zipped.
@@ -558,17 +552,64 @@ enum Purpose {
     Redraw = 1,
 }
 
-/// The key of a replication's stage draws: the SplitMix64 output function folded over the
-/// units stream's seed and stream number (which the runner derives from the scenario seed, the
-/// design point and the replication).
-fn stage_key(rng: &ChaCha8Rng) -> u64 {
-    rng.get_seed()
-        .chunks_exact(8)
-        .fold(mix(rng.get_stream()), |key, word| {
-            let word = u64::from_le_bytes(word.try_into().expect("chunks of 8 bytes"));
-            mix(key ^ word)
-        })
+/// The keys of a replication's draws at the units (docs/ODD.md §7.5, "Draws at the units"):
+/// every draw there is a fixed function of the replication, the initiative, the unit, the month
+/// and, for a change of stage, its purpose, so that a unit meets the same numbers in every cell
+/// of an experiment (common random numbers), and an initiative not yet live draws nothing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct UnitsKey {
+    /// The key of the changes of stage ([`StageDraws`]).
+    stages: u64,
+    /// The key of each unit's monthly uniform ([`UnitsKey::month_draws`]).
+    months: u64,
 }
+
+impl UnitsKey {
+    /// The keys from the units stream: the SplitMix64 output function folded over its seed and
+    /// stream number (which the runner derives from the scenario seed, the design point and the
+    /// replication), and that key mixed again with a constant of its own for the monthly draws.
+    pub fn new(rng: &ChaCha8Rng) -> Self {
+        let stages = rng
+            .get_seed()
+            .chunks_exact(8)
+            .fold(mix(rng.get_stream()), |key, word| {
+                let word = u64::from_le_bytes(word.try_into().expect("chunks of 8 bytes"));
+                mix(key ^ word)
+            });
+        UnitsKey {
+            stages,
+            months: mix(stages ^ MONTHLY_SALT),
+        }
+    }
+
+    /// Fills `draws` with initiative `initiative`'s uniforms of `month`, one 32-bit word a unit
+    /// in unit order: units 2p and 2p + 1 read the low and the high half of SplitMix64 at the
+    /// counter `initiative·2^48 + month·2^32 + p` (months < 2^16, units < 2^33): 34 K
+    /// instructions a baseline replication fewer than the `ChaCha8Rng` stream drawn before.
+    fn month_draws(&self, initiative: usize, month: u32, draws: &mut [u32]) {
+        let counter = ((initiative as u64) << 48) ^ (u64::from(month) << 32);
+        // SplitMix64's state at the first pair; each next pair is one golden step on.
+        let mut state = self
+            .months
+            .wrapping_add(counter.wrapping_add(1).wrapping_mul(GOLDEN_GAMMA));
+        let mut pairs = draws.chunks_exact_mut(2);
+        for pair in &mut pairs {
+            let z = mix(state);
+            pair[0] = z as u32;
+            pair[1] = (z >> 32) as u32;
+            state = state.wrapping_add(GOLDEN_GAMMA);
+        }
+        if let [last] = pairs.into_remainder() {
+            *last = mix(state) as u32;
+        }
+    }
+}
+
+/// SplitMix64's increment, 2^64 over the golden ratio (odd, so every counter has its own state).
+const GOLDEN_GAMMA: u64 = 0x9E37_79B9_7F4A_7C15;
+
+/// Sets the monthly draws' key apart from the stage draws' key.
+const MONTHLY_SALT: u64 = 0x6D6F_6E74_686C_7921;
 
 /// The SplitMix64 output function (Steele, Lea and Flood, 2014).
 #[inline]
@@ -601,7 +642,7 @@ impl StageDraws {
             ^ purpose as u64;
         let z = mix(self
             .key
-            .wrapping_add(counter.wrapping_add(1).wrapping_mul(0x9E37_79B9_7F4A_7C15)));
+            .wrapping_add(counter.wrapping_add(1).wrapping_mul(GOLDEN_GAMMA)));
         // A uniform on (0, 1] from the top 53 bits.
         let u = ((z >> 11) + 1) as f64 * (1.0 / (1u64 << 53) as f64);
         self.month.saturating_add(chance.wait(u))
@@ -950,7 +991,7 @@ mod tests {
             confirm: Chance::new(c),
             routinisation: 12,
             draws: StageDraws {
-                key: stage_key(&runner::streams(1, 0, 0, false).units),
+                key: runner::streams(1, 0, 0, false).units.stages,
                 initiative: 0,
                 month,
             },

@@ -10,7 +10,7 @@ use super::agents::{
 use super::engagement::Willingness;
 use super::outcome::{InitiativeOutcome, ReplicationOutcome, SurveyWave, Trajectory, classify};
 use super::population::{self, Area};
-use super::practice::{Chance, Places, Unit};
+use super::practice::{Chance, Places, Unit, UnitsKey};
 use super::programme::{Member, add_mix};
 use crate::scenario::{Access, Arenas, Environment, Leadership, Scenario, Slot};
 
@@ -27,11 +27,11 @@ pub struct Streams {
     pub population: ChaCha8Rng,
     /// Individual decisions each month: federations, seat offers, ideas.
     pub decisions: Draws,
-    /// Adoption, confirmation and reversion at every unit: one 32-bit draw per unit per month
-    /// whatever its state, so that units meet the same numbers in every cell (common random
-    /// numbers); a `ChaCha8Rng`, whose position can be set, so that months with nothing to
-    /// draw skip their numbers without drawing them.
-    pub units: ChaCha8Rng,
+    /// Adoption, confirmation and reversion at every unit: the keys of draws that are each a
+    /// fixed function of the initiative, the unit and the month, so that units meet the same
+    /// numbers in every cell (common random numbers), derived from a `ChaCha8Rng` stream of
+    /// their own.
+    pub units: UnitsKey,
     /// The virtual survey's perception noise.
     pub survey: Draws,
 }
@@ -405,7 +405,7 @@ impl<'s> World<'s> {
         self.strategic_arena(month);
         self.wellbeing_board();
         self.programme_arena();
-        self.practice_arena(month, &mut streams.units);
+        self.practice_arena(month, streams.units);
         self.feedback();
         self.record(month, &mut streams.survey);
     }
