@@ -28,6 +28,10 @@ pub const EVENT_KINDS: [&str; 2] = ["policy", "experiment"];
 /// The names of the three institutional logics, in the order used everywhere.
 pub const LOGICS: [&str; 3] = ["market", "hierarchy", "network"];
 
+/// The most initiatives a scenario may hold: the units' draws are keyed by an initiative's index
+/// in 16 bits (docs/ODD.md §7.5, "Draws"), so a larger index would share another's numbers.
+pub const MAX_INITIATIVES: usize = 1 << 16;
+
 section! {
     /// A mean and spread for an attribute in [0, 1], drawn as a Beta with that mean and sd.
     pub struct Dist {

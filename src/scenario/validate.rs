@@ -344,6 +344,17 @@ impl Ctx<'_> {
                 "is empty; a scenario needs at least one [[initiative]]".into(),
             ));
         }
+        if s.initiative.len() > super::MAX_INITIATIVES {
+            return Err(invalid(
+                "initiative",
+                format!(
+                    "holds {} initiatives; at most {} (the units' draws are keyed by an \
+                     initiative's index in 16 bits)",
+                    s.initiative.len(),
+                    super::MAX_INITIATIVES
+                ),
+            ));
+        }
         let mut initiative_names = BTreeSet::new();
         for (i, init) in s.initiative.iter().enumerate() {
             if !initiative_names.insert(init.name.as_str()) {
@@ -513,6 +524,25 @@ mod tests {
             .and_then(|s| s.resolve(&[]))
             .unwrap_err()
             .to_string()
+    }
+
+    #[test]
+    fn more_initiatives_than_the_units_draws_can_key_are_refused() {
+        let many = |n: usize| {
+            (0..n)
+                .map(|i| format!("[[initiative]]\nname = \"i{i}\"\n"))
+                .collect::<String>()
+        };
+        let e = err(&many(super::super::MAX_INITIATIVES + 1));
+        assert!(
+            e.contains("initiative") && e.contains("65537") && e.contains("65536"),
+            "{e}"
+        );
+        let s = load_str(&many(super::super::MAX_INITIATIVES), Path::new("t.toml"))
+            .unwrap()
+            .resolve(&[])
+            .unwrap();
+        assert_eq!(s.initiative.len(), super::super::MAX_INITIATIVES);
     }
 
     #[test]
