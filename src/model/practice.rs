@@ -862,6 +862,43 @@ mod tests {
     use crate::runner;
     use crate::scenario::Scenario;
 
+    #[test]
+    fn units_month_draws_follow_the_odd_formula() {
+        // docs/ODD.md §7.5, "Draws", written out afresh: unit j of initiative k in month t
+        // reads half of mix(key_m + ((k·2^48 XOR t·2^32 XOR ⌊j/2⌋) + 1)·γ), the low half at an
+        // even j, the high half at an odd one, with key_m = mix(key XOR salt).
+        let key = runner::streams(3, 0, 5, false).units;
+        let key_m = mix(key.stages ^ 0x6D6F_6E74_686C_7921);
+        for (k, t, n) in [(0usize, 0u32, 7usize), (2, 59, 44), (65_535, 1_199, 3)] {
+            let mut draws = vec![0u32; n];
+            key.month_draws(k, t, &mut draws);
+            for (j, &bits) in draws.iter().enumerate() {
+                let counter = ((k as u64) << 48) ^ (u64::from(t) << 32) ^ (j as u64 / 2);
+                let z =
+                    mix(key_m
+                        .wrapping_add(counter.wrapping_add(1).wrapping_mul(0x9E37_79B9_7F4A_7C15)));
+                let half = if j % 2 == 0 {
+                    z as u32
+                } else {
+                    (z >> 32) as u32
+                };
+                assert_eq!(bits, half, "initiative {k}, month {t}, unit {j}");
+            }
+        }
+        // Another replication, initiative or month reads other numbers.
+        let mut a = [0u32; 4];
+        let mut b = [0u32; 4];
+        key.month_draws(1, 10, &mut a);
+        runner::streams(3, 0, 6, false)
+            .units
+            .month_draws(1, 10, &mut b);
+        assert_ne!(a, b);
+        key.month_draws(2, 10, &mut b);
+        assert_ne!(a, b);
+        key.month_draws(1, 11, &mut b);
+        assert_ne!(a, b);
+    }
+
     /// Summed informal leadership over the practices with a deviant GP and months 0-23, and
     /// summed GP willingness.
     fn informal_and_willingness(overrides: &[&str]) -> (f64, f64) {
