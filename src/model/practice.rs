@@ -552,7 +552,7 @@ enum Purpose {
     Redraw = 1,
 }
 
-/// The keys of a replication's draws at the units (docs/ODD.md §7.5, "Draws at the units"):
+/// The keys of a replication's draws at the units (docs/ODD.md §7.5, "Draws" and "Stage draws"):
 /// every draw there is a fixed function of the replication, the initiative, the unit, the month
 /// and, for a change of stage, its purpose, so that a unit meets the same numbers in every cell
 /// of an experiment (common random numbers), and an initiative not yet live draws nothing.
