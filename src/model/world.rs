@@ -173,7 +173,7 @@ pub struct World<'s> {
     pub(super) resee: Vec<bool>,
     pub(super) seat_weights: Vec<f64>,
     /// The units' draws of one initiative's month, one 32-bit word a unit (the practice arena's
-    /// scratch): drawn together, at less cost than a call a unit.
+    /// scratch), filled together by `UnitsKey::month_draws` before the units are visited.
     pub(super) unit_draws: Vec<u32>,
     pub(super) places: Places,
     pub(super) members: Vec<Member>,
